@@ -1,0 +1,79 @@
+/** The data that flows one way through the pipeline: file → record → row → batch → transaction. */
+
+export type InputFormat = 'sdf' | 'csv';
+export type DataSource = 'chembl' | 'pubchem' | 'generic';
+
+/** Where a record came from; every record and reject carries it. */
+export interface RecordOrigin {
+  /** The input path as given (`-` for stdin). */
+  file: string;
+  /** 1-based ordinal of the record in its file. */
+  record: number;
+  /** 1-based line number of the record's first line. */
+  line: number;
+}
+
+/** One SDF record, split but not interpreted beyond the fields. */
+export interface SdfRecord extends RecordOrigin {
+  format: 'sdf';
+  /** The record's text exactly as read, without the `$$$$` line, line endings normalised to LF. */
+  raw: string;
+  /** The molfile block: header, counts line, atoms, bonds, properties, through `M  END`. */
+  molfile: string;
+  /** The first line of the molfile (often the ID). */
+  title: string;
+  /** Data fields in file order, values as strings exactly as written (multi-line values joined by LF). */
+  fields: Map<string, string>;
+  /** Atom count from the counts line (V2000) or `M  V30 COUNTS` (V3000); undefined when absent. */
+  atomCount: number | undefined;
+  /** 'V2000' | 'V3000' | undefined when the counts line is missing. */
+  ctabVersion: 'V2000' | 'V3000' | undefined;
+  /** Why the molfile block is malformed, if it is; the transform turns this into a reject. */
+  problem: string | undefined;
+  /** Size of the raw text in bytes (UTF-8), used to weigh items in batches. */
+  bytes: number;
+}
+
+/** One CSV/TSV row, with the header the file had (or synthetic column names). */
+export interface CsvRecord extends RecordOrigin {
+  format: 'csv';
+  /** The row's text as read (without the line ending), for rejects. */
+  raw: string;
+  fields: Map<string, string>;
+  /** The header, in order (synthetic `column1..N` when the file has none). */
+  columns: readonly string[];
+  /** Why the row is malformed (wrong column count, invalid UTF-8), if it is. */
+  problem: string | undefined;
+  bytes: number;
+}
+
+export type SourceRecord = SdfRecord | CsvRecord;
+
+/** A molecule row as written to the database. */
+export interface MoleculeRow {
+  source: DataSource | string;
+  externalId: string;
+  name: string | null;
+  smiles: string | null;
+  inchi: string | null;
+  inchikey: string | null;
+  formula: string | null;
+  molWeight: number | null;
+  molfile: string | null;
+  /** Every data field not mapped to a column, verbatim as a string. */
+  properties: Record<string, string>;
+  /** Where it came from, for rejects and resume bookkeeping; not a column. */
+  origin: RecordOrigin;
+  /** Item weight for batching (bytes of the record, or atoms); not a column. */
+  weight: number;
+}
+
+/** A record that could not become a row, or that the database refused. Never lost: written to the rejects file. */
+export interface Reject extends RecordOrigin {
+  format: InputFormat;
+  reason: string;
+  /** The original text of the record (SDF record text, or CSV row). */
+  raw: string;
+  /** CSV only: the columns of the file, so rejects can be written back as CSV. */
+  columns?: readonly string[];
+}
