@@ -76,4 +76,6 @@ export interface Reject extends RecordOrigin {
   raw: string;
   /** CSV only: the columns of the file, so rejects can be written back as CSV. */
   columns?: readonly string[];
+  /** CSV only: the row's values by column. */
+  fields?: ReadonlyMap<string, string>;
 }

@@ -1,0 +1,18 @@
+/** Expands the file arguments: globs (quoted, so cron and Windows shells work too), `-`, plain paths. */
+import { isDynamicPattern, glob } from 'tinyglobby';
+import { UsageError } from '../errors.js';
+
+export async function expandFiles(args: string[], cwd: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    if (arg === '-' || !isDynamicPattern(arg)) {
+      out.push(arg);
+      continue;
+    }
+    const matches = (await glob(arg, { cwd, absolute: false, onlyFiles: true, expandDirectories: false })).sort();
+    if (matches.length === 0) throw new UsageError(`no file matches '${arg}'`);
+    out.push(...matches);
+  }
+  if (out.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  return out;
+}

@@ -1,0 +1,48 @@
+/** Option value parsers: each refuses a bad value with what was expected and what was received. */
+import { InvalidArgumentError } from 'commander';
+
+export function integerIn(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+export function ratio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError(`expected a ratio from 0 to 1 (e.g. 0.05), got '${value}'.`);
+  }
+  return n;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** Bytes with an optional unit: `1073741824`, `512MiB`, `1GiB`, `800MB`, `2g`. */
+export function byteSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
+  if (!m || unit === undefined) {
+    throw new InvalidArgumentError(`expected a size such as 512MiB, 1GiB or a number of bytes, got '${value}'.`);
+  }
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (bytes < 64 * 1024 ** 2) {
+    throw new InvalidArgumentError(`expected at least 64MiB, got '${value}'.`);
+  }
+  return bytes;
+}

@@ -1,0 +1,100 @@
+/** `ImportOptions` → one resolved config: defaults merged once, every value checked once. */
+import path from 'node:path';
+import { ConfigurationError } from '../errors.js';
+import type { DataSource } from '../types.js';
+import type { ImportOptions } from './options.js';
+
+export type ResolvedImportConfig = Required<
+  Omit<
+    ImportOptions,
+    | 'database'
+    | 'idField'
+    | 'format'
+    | 'limit'
+    | 'rejectsFile'
+    | 'maxErrors'
+    | 'maxErrorRate'
+    | 'signal'
+    | 'logger'
+    | 'stdin'
+    | 'batchSize'
+  >
+> &
+  Pick<
+    ImportOptions,
+    'database' | 'idField' | 'format' | 'limit' | 'maxErrors' | 'maxErrorRate' | 'signal' | 'logger' | 'stdin'
+  > & { batchSize: number; rejectsFile: string; rejectsFileExplicit: boolean };
+
+const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
+
+/** Per-source first batch size: PubChem records are ~4x larger than ChEMBL's. */
+const INITIAL_BATCH: Record<DataSource, number> = { chembl: 500, pubchem: 500, generic: 250 };
+
+export function resolveImportConfig(o: ImportOptions, now = new Date()): ResolvedImportConfig {
+  if (!SOURCES.includes(o.source)) {
+    throw new ConfigurationError(`unknown source '${String(o.source)}': expected one of ${SOURCES.join(', ')}`);
+  }
+  if (!Array.isArray(o.files) || o.files.length === 0) {
+    throw new ConfigurationError('no input files: expected at least one path (or - for standard input)');
+  }
+  const mode = o.mode ?? 'upsert';
+  if (!['insert', 'upsert', 'skip'].includes(mode)) {
+    throw new ConfigurationError(`unknown mode '${mode}': expected insert, upsert or skip`);
+  }
+  const cwd = o.cwd ?? process.cwd();
+  const minBatchSize = int('minBatchSize', o.minBatchSize ?? 50, 1, 1_000_000);
+  const maxBatchSize = int('maxBatchSize', o.maxBatchSize ?? Math.max(10_000, minBatchSize), 1, 1_000_000);
+  if (minBatchSize > maxBatchSize) {
+    throw new ConfigurationError(`minBatchSize (${minBatchSize}) must not exceed maxBatchSize (${maxBatchSize})`);
+  }
+  const initial = o.batchSize ?? Math.min(maxBatchSize, Math.max(minBatchSize, INITIAL_BATCH[o.source]));
+  const batchSize = int('batchSize', initial, minBatchSize, maxBatchSize);
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const rejectsFileExplicit = o.rejectsFile !== undefined;
+  return {
+    source: o.source,
+    files: o.files,
+    database: o.database,
+    embeddedDir: path.resolve(cwd, o.embeddedDir ?? '.molimport/pgdata'),
+    env: o.env ?? process.env,
+    schema: o.schema ?? 'public',
+    table: o.table ?? 'molecules',
+    mode,
+    workers: int('workers', o.workers ?? 2, 1, 64),
+    batchSize,
+    minBatchSize,
+    maxBatchSize,
+    targetBatchMs: int('targetBatchMs', o.targetBatchMs ?? 2_000, 10, 600_000),
+    memoryLimitBytes: int('memoryLimitBytes', o.memoryLimitBytes ?? 1024 ** 3, 64 * 1024 ** 2, Number.MAX_SAFE_INTEGER),
+    adaptive: o.adaptive ?? true,
+    parallel: o.parallel ?? true,
+    idField: o.idField,
+    format: o.format,
+    limit: o.limit === undefined ? undefined : int('limit', o.limit, 1, Number.MAX_SAFE_INTEGER),
+    dryRun: o.dryRun ?? false,
+    rejectsFile: path.resolve(cwd, o.rejectsFile ?? `molimport-rejects-${stamp}`),
+    rejectsFileExplicit,
+    maxErrors: o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
+    maxErrorRate: o.maxErrorRate === undefined ? undefined : rate(o.maxErrorRate),
+    resume: o.resume ?? false,
+    waitLock: o.waitLock ?? false,
+    signal: o.signal,
+    logger: o.logger,
+    stdin: o.stdin,
+    cwd,
+  };
+}
+
+function int(name: string, v: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new ConfigurationError(`${name}: expected an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function rate(v: number): number {
+  if (!Number.isFinite(v) || v < 0 || v > 1) {
+    throw new ConfigurationError(`maxErrorRate: expected a ratio from 0 to 1, got ${String(v)}`);
+  }
+  return v;
+}

@@ -1,0 +1,74 @@
+/** `molimport runs`: the recent runs recorded in `molimport_runs`. */
+import { DatabaseOperations, resolveTarget } from '../sink/index.js';
+import type { ImportLogger } from './options.js';
+import path from 'node:path';
+
+export interface RunSummary {
+  runId: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  source: string;
+  table: string;
+  files: string[];
+  read: number | null;
+  inserted: number | null;
+  updated: number | null;
+  unchanged: number | null;
+  rejected: number | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export interface ListRunsOptions {
+  database?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  embeddedDir?: string;
+  /** Schema holding `molimport_runs` (the import's --schema). @default 'public' */
+  schema?: string;
+  /** Only runs into this table. */
+  table?: string;
+  /** @default 20 */
+  limit?: number;
+  logger?: ImportLogger;
+}
+
+export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
+  const env = options.env ?? process.env;
+  const embeddedDir = path.resolve(options.cwd ?? process.cwd(), options.embeddedDir ?? '.molimport/pgdata');
+  const resolved = resolveTarget({ url: options.database, env, embeddedDataDir: embeddedDir });
+  const db = await DatabaseOperations.open({
+    ...(resolved.kind === 'embedded' ? { embedded: { dataDir: resolved.dataDir } } : { connectionString: options.database, env }),
+    schema: options.schema ?? 'public',
+    maxConnections: 1,
+    logger: options.logger,
+  });
+  try {
+    await db.ensureSchema({ schema: options.schema ?? 'public', table: options.table ?? 'molecules' });
+    const runs = await db.listRuns({ limit: options.limit ?? 20 });
+    return runs.map((r) => {
+      const stats = (r.stats ?? {}) as Record<string, unknown>;
+      const num = (k: string): number | null => (typeof stats[k] === 'number' ? (stats[k] as number) : null);
+      const files = Array.isArray(r.files) ? (r.files as { path?: string }[]).map((f) => f.path ?? '?') : [];
+      return {
+        runId: r.id,
+        startedAt: r.startedAt.toISOString(),
+        finishedAt: r.finishedAt?.toISOString() ?? null,
+        status: r.status,
+        source: r.source ?? '',
+        table: r.targetTable ?? '',
+        files,
+        read: num('read'),
+        inserted: num('inserted'),
+        updated: num('updated'),
+        unchanged: num('unchanged'),
+        rejected: num('rejected'),
+        durationMs: num('durationMs'),
+        error: r.error,
+      };
+    });
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Exactly-once resume. Each committed batch wrote, in its own transaction, the range of records it
+ * held; `--resume` reopens the latest unfinished run for the same inputs and skips exactly those
+ * records. A file whose size or fingerprint changed since is refused: its record numbers would no
+ * longer mean the same molecules.
+ */
+import { createHash } from 'node:crypto';
+import { MolimportError } from '../errors.js';
+import type { CommittedRange, DatabaseOperations, RunStartInfo, TableTarget } from '../sink/index.js';
+import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
+import type { ResolvedImportConfig } from './config.js';
+import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
+
+export interface ResumePlan {
+  /** The run being continued, when resuming. */
+  runId: number | undefined;
+  runInfo: RunStartInfo;
+  warning: string | undefined;
+  /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
+  skipperFor(fileIndex: number): ((record: number) => boolean) | undefined;
+}
+
+interface InputDescription extends Partial<FileFingerprint> {
+  path: string;
+}
+
+export class ResumeError extends MolimportError {
+  constructor(message: string) {
+    super(message, 'MOLIMPORT_RESUME', 1);
+  }
+}
+
+export async function planResume(db: DatabaseOperations, cfg: ResolvedImportConfig, target: TableTarget): Promise<ResumePlan> {
+  const inputs: InputDescription[] = [];
+  for (const path of cfg.files) inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
+  const inputFingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+  const runInfo: RunStartInfo = { source: cfg.source, target, files: inputs, options: recordedOptions(cfg), inputFingerprint };
+  const fresh: ResumePlan = { runId: undefined, runInfo, warning: undefined, skipperFor: () => undefined };
+  if (!cfg.resume) return fresh;
+
+  if (cfg.files.includes('-')) throw new ResumeError('cannot resume a run that reads standard input: its records cannot be read again');
+  const found = await db.findResumableRun({ source: cfg.source, table: target, fingerprint: inputFingerprint });
+  if (!found) {
+    return { ...fresh, warning: `no unfinished ${cfg.source} run into ${target.schema}.${target.table} to resume; starting a new run` };
+  }
+  const { run } = found;
+  if (!found.fingerprintMatches) throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
+
+  const ranges = await db.committedRanges(run.id);
+  await db.query(`UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`, [run.id]);
+  const byFile = new Map<number, CommittedRange[]>();
+  for (const r of ranges) {
+    const list = byFile.get(r.fileIndex) ?? [];
+    list.push(r);
+    byFile.set(r.fileIndex, list);
+  }
+  return {
+    runId: run.id,
+    runInfo,
+    warning: undefined,
+    skipperFor: (fileIndex) => {
+      const list = byFile.get(fileIndex);
+      if (!list || list.length === 0) return undefined;
+      let i = 0;
+      return (record) => {
+        while (i < list.length && list[i]!.lastRecord < record) i++;
+        const r = list[i];
+        return r !== undefined && r.firstRecord <= record && record <= r.lastRecord;
+      };
+    },
+  };
+}
+
+function describeChange(previous: unknown, current: InputDescription[]): string {
+  const before = Array.isArray(previous) ? (previous as InputDescription[]) : [];
+  if (before.length !== current.length || before.some((b, i) => b.path !== current[i]?.path)) {
+    return `it read other inputs (${before.map((b) => b.path).join(', ') || 'unknown'}); give the same files in the same order`;
+  }
+  for (let i = 0; i < current.length; i++) {
+    const b = before[i]!;
+    const c = current[i]!;
+    if (b.size !== c.size) return `${c.path} changed since (size ${b.size} → ${c.size} bytes); start a new run without --resume`;
+    if (b.sha256 !== c.sha256) return `${c.path} changed since (content fingerprint differs); start a new run without --resume`;
+  }
+  return 'its inputs changed since; start a new run without --resume';
+}
+
+/** What `molimport_runs.options` keeps: the run's shape, never a connection string or password. */
+function recordedOptions(cfg: ResolvedImportConfig): Record<string, unknown> {
+  return {
+    mode: cfg.mode,
+    workers: cfg.workers,
+    batchSize: cfg.batchSize,
+    minBatchSize: cfg.minBatchSize,
+    maxBatchSize: cfg.maxBatchSize,
+    targetBatchMs: cfg.targetBatchMs,
+    memoryLimitBytes: cfg.memoryLimitBytes,
+    adaptive: cfg.adaptive,
+    parallel: cfg.parallel,
+    idField: cfg.idField ?? null,
+    format: cfg.format ?? null,
+    limit: cfg.limit ?? null,
+    maxErrors: cfg.maxErrors ?? null,
+    maxErrorRate: cfg.maxErrorRate ?? null,
+    resume: cfg.resume,
+  };
+}

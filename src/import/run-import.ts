@@ -1,0 +1,279 @@
+/**
+ * One import run: sources → parse → transform → engine → sink, with the run's bookkeeping, the
+ * rejects file and progress events. The CLI and library users both call `runImport`; it returns
+ * the stats that `--json` prints, also when the run fails (only invalid options throw).
+ */
+import { access } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import {
+  ErrorLimitError,
+  errorMessage,
+  EXIT_INTERRUPTED,
+  InputError,
+  InterruptedError,
+  MolimportError,
+} from '../errors.js';
+import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
+import { DatabaseOperations, isDataDbError, resolveTarget, type TableTarget } from '../sink/index.js';
+import type { Reject, SourceRecord } from '../types.js';
+import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
+import type { ImportEventListener } from './events.js';
+import { readWorkItems, type FileProgress } from './work-items.js';
+import type { ImportOptions } from './options.js';
+import { planResume, type ResumePlan } from './resume.js';
+import { RejectsWriter } from './rejects-writer.js';
+import { RunTally } from './run-tally.js';
+import type { ImportStats, RowStatus } from './stats.js';
+import type { WorkItem } from './work-items.js';
+
+export interface RunImportHooks {
+  onEvent?: ImportEventListener;
+}
+
+/** A batch item's fate as the process function reports it. */
+type ItemStatus = RowStatus | 'unwritten';
+
+export async function runImport(options: ImportOptions, hooks: RunImportHooks = {}): Promise<ImportStats> {
+  const cfg = resolveImportConfig(options);
+  const emit: ImportEventListener = hooks.onEvent ?? (() => undefined);
+  const log = cfg.logger;
+  const started = performance.now();
+  const tally = new RunTally(cfg);
+  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit);
+
+  // One controller stops reading: the caller's signal (Ctrl-C), an error limit, or a fatal error.
+  const stop = new AbortController();
+  let stopReason: MolimportError | undefined;
+  const halt = (reason: MolimportError): void => {
+    stopReason ??= reason;
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+  const onCallerAbort = (): void => halt(new InterruptedError('interrupted by a signal; committed batches stay (resume with --resume)'));
+  if (cfg.signal?.aborted) onCallerAbort();
+  cfg.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  let db: DatabaseOperations | undefined;
+  let releaseLock: (() => Promise<void>) | undefined;
+  let target: TableTarget | undefined;
+  let runId: number | null = null;
+  let resume: ResumePlan | undefined;
+  let databaseLabel = cfg.dryRun ? 'none (dry run)' : '';
+
+  try {
+    await checkInputsExist(cfg.files);
+
+    if (!cfg.dryRun) {
+      const resolved = resolveTarget({ url: cfg.database, env: cfg.env, embeddedDataDir: cfg.embeddedDir });
+      databaseLabel = resolved.display;
+      emit({ type: 'phase', phase: 'connecting', detail: resolved.display });
+      db = await DatabaseOperations.open({
+        ...(resolved.kind === 'embedded'
+          ? { embedded: { dataDir: resolved.dataDir } }
+          : { connectionString: cfg.database, env: cfg.env }),
+        schema: cfg.schema,
+        // One connection per batch in flight, one for the table lock, one for bookkeeping.
+        maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
+        logger: log,
+      });
+      const described = db.describe();
+      databaseLabel = described.target;
+      emit({ type: 'phase-done', phase: 'connecting', detail: described.target });
+      emit({
+        type: 'database',
+        target: described.target,
+        kind: described.kind,
+        ...(resolved.kind === 'embedded' ? { dataDir: resolved.dataDir } : {}),
+      });
+
+      emit({ type: 'phase', phase: 'schema' });
+      target = await db.ensureSchema({ schema: cfg.schema, table: cfg.table });
+      emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
+
+      emit({ type: 'phase', phase: 'locking' });
+      releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
+      emit({ type: 'phase-done', phase: 'locking' });
+
+      resume = await planResume(db, cfg, target);
+      if (resume.warning) emit({ type: 'warning', message: resume.warning });
+      runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      tally.runId = runId;
+      tally.resumed = resume.runId !== undefined;
+    }
+
+    const writer = db;
+    const writeTarget = target;
+    const currentRunId = runId;
+    const processFunc = async (batch: WorkItem[]): Promise<ItemStatus[]> => {
+      if (cfg.dryRun || writer === undefined || writeTarget === undefined) {
+        return batch.map((i) => (i.row ? 'skipped' : 'rejected'));
+      }
+      // After a fatal error nothing more is written; the items are not counted as read, so
+      // read = inserted + ... still holds and --resume picks them up.
+      if (stop.signal.aborted && stopReason !== undefined && !(stopReason instanceof ErrorLimitError) && !(stopReason instanceof InterruptedError)) {
+        return batch.map(() => 'unwritten');
+      }
+      const rowItems = batch.filter((i) => i.row !== undefined);
+      try {
+        const result = await writer.writeMolecules({
+          target: writeTarget,
+          rows: rowItems.map((i) => i.row!),
+          mode: cfg.mode,
+          runId: currentRunId,
+          seqOf: (_row, index) => rowItems[index]!.seq,
+          ledger: ledgerFor(batch),
+        });
+        let k = 0;
+        return batch.map((i) => (i.row ? (result.statuses[k++] ?? 'unwritten') : 'rejected'));
+      } catch (err) {
+        // A value PostgreSQL refuses: let the engine split the batch down to the offending records.
+        if (isDataDbError(err)) throw err;
+        halt(err instanceof MolimportError ? err : new InputError(errorMessage(err), '-'));
+        return batch.map(() => 'unwritten');
+      }
+    };
+
+    const strategy = new ChemicalDataBatchStrategy<WorkItem>({
+      dataSource: cfg.source,
+      initialBatchSize: cfg.batchSize,
+      minBatchSize: cfg.minBatchSize,
+      maxBatchSize: cfg.maxBatchSize,
+      targetDurationMs: cfg.targetBatchMs,
+      memoryLimitBytes: cfg.memoryLimitBytes,
+      adaptive: cfg.adaptive,
+      weightUnit: 'bytes',
+      logger: log,
+    });
+    const processor = new AdaptiveBatchProcessor<WorkItem, ItemStatus>({
+      processFunc,
+      strategy,
+      maxWorkers: cfg.parallel ? cfg.workers : 1,
+      signal: stop.signal,
+      logger: log,
+      // Transient database errors are retried inside the sink, on a fresh connection.
+      isTransient: () => false,
+    });
+
+    emit({ type: 'phase', phase: 'importing' });
+    tally.importStarted();
+    const progress: FileProgress = { fileIndex: -1, bytesRead: () => 0, totalBytes: null };
+    const items = readWorkItems(cfg, {
+      signal: stop.signal,
+      resume,
+      tally,
+      progress,
+      emit,
+      onInputError: (err) => tally.noteInputError(err),
+    });
+
+    let lastEmit = 0;
+    for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
+      const touched = new Set<number>();
+      for (const outcome of batch.outcomes) {
+        const item = outcome.item;
+        touched.add(item.fileIndex);
+        if (!outcome.ok) {
+          const reject = rejectFrom(item, `database refused the record: ${errorMessage(outcome.error)}`);
+          rejects.write(reject);
+          tally.count(item.fileIndex, 'rejected');
+          continue;
+        }
+        if (outcome.value === 'unwritten') continue;
+        if (outcome.value === 'rejected' && item.reject) rejects.write(item.reject);
+        tally.count(item.fileIndex, outcome.value);
+      }
+      tally.batch(batch.size, touched);
+      const limit = tally.errorLimitExceeded(false);
+      if (limit) halt(new ErrorLimitError(limit));
+      const now = performance.now();
+      if (now - lastEmit > 100) {
+        lastEmit = now;
+        emit({ type: 'progress', ...tally.progress(progress, batch.nextBatchSize) });
+      }
+    }
+    const engineStats = processor.getStats();
+    tally.engine(engineStats);
+    await processor.close();
+
+    const finalLimit = tally.errorLimitExceeded(true);
+    if (finalLimit) halt(new ErrorLimitError(finalLimit));
+    const inputError = tally.inputError();
+    if (inputError && !stopReason) stopReason = inputError;
+  } catch (err) {
+    stopReason ??= err instanceof MolimportError ? err : wrapUnknown(err);
+    log?.error({ err: errorMessage(err) }, 'import failed');
+  } finally {
+    cfg.signal?.removeEventListener('abort', onCallerAbort);
+    rejects.close();
+  }
+
+  const stats = tally.finish({
+    durationMs: performance.now() - started,
+    database: databaseLabel,
+    table: `${target?.schema ?? cfg.schema}.${target?.table ?? cfg.table}`,
+    rejectsFile: rejects.files[0] ?? null,
+    error: stopReason,
+  });
+
+  if (db) {
+    emit({ type: 'phase', phase: 'finishing' });
+    try {
+      if (runId !== null) {
+        await db.finishRun(runId, stats.status === 'completed' ? 'completed' : stats.status, stats, stats.error ?? undefined);
+      }
+    } catch (err) {
+      log?.warn({ err: errorMessage(err) }, 'could not record the run');
+    }
+    await releaseLock?.().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    emit({ type: 'phase-done', phase: 'finishing', detail: runId === null ? undefined : `run ${runId}` });
+  }
+  emit({ type: 'done', stats });
+  return stats;
+}
+
+async function checkInputsExist(files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    if (file === '-') continue;
+    try {
+      await access(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+      throw new InputError(`cannot read ${file}: ${why}`, file);
+    }
+  }
+}
+
+/** The ledger rows of one batch: per file, the range of records it holds (rows and rejects). */
+function ledgerFor(batch: readonly WorkItem[]) {
+  const byFile = new Map<number, { fileIndex: number; fileKey: string; firstRecord: number; lastRecord: number }>();
+  for (const item of batch) {
+    const e = byFile.get(item.fileIndex);
+    if (!e) {
+      byFile.set(item.fileIndex, { fileIndex: item.fileIndex, fileKey: item.fileKey, firstRecord: item.record.record, lastRecord: item.record.record });
+    } else {
+      e.firstRecord = Math.min(e.firstRecord, item.record.record);
+      e.lastRecord = Math.max(e.lastRecord, item.record.record);
+    }
+  }
+  return [...byFile.values()];
+}
+
+function rejectFrom(item: WorkItem, reason: string): Reject {
+  const r: SourceRecord = item.record;
+  return {
+    file: r.file,
+    record: r.record,
+    line: r.line,
+    format: r.format,
+    reason,
+    raw: r.raw,
+    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : {}),
+  };
+}
+
+function wrapUnknown(err: unknown): MolimportError {
+  return new MolimportError(errorMessage(err), 'MOLIMPORT_DATABASE', 1, { cause: err });
+}
+
+export { EXIT_INTERRUPTED };

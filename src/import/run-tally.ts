@@ -1,0 +1,211 @@
+/** Counts per file and in total while a run goes, and the final stats object. */
+import { performance } from 'node:perf_hooks';
+import { EXIT_INTERRUPTED, ErrorLimitError, InputError, InterruptedError, MolimportError, ParseError } from '../errors.js';
+import type { EngineStats } from '../engine/index.js';
+import type { OpenedInput } from '../sources/index.js';
+import type { ResolvedImportConfig } from './config.js';
+import type { FileProgress } from './work-items.js';
+import {
+  accountedFor,
+  BatchSizeTracker,
+  countStatus,
+  Downsampler,
+  emptyCounts,
+  type FileStats,
+  type ImportStats,
+  type RecordCounts,
+  type RowStatus,
+} from './stats.js';
+
+interface FileTally {
+  path: string;
+  counts: RecordCounts;
+  format: FileStats['format'];
+  compressed: boolean;
+  bytes: number | null;
+  batches: number;
+  sizes: BatchSizeTracker;
+  startedAt: number;
+  lastAt: number;
+}
+
+export class RunTally {
+  runId: number | null = null;
+  resumed = false;
+  /** Records parsed so far (for progress; the counts only move once a record's batch settled). */
+  parsed = 0;
+  private readonly files: FileTally[] = [];
+  private readonly totals = emptyCounts();
+  private readonly sizes = new BatchSizeTracker();
+  private readonly evolution = new Downsampler(120);
+  private batches = 0;
+  private peakRss = 0;
+  private started = performance.now();
+  private readonly inputErrors: (InputError | ParseError)[] = [];
+
+  constructor(private readonly cfg: ResolvedImportConfig) {}
+
+  /** Rates count from here: connecting to the database and preparing the schema are not import time. */
+  importStarted(): void {
+    this.started = performance.now();
+  }
+
+  startFile(index: number, path: string): void {
+    const now = performance.now();
+    this.files[index] = {
+      path,
+      counts: emptyCounts(),
+      format: 'unknown',
+      compressed: false,
+      bytes: null,
+      batches: 0,
+      sizes: new BatchSizeTracker(),
+      startedAt: now,
+      lastAt: now,
+    };
+  }
+
+  fileOpened(index: number, input: OpenedInput): void {
+    const f = this.files[index];
+    if (!f) return;
+    f.format = input.format;
+    f.compressed = input.compressed;
+    f.bytes = input.totalBytes ?? null;
+  }
+
+  count(fileIndex: number, status: RowStatus): void {
+    const f = this.files[fileIndex];
+    if (f) {
+      countStatus(f.counts, status);
+      f.counts.read++;
+      f.lastAt = performance.now();
+    }
+    countStatus(this.totals, status);
+    this.totals.read++;
+  }
+
+  batch(size: number, fileIndexes: Iterable<number>): void {
+    this.batches++;
+    this.sizes.add(size);
+    this.evolution.add(size);
+    for (const i of fileIndexes) {
+      const f = this.files[i];
+      if (f) {
+        f.batches++;
+        f.sizes.add(size);
+      }
+    }
+    this.samplePeakRss();
+  }
+
+  engine(stats: EngineStats): void {
+    this.peakRss = Math.max(this.peakRss, stats.peakRssBytes);
+  }
+
+  noteInputError(err: InputError | ParseError): void {
+    this.inputErrors.push(err);
+  }
+
+  inputError(): MolimportError | undefined {
+    if (this.inputErrors.length === 0) return undefined;
+    if (this.inputErrors.length === 1) return this.inputErrors[0];
+    return new InputError(
+      `${this.inputErrors.length} inputs could not be read: ${this.inputErrors.map((e) => e.message).join('; ')}`,
+      this.inputErrors[0]!.file,
+    );
+  }
+
+  /** The reason to stop when --max-errors / --max-error-rate is exceeded; the rate waits for 1,000 records unless `final`. */
+  errorLimitExceeded(final: boolean): string | undefined {
+    const { rejected, read } = this.totals;
+    if (this.cfg.maxErrors !== undefined && rejected > this.cfg.maxErrors) {
+      return `${rejected} records rejected, more than --max-errors ${this.cfg.maxErrors}`;
+    }
+    if (this.cfg.maxErrorRate !== undefined && read > 0 && (final || read >= 1_000)) {
+      const rate = rejected / read;
+      if (rate > this.cfg.maxErrorRate) {
+        return `${rejected} of ${read} records rejected (${(rate * 100).toFixed(2)}%), more than --max-error-rate ${this.cfg.maxErrorRate}`;
+      }
+    }
+    return undefined;
+  }
+
+  progress(p: FileProgress, batchSize: number) {
+    const seconds = (performance.now() - this.started) / 1000;
+    const written = this.totals.inserted + this.totals.updated + this.totals.unchanged + this.totals.duplicates;
+    return {
+      fileIndex: p.fileIndex,
+      bytesRead: p.bytesRead(),
+      totalBytes: p.totalBytes,
+      read: this.parsed,
+      written,
+      rejected: this.totals.rejected,
+      batchSize,
+      moleculesPerSecond: seconds > 0 ? this.totals.read / seconds : 0,
+    };
+  }
+
+  finish(end: {
+    durationMs: number;
+    database: string;
+    table: string;
+    rejectsFile: string | null;
+    error: MolimportError | undefined;
+  }): ImportStats {
+    this.samplePeakRss();
+    const err = end.error;
+    const status: ImportStats['status'] =
+      err === undefined ? 'completed' : err instanceof InterruptedError ? 'interrupted' : 'failed';
+    const exitCode = err === undefined ? 0 : err instanceof InterruptedError ? EXIT_INTERRUPTED : err.exitCode;
+    const files: FileStats[] = this.files.map((f) => {
+      const durationMs = Math.max(0, f.lastAt - f.startedAt);
+      return {
+        path: f.path,
+        format: f.format,
+        compressed: f.compressed,
+        bytes: f.bytes,
+        ...f.counts,
+        batches: f.batches,
+        durationMs: Math.round(durationMs),
+        moleculesPerSecond: rate(f.counts.read, durationMs),
+        batchSize: f.sizes.summary(this.cfg.batchSize),
+      };
+    });
+    if (accountedFor(this.totals) !== this.totals.read) {
+      // Cannot happen by construction; if it does, say so rather than print numbers that lie.
+      throw new Error(`internal error: counts do not add up (${JSON.stringify(this.totals)})`);
+    }
+    return {
+      status,
+      exitCode,
+      runId: this.runId,
+      source: this.cfg.source,
+      database: end.database,
+      table: end.table,
+      mode: this.cfg.mode,
+      dryRun: this.cfg.dryRun,
+      resumed: this.resumed,
+      ...this.totals,
+      batches: this.batches,
+      batchSize: this.sizes.summary(this.cfg.batchSize),
+      batchSizeEvolution: this.evolution.values(),
+      durationMs: Math.round(end.durationMs),
+      moleculesPerSecond: rate(this.totals.read, performance.now() - this.started),
+      peakRssBytes: this.peakRss,
+      rejectsFile: end.rejectsFile,
+      error: err?.message ?? null,
+      errorCode: err?.code ?? null,
+      files,
+    };
+  }
+
+  private samplePeakRss(): void {
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
+  }
+}
+
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n * 1000) / ms) : 0;
+}
+
+export { ErrorLimitError };

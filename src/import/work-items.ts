@@ -1,0 +1,116 @@
+/**
+ * The run's input as one stream of engine items: every record of every file, in order, as a row
+ * or a reject (rejects travel through the engine too, so each batch's ledger range covers every
+ * record it holds and a resume skips exactly what was committed).
+ */
+import { InputError, ParseError } from '../errors.js';
+import { readRecords, type OpenedInput } from '../sources/index.js';
+import { isReject, toMoleculeRow } from '../transform/index.js';
+import type { MoleculeRow, Reject, SourceRecord } from '../types.js';
+import type { ResolvedImportConfig } from './config.js';
+import type { ImportEventListener } from './events.js';
+import { REJECT_FIELD_PREFIX } from './rejects-writer.js';
+import type { ResumePlan } from './resume.js';
+import type { RunTally } from './run-tally.js';
+
+export interface WorkItem {
+  fileIndex: number;
+  /** Identifies the file in the resume ledger. */
+  fileKey: string;
+  /** Global order of the record in the run: later records win over earlier ones with the same ID. */
+  seq: number;
+  /** Batch weight in bytes (the strategy makes batches of huge records smaller). */
+  weight: number;
+  record: SourceRecord;
+  row?: MoleculeRow;
+  reject?: Reject;
+}
+
+/** What the progress events read while the current file streams. */
+export interface FileProgress {
+  fileIndex: number;
+  bytesRead: () => number;
+  totalBytes: number | null;
+}
+
+/** 2^32 records per file leaves room for 2^21 files inside a safe integer. */
+const FILE_STRIDE = 2 ** 32;
+
+export async function* readWorkItems(
+  cfg: ResolvedImportConfig,
+  ctx: {
+    signal: AbortSignal;
+    resume: ResumePlan | undefined;
+    tally: RunTally;
+    progress: FileProgress;
+    emit: ImportEventListener;
+    onInputError: (err: InputError | ParseError) => void;
+  },
+): AsyncGenerator<WorkItem> {
+  let total = 0;
+  for (let fileIndex = 0; fileIndex < cfg.files.length; fileIndex++) {
+    if (ctx.signal.aborted) return;
+    const file = cfg.files[fileIndex]!;
+    const fileKey = file;
+    const skip = ctx.resume?.skipperFor(fileIndex);
+    ctx.tally.startFile(fileIndex, file);
+    const onOpen = (input: OpenedInput): void => {
+      ctx.progress.fileIndex = fileIndex;
+      ctx.progress.bytesRead = () => input.bytesRead();
+      ctx.progress.totalBytes = input.totalBytes ?? null;
+      ctx.tally.fileOpened(fileIndex, input);
+      ctx.emit({ type: 'file-start', index: fileIndex, path: file, totalBytes: input.totalBytes ?? null, compressed: input.compressed });
+    };
+    let limitReached = false;
+    try {
+      const records = readRecords(file, { format: cfg.format, stdin: cfg.stdin as never, onOpen });
+      for await (const record of records) {
+        if (cfg.limit !== undefined && total >= cfg.limit) {
+          limitReached = true;
+          break;
+        }
+        total++;
+        ctx.tally.parsed++;
+        if (skip?.(record.record)) {
+          ctx.tally.count(fileIndex, 'skipped');
+          continue;
+        }
+        dropRejectFields(record);
+        const out = toMoleculeRow(record, cfg.source, { idField: cfg.idField });
+        const item: WorkItem = {
+          fileIndex,
+          fileKey,
+          seq: fileIndex * FILE_STRIDE + record.record,
+          weight: record.bytes,
+          record,
+        };
+        if (isReject(out)) {
+          if (out.format === 'csv' && record.format === 'csv') out.fields = record.fields;
+          item.reject = out;
+        } else {
+          item.row = out;
+        }
+        yield item;
+        if (ctx.signal.aborted) return;
+      }
+    } catch (err) {
+      if (err instanceof InputError || err instanceof ParseError) {
+        // Good records before the fault are kept; the run goes on with the next file and fails at the end.
+        ctx.onInputError(err);
+        ctx.emit({ type: 'warning', message: err.message });
+      } else {
+        throw err;
+      }
+    }
+    ctx.emit({ type: 'file-end', index: fileIndex, path: file });
+    if (limitReached) return;
+  }
+}
+
+/** A rejects file fed back after fixing carries molimport_* fields; they are ours, not the molecule's. */
+function dropRejectFields(record: SourceRecord): void {
+  if (record.format !== 'sdf') return;
+  for (const key of record.fields.keys()) {
+    if (key.startsWith(REJECT_FIELD_PREFIX)) record.fields.delete(key);
+  }
+}
