@@ -1,3 +1,55 @@
-// Public entry point. Each layer re-exports its public face from its own index.
+/**
+ * molimport's public API. The batch engine is generic; the rest is the import pipeline
+ * (sources → parse → transform → sink) and `runImport`, which the CLI itself uses.
+ */
 export * from './errors.js';
-export * from './types.js';
+export type * from './types.js';
+
+// The adaptive batch engine.
+export * from './engine/index.js';
+
+// Reading inputs and the seed's batch transformation functions for molecules and properties.
+export { openInput, detectFormat, readRecords, readMolecules } from './sources/index.js';
+export type { OpenInputOptions, OpenedInput, ReadRecordsOptions } from './sources/index.js';
+export { readSdfRecords, readCsvRecords, SdfSplitter } from './parse/index.js';
+export {
+  toMoleculeRow,
+  transformMolecules,
+  extractProperties,
+  isReject,
+  PROFILES,
+  CHEMBL_PROFILE,
+  PUBCHEM_PROFILE,
+  GENERIC_PROFILE,
+} from './transform/index.js';
+export type { SourceProfile as MoleculeProfile, TransformOptions, BatchTransformOptions } from './transform/index.js';
+
+// The database operations object (the `db` BatchProcessingManager takes).
+export {
+  DatabaseOperations,
+  isTransientDbError,
+  isDataDbError,
+  redactUrl,
+  resolveTarget,
+  validateIdentifier,
+  TableLockedError,
+} from './sink/index.js';
+export type {
+  DatabaseOperationsOptions,
+  BatchInsertOptions,
+  BatchInsertResult,
+  WriteMoleculesOptions,
+  MoleculeWriteResult,
+  Transaction,
+  RunRecord,
+  TableTarget,
+  OperationStats,
+} from './sink/index.js';
+
+// One whole import, as the command runs it.
+export { runImport, type RunImportHooks } from './import/run-import.js';
+export { listRuns, type RunSummary, type ListRunsOptions } from './import/list-runs.js';
+export { runQuery, type QueryOptions } from './import/query.js';
+export type { ImportOptions, ImportLogger } from './import/options.js';
+export type { ImportEvent, ImportEventListener, ImportPhase } from './import/events.js';
+export type { ImportStats, FileStats, RecordCounts, BatchSizeSummary, RunStatus, WriteMode, RowStatus } from './import/stats.js';

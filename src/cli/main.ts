@@ -10,7 +10,8 @@ import { listRuns } from '../import/list-runs.js';
 import type { ImportOptions } from '../import/options.js';
 import type { ImportEventListener } from '../import/events.js';
 import { createEventLogger, createProgressReporter, renderStatsTable } from '../report/index.js';
-import { renderRunsTable } from '../report/runs-table.js';
+import { renderRowsTable, renderRunsTable } from '../report/runs-table.js';
+import { runQuery } from '../import/query.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
@@ -35,6 +36,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     },
     runsCommand: async (opts) => {
       exitCode = await runsCommand(opts, io, env, cwd);
+    },
+    queryCommand: async (sql, opts) => {
+      exitCode = await queryCommand(sql, opts, io, env, cwd);
     },
   });
   configure(program, io);
@@ -194,6 +198,23 @@ async function runsCommand(
       limit: opts.limit as number,
     });
     io.stdout.write(json ? JSON.stringify(runs) + '\n' : renderRunsTable(runs));
+    return 0;
+  } catch (err) {
+    return reportFatal(err, io, json);
+  }
+}
+
+async function queryCommand(
+  sql: string,
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    const { rows } = await runQuery(sql, { database: opts.db as string | undefined, env, cwd });
+    io.stdout.write(json ? JSON.stringify(rows) + '\n' : renderRowsTable(rows));
     return 0;
   } catch (err) {
     return reportFatal(err, io, json);

@@ -61,6 +61,7 @@ export function addImportOptions(cmd: Command): Command {
 export interface ProgramHandlers {
   importCommand(source: (typeof SOURCES)[number], files: string[], opts: Record<string, unknown>): Promise<void>;
   runsCommand(opts: Record<string, unknown>): Promise<void>;
+  queryCommand(sql: string, opts: Record<string, unknown>): Promise<void>;
 }
 
 export function buildProgram(version: string, handlers: ProgramHandlers): Command {
@@ -91,5 +92,15 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
       await handlers.runsCommand(opts);
     });
   program.addCommand(runs);
+
+  const query = new Command('query')
+    .description('run one SQL statement against the target database (how to reach the embedded one)')
+    .argument('<sql>', "e.g. 'select source, count(*) from molecules group by 1'")
+    .option('--db <url>', 'PostgreSQL connection string (default: DATABASE_URL, PG* variables, or embedded)')
+    .option('--json', 'print the rows as a JSON array')
+    .action(async (sql: string, opts: Record<string, unknown>) => {
+      await handlers.queryCommand(sql, opts);
+    });
+  program.addCommand(query);
   return program;
 }

@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import {
   ErrorLimitError,
   errorMessage,
-  EXIT_INTERRUPTED,
   InputError,
   InterruptedError,
   MolimportError,
@@ -16,7 +15,7 @@ import {
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { DatabaseOperations, isDataDbError, resolveTarget, type TableTarget } from '../sink/index.js';
 import type { Reject, SourceRecord } from '../types.js';
-import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
+import { resolveImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { readWorkItems, type FileProgress } from './work-items.js';
 import type { ImportOptions } from './options.js';
@@ -276,4 +275,3 @@ function wrapUnknown(err: unknown): MolimportError {
   return new MolimportError(errorMessage(err), 'MOLIMPORT_DATABASE', 1, { cause: err });
 }
 
-export { EXIT_INTERRUPTED };

@@ -42,7 +42,8 @@ export function createProgressReporter({ stream }: ProgressOutput): ImportEventL
       case 'database':
         stream.write(
           event.kind === 'embedded'
-            ? `Embedded PostgreSQL (PGlite) in ${event.dataDir}; no server was named (--db / DATABASE_URL / PGHOST)\n`
+            ? `No database named (--db, DATABASE_URL, PGHOST): using the embedded PostgreSQL (PGlite) in ${event.dataDir}\n` +
+                `  query it with: molimport query 'select source, count(*) from molecules group by 1'\n`
             : `Database: ${event.target}\n`,
         );
         return;

@@ -31,3 +31,18 @@ function shortName(p: string): string {
   const base = p.split('/').pop() ?? p;
   return base.length > 32 ? base.slice(0, 31) + '…' : base;
 }
+
+/** `molimport query`: rows of any shape as a table. */
+export function renderRowsTable(rows: readonly Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no rows)\n';
+  const head = Object.keys(rows[0]!);
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const r of rows) table.push(head.map((h) => cell(r[h])));
+  return table.toString() + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return s.length > 80 ? s.slice(0, 79) + '…' : s;
+}

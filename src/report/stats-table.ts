@@ -45,6 +45,11 @@ export function renderStatsTable(stats: ImportStats): string {
     `status: ${stats.status} (exit ${stats.exitCode})  run: ${stats.runId ?? '-'}  mode: ${stats.mode}${stats.dryRun ? ' (dry run)' : ''}${stats.resumed ? ' (resumed)' : ''}`,
   );
   lines.push(`target: ${stats.database} → ${stats.table}`);
+  if (stats.database.startsWith('embedded:')) {
+    lines.push(
+      `embedded database (no --db, DATABASE_URL or PGHOST given); query it with: molimport query 'select count(*) from ${stats.table}'`,
+    );
+  }
   lines.push(
     `peak memory: ${formatBytes(stats.peakRssBytes)} RSS  total: ${formatDuration(stats.durationMs)} (import ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
   );

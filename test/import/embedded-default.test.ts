@@ -1,0 +1,46 @@
+/**
+ * The embedded default: with no database named, the import goes to PGlite under ./.molimport/ and
+ * says so; a re-run finds the same data; `molimport query` reaches it. Runs whether or not a
+ * PostgreSQL server is up (it never needs one).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonStats, runCli } from '../helpers/cli.js';
+
+const SAMPLE = path.resolve(__dirname, '../../fixtures/samples/chembl_dump_head_200.sdf.gz');
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(tmpdir(), 'molimport-embedded-'));
+  console.error(`[test db] embedded default in ${cwd}/.molimport`);
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('embedded default database', () => {
+  it('imports into ./.molimport with no database configured, and says where', async () => {
+    const r = await runCli(['chembl', SAMPLE], { env: { PATH: process.env.PATH }, cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(cwd, '.molimport', 'pgdata'))).toBe(true);
+    expect(r.stdout).toContain(`embedded:${path.join(cwd, '.molimport', 'pgdata')}`);
+    expect(r.stdout).toMatch(/molimport query/);
+    expect(r.stdout).toMatch(/status: completed/);
+  });
+
+  it('a re-run sees the same rows as unchanged, and query reaches them', async () => {
+    const again = await runCli(['chembl', SAMPLE, '--json'], { env: { PATH: process.env.PATH }, cwd });
+    expect(parseJsonStats(again.stdout)).toMatchObject({ read: 200, inserted: 0, unchanged: 200 });
+    const q = await runCli(['query', "select count(*)::int as n from molecules where source = 'chembl'", '--json'], {
+      env: { PATH: process.env.PATH },
+      cwd,
+    });
+    expect(q.code, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout)).toEqual([{ n: 200 }]);
+    const runs = await runCli(['runs', '--json'], { env: { PATH: process.env.PATH }, cwd });
+    expect((JSON.parse(runs.stdout) as unknown[]).length).toBe(2);
+  });
+});
