@@ -1,0 +1,370 @@
+/**
+ * Write one batch of molecule rows in one transaction and tell, for every input row, what happened
+ * to it: 'inserted' | 'updated' | 'unchanged' | 'duplicate'.
+ *
+ * Steps (all in the caller's transaction):
+ * 1. De-duplicate the batch in memory: for an ID seen twice, the row with the higher seq wins and
+ *    the others are 'duplicate' (rule a). Only winners are staged.
+ * 2. Load the winners into a session temp table (COPY text format, or UNNEST arrays for
+ *    comparison), with their input ordinal and seq.
+ * 3. `INSERT ... SELECT ... ON CONFLICT (source, external_id) DO NOTHING RETURNING` — the rows
+ *    that are new (insert mode: a plain INSERT, where a conflict raises 23505 for the engine to
+ *    isolate).
+ * 4. For the rest (upsert): lock and read the current rows (`SELECT ... FOR UPDATE`, which in READ
+ *    COMMITTED sees rows a parallel batch committed after step 3 began) and classify: written by
+ *    the same run → 'duplicate', overwritten only when the incoming seq is greater, so the later
+ *    record wins whatever the commit order (rule b); data columns identical → 'unchanged', not
+ *    rewritten; otherwise 'updated'. Skip mode reads without locking: same run → 'duplicate',
+ *    else 'unchanged' (rule c).
+ * 5. One `UPDATE ... FROM staging` for the rows to overwrite.
+ * 6. The resume ledger rows, in the same transaction.
+ */
+import { ConfigurationError, DatabaseError } from '../errors.js';
+import type { MoleculeRow } from '../types.js';
+import { copyChunks, type CopyValue } from './copy-text.js';
+import type { SqlExecutor } from './driver.js';
+import { qualifiedName, type TableTarget } from './identifiers.js';
+import { BATCHES_TABLE, MOLECULE_DATA_COLUMNS } from './schema.js';
+
+export type WriteMode = 'insert' | 'upsert' | 'skip';
+export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate';
+
+/** One committed range of one input file, recorded with the batch for exactly-once resume. */
+export interface LedgerEntry {
+  /** Position of the file in the run's file list. */
+  fileIndex: number;
+  /** The file's identity for resume (path, or path + fingerprint). */
+  fileKey: string;
+  /** First and last record ordinal (1-based, inclusive) the batch accounts for. */
+  firstRecord: number;
+  lastRecord: number;
+  /** Rows the range accounts for. @default lastRecord - firstRecord + 1 */
+  rows?: number;
+}
+
+export interface MoleculeBatchOptions {
+  target: TableTarget;
+  rows: readonly MoleculeRow[];
+  /** @default 'upsert' */
+  mode?: WriteMode;
+  /** The run writing the batch; null outside a recorded run (then no same-run duplicate rule). */
+  runId: number | null;
+  /**
+   * Global order of the row's record in the run (later records win). Must fit in a bigint.
+   * @default the row's index in `rows`
+   */
+  seqOf?: (row: MoleculeRow, index: number) => number;
+  /** Ledger ranges written in the same transaction (requires `runId`). */
+  ledger?: readonly LedgerEntry[];
+  /** Schema of `molimport_batches`. @default target.schema */
+  bookkeepingSchema?: string;
+  /** How rows reach the staging table. @default 'copy' */
+  loadMethod?: 'copy' | 'unnest';
+}
+
+export interface MoleculeWriteResult {
+  /** One status per input row, in input order. */
+  statuses: RowStatus[];
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  duplicates: number;
+}
+
+const STAGE = 'pg_temp.molimport_stage';
+
+const STAGE_COLUMNS = [
+  'ord',
+  'seq',
+  'source',
+  'external_id',
+  ...MOLECULE_DATA_COLUMNS,
+  'source_file',
+  'source_record',
+] as const;
+
+const STAGE_DDL = `CREATE TEMP TABLE molimport_stage (
+  ord int NOT NULL,
+  seq bigint NOT NULL,
+  source text NOT NULL,
+  external_id text NOT NULL,
+  name text,
+  smiles text,
+  inchi text,
+  inchikey text,
+  formula text,
+  mol_weight double precision,
+  molfile text,
+  properties jsonb NOT NULL,
+  source_file text,
+  source_record bigint
+) ON COMMIT DELETE ROWS`;
+
+/**
+ * A session-lifetime staging table, created once per connection and emptied at every commit:
+ * no catalog churn per batch (CREATE/DROP TEMP TABLE per transaction bloats pg_class/pg_attribute),
+ * and no NOTICE. Emptied here too, in case one transaction writes two batches.
+ */
+const PREPARE_STAGE = `DO $molimport$ BEGIN
+  IF to_regclass('${STAGE}') IS NULL THEN
+    ${STAGE_DDL};
+  ELSE
+    DELETE FROM ${STAGE};
+  END IF;
+END $molimport$`;
+
+const TARGET_COLUMNS = [
+  'source',
+  'external_id',
+  ...MOLECULE_DATA_COLUMNS,
+  'run_id',
+  'source_file',
+  'source_record',
+  'source_seq',
+].join(', ');
+
+const STAGE_SELECT = `source, external_id, ${MOLECULE_DATA_COLUMNS.join(', ')}, $1::bigint, source_file, source_record, seq`;
+
+/** Run `writeMoleculesInTransaction` inside BEGIN/COMMIT on `client` (ROLLBACK on error). */
+export async function writeMoleculeBatch(
+  client: SqlExecutor,
+  options: MoleculeBatchOptions,
+): Promise<MoleculeWriteResult> {
+  await client.query('BEGIN');
+  try {
+    const result = await writeMoleculesInTransaction(client, options);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The batch's statements, for a caller that already opened a transaction on `tx`. */
+export async function writeMoleculesInTransaction(
+  tx: SqlExecutor,
+  options: MoleculeBatchOptions,
+): Promise<MoleculeWriteResult> {
+  const { rows, runId } = options;
+  const mode = options.mode ?? 'upsert';
+  if (!['insert', 'upsert', 'skip'].includes(mode)) {
+    throw new ConfigurationError(`invalid mode ${JSON.stringify(mode)}: expected insert, upsert or skip`);
+  }
+  const ledger = options.ledger ?? [];
+  if (ledger.length > 0 && runId === null) throw new ConfigurationError('a ledger needs a runId');
+  const table = qualifiedName(options.target);
+  const seqOf = options.seqOf ?? ((_row: MoleculeRow, index: number) => index);
+
+  const statuses: RowStatus[] = new Array<RowStatus>(rows.length);
+  const seqs = rows.map((row, i) => {
+    const seq = seqOf(row, i);
+    if (!Number.isSafeInteger(seq))
+      throw new ConfigurationError(`seqOf must return a safe integer, got ${String(seq)} for row ${i}`);
+    return seq;
+  });
+
+  // Rule (a): the later record of an ID wins; keys map source → external_id → winning ordinal.
+  const winnerOf = new Map<string, Map<string, number>>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as MoleculeRow;
+    let bySource = winnerOf.get(row.source);
+    if (bySource === undefined) winnerOf.set(row.source, (bySource = new Map()));
+    const previous = bySource.get(row.externalId);
+    if (previous === undefined) {
+      bySource.set(row.externalId, i);
+    } else if ((seqs[i] as number) >= (seqs[previous] as number)) {
+      statuses[previous] = 'duplicate';
+      bySource.set(row.externalId, i);
+    } else {
+      statuses[i] = 'duplicate';
+    }
+  }
+  const winners: number[] = [];
+  for (let i = 0; i < rows.length; i++) if (statuses[i] === undefined) winners.push(i);
+  // Stage in key order, so concurrent batches take row locks in the same order (fewer deadlocks)
+  // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
+  winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
+
+  if (winners.length > 0) {
+    await tx.query(PREPARE_STAGE);
+    await loadStage(tx, rows, seqs, winners, options.loadMethod ?? 'copy');
+
+    if (mode === 'insert') {
+      await tx.query(`INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}`, [
+        runId,
+      ]);
+      for (const i of winners) statuses[i] = 'inserted';
+    } else {
+      const inserted = await tx.query<{ source: string; external_id: string }>(
+        `INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}
+         ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id`,
+        [runId],
+      );
+      for (const r of inserted.rows) {
+        const ord = winnerOf.get(r.source)?.get(r.external_id);
+        if (ord !== undefined) statuses[ord] = 'inserted';
+      }
+      const rest = winners.filter((i) => statuses[i] === undefined);
+      if (rest.length > 0) await classifyExisting(tx, table, mode, runId, rest, statuses);
+    }
+  }
+
+  if (ledger.length > 0) {
+    const books = { schema: options.bookkeepingSchema ?? options.target.schema, table: BATCHES_TABLE };
+    await tx.query(
+      `INSERT INTO ${qualifiedName(books)} (run_id, file_index, file_key, first_record, last_record, rows)
+       SELECT $1::bigint, x.file_index, x.file_key, x.first_record, x.last_record, x.rows
+       FROM jsonb_to_recordset($2::text::jsonb) AS x(file_index int, file_key text, first_record bigint, last_record bigint, rows int)`,
+      [
+        runId,
+        JSON.stringify(
+          ledger.map((e) => ({
+            file_index: e.fileIndex,
+            file_key: e.fileKey,
+            first_record: e.firstRecord,
+            last_record: e.lastRecord,
+            rows: e.rows ?? e.lastRecord - e.firstRecord + 1,
+          })),
+        ),
+      ],
+    );
+  }
+
+  return summarize(statuses);
+}
+
+async function classifyExisting(
+  tx: SqlExecutor,
+  table: string,
+  mode: 'upsert' | 'skip',
+  runId: number | null,
+  ords: number[],
+  statuses: RowStatus[],
+): Promise<void> {
+  const differs = `(${MOLECULE_DATA_COLUMNS.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${MOLECULE_DATA_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
+  const existing = await tx.query<{
+    ord: number;
+    same_run: boolean | null;
+    newer: boolean;
+    differs: boolean;
+  }>(
+    `SELECT s.ord, t.run_id = $1::bigint AS same_run, (t.source_seq IS NULL OR t.source_seq < s.seq) AS newer, ${differs} AS differs
+     FROM ${STAGE} s JOIN ${table} t ON t.source = s.source AND t.external_id = s.external_id
+     WHERE s.ord = ANY($2::int[])
+     ORDER BY t.source, t.external_id${mode === 'upsert' ? ' FOR UPDATE OF t' : ''}`,
+    [runId, ords],
+  );
+  const overwrite: number[] = [];
+  for (const r of existing.rows) {
+    const ord = Number(r.ord);
+    if (r.same_run === true) {
+      statuses[ord] = 'duplicate';
+      if (mode === 'upsert' && r.newer) overwrite.push(ord);
+    } else if (mode === 'upsert' && r.differs) {
+      statuses[ord] = 'updated';
+      overwrite.push(ord);
+    } else {
+      statuses[ord] = 'unchanged';
+    }
+  }
+  if (ords.some((i) => statuses[i] === undefined)) {
+    // Neither inserted nor found: a concurrent transaction deleted the row in between. Retryable.
+    throw new DatabaseError(
+      'a conflicting row disappeared while the batch was written; retry the batch',
+      '40001',
+    );
+  }
+  if (overwrite.length > 0) {
+    const set = [
+      ...MOLECULE_DATA_COLUMNS.map((c) => `${c} = s.${c}`),
+      'run_id = $1::bigint',
+      'source_file = s.source_file',
+      'source_record = s.source_record',
+      'source_seq = s.seq',
+      'updated_at = now()',
+    ].join(', ');
+    await tx.query(
+      `UPDATE ${table} t SET ${set} FROM ${STAGE} s
+       WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($2::int[])`,
+      [runId, overwrite],
+    );
+  }
+}
+
+function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
+  return [
+    ord,
+    seq,
+    row.source,
+    row.externalId,
+    row.name,
+    row.smiles,
+    row.inchi,
+    row.inchikey,
+    row.formula,
+    row.molWeight,
+    row.molfile,
+    row.properties,
+    row.origin.file,
+    row.origin.record,
+  ];
+}
+
+async function loadStage(
+  tx: SqlExecutor,
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  method: 'copy' | 'unnest',
+): Promise<void> {
+  if (method === 'copy') {
+    await tx.copyFrom(
+      `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN`,
+      copyChunks(winners, (i) => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number)),
+    );
+    return;
+  }
+  const column = (pick: (row: MoleculeRow, i: number) => unknown): unknown[] =>
+    winners.map((i) => pick(rows[i] as MoleculeRow, i));
+  await tx.query(
+    `INSERT INTO ${STAGE} (${STAGE_COLUMNS.join(', ')})
+     SELECT u.ord, u.seq, u.source, u.external_id, u.name, u.smiles, u.inchi, u.inchikey, u.formula, u.mol_weight, u.molfile,
+            u.properties::jsonb, u.source_file, u.source_record
+     FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                 $10::float8[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+       AS u(ord, seq, source, external_id, name, smiles, inchi, inchikey, formula, mol_weight, molfile, properties, source_file, source_record)`,
+    [
+      winners,
+      column((_r, i) => seqs[i]),
+      column((r) => r.source),
+      column((r) => r.externalId),
+      column((r) => r.name),
+      column((r) => r.smiles),
+      column((r) => r.inchi),
+      column((r) => r.inchikey),
+      column((r) => r.formula),
+      column((r) => r.molWeight),
+      column((r) => r.molfile),
+      column((r) => JSON.stringify(r.properties)),
+      column((r) => r.origin.file),
+      column((r) => r.origin.record),
+    ],
+  );
+}
+
+function compareKeys(a: MoleculeRow, b: MoleculeRow): number {
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
+}
+
+export function summarize(statuses: RowStatus[]): MoleculeWriteResult {
+  const result: MoleculeWriteResult = { statuses, inserted: 0, updated: 0, unchanged: 0, duplicates: 0 };
+  for (const s of statuses) {
+    if (s === 'inserted') result.inserted++;
+    else if (s === 'updated') result.updated++;
+    else if (s === 'unchanged') result.unchanged++;
+    else result.duplicates++;
+  }
+  return result;
+}

@@ -1,0 +1,171 @@
+/**
+ * The embedded database: PGlite (PostgreSQL compiled to WASM) with its files in a local directory.
+ * PGlite is ONE connection, so `checkout()` hands it to one caller at a time through a mutex: a
+ * transaction's statements can never interleave with another's. COPY goes through PGlite's virtual
+ * `/dev/blob` device.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { ConfigurationError } from '../errors.js';
+import { toDatabaseError } from './connection.js';
+import type { SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
+
+const INT8_OID = 20;
+
+/** Data directories open in this process: two PGlite instances on one directory corrupt it. */
+const openDataDirs = new Set<string>();
+
+/** A FIFO mutex; `acquire()` resolves with the function that releases it. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const ready = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return ready;
+  }
+}
+
+export class PgliteDriver implements SqlDriver {
+  readonly kind = 'embedded' as const;
+  readonly target: string;
+  readonly maxConnections = 1;
+  readonly dataDir: string;
+  readonly #db: PGlite;
+  readonly #mutex = new Mutex();
+  #closed = false;
+
+  private constructor(db: PGlite, dataDir: string) {
+    this.#db = db;
+    this.dataDir = dataDir;
+    this.target = `embedded:${dataDir}`;
+  }
+
+  /** Open (creating when missing) the embedded database in `dataDir`. */
+  static async open(dataDir: string): Promise<PgliteDriver> {
+    const absolute = dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir);
+    if (openDataDirs.has(absolute)) {
+      throw new ConfigurationError(
+        `the embedded database in ${absolute} is already open in this process; share one DatabaseOperations instead of opening it twice`,
+      );
+    }
+    openDataDirs.add(absolute);
+    try {
+      if (!absolute.startsWith('memory://')) await mkdir(absolute, { recursive: true });
+      // int8 as strings, exactly like pg, so callers see the same types on both drivers.
+      const db = await PGlite.create(absolute, { parsers: { [INT8_OID]: (value: string) => value } });
+      return new PgliteDriver(db, absolute);
+    } catch (err) {
+      openDataDirs.delete(absolute);
+      throw toDatabaseError(err, [], `cannot open the embedded database in ${absolute}`);
+    }
+  }
+
+  async checkout(): Promise<SqlClient> {
+    if (this.#closed) throw toDatabaseError(new Error('Client was closed and is not queryable'));
+    const unlock = await this.#mutex.acquire();
+    try {
+      // A previous holder that released mid-transaction must not leak its transaction to us.
+      if (await this.#db.isInTransaction()) await this.#db.query('ROLLBACK');
+    } catch (err) {
+      unlock();
+      throw toDatabaseError(err);
+    }
+    return new PgliteClient(this.#db, unlock);
+  }
+
+  /**
+   * There is only one connection, so a "session" borrows it statement by statement (holding it
+   * would block every transaction). Session-level state such as advisory locks is meaningless
+   * here anyway: one process owns the data directory.
+   */
+  openSession(): Promise<SqlClient> {
+    return Promise.resolve(new PgliteSessionClient(this));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const unlock = await this.#mutex.acquire();
+    try {
+      if (!this.#db.closed) await this.#db.close();
+    } finally {
+      openDataDirs.delete(this.dataDir);
+      unlock();
+    }
+  }
+}
+
+class PgliteClient implements SqlClient {
+  readonly broken = false;
+  #unlock: (() => void) | undefined;
+  readonly #db: PGlite;
+
+  constructor(db: PGlite, unlock: () => void) {
+    this.#db = db;
+    this.#unlock = unlock;
+  }
+
+  async query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    this.#assertHeld();
+    try {
+      const result = await this.#db.query<R>(text, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+    } catch (err) {
+      throw toDatabaseError(err);
+    }
+  }
+
+  async copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number> {
+    this.#assertHeld();
+    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+    if (sql === copySql)
+      throw new ConfigurationError(`copyFrom expects COPY ... FROM STDIN, got: ${copySql.slice(0, 80)}`);
+    const parts: string[] = [];
+    if (typeof data === 'string') parts.push(data);
+    else for await (const chunk of data) parts.push(chunk);
+    try {
+      const result = await this.#db.query(sql, [], { blob: new Blob(parts) });
+      return result.rowCount ?? result.affectedRows ?? 0;
+    } catch (err) {
+      throw toDatabaseError(err);
+    }
+  }
+
+  release(): void {
+    const unlock = this.#unlock;
+    this.#unlock = undefined;
+    unlock?.();
+  }
+
+  #assertHeld(): void {
+    if (this.#unlock === undefined) throw new Error('embedded database client used after release()');
+  }
+}
+
+class PgliteSessionClient implements SqlClient {
+  readonly broken = false;
+  readonly #driver: PgliteDriver;
+  constructor(driver: PgliteDriver) {
+    this.#driver = driver;
+  }
+  async query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    const client = await this.#driver.checkout();
+    try {
+      return await client.query<R>(text, params);
+    } finally {
+      client.release();
+    }
+  }
+  async copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number> {
+    const client = await this.#driver.checkout();
+    try {
+      return await client.copyFrom(copySql, data);
+    } finally {
+      client.release();
+    }
+  }
+  release(): void {}
+}

@@ -1,0 +1,138 @@
+/**
+ * Create the molecules table and the bookkeeping tables when missing. Idempotent, and safe when two
+ * processes race: every `CREATE ... IF NOT EXISTS` runs in one transaction under an advisory
+ * transaction lock (two concurrent `CREATE TABLE IF NOT EXISTS` can otherwise both fail on the
+ * catalog's unique index).
+ */
+import { ConfigurationError } from '../errors.js';
+import type { SqlExecutor } from './driver.js';
+import { derivedName, qualifiedName, quoteIdent, type TableTarget } from './identifiers.js';
+
+/** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
+export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
+
+export const RUNS_TABLE = 'molimport_runs';
+export const BATCHES_TABLE = 'molimport_batches';
+
+/** The data columns compared to tell `updated` from `unchanged`, in table order. */
+export const MOLECULE_DATA_COLUMNS = [
+  'name',
+  'smiles',
+  'inchi',
+  'inchikey',
+  'formula',
+  'mol_weight',
+  'molfile',
+  'properties',
+] as const;
+
+const REQUIRED_MOLECULE_COLUMNS = [
+  'id',
+  'source',
+  'external_id',
+  ...MOLECULE_DATA_COLUMNS,
+  'run_id',
+  'source_file',
+  'source_record',
+  'source_seq',
+  'created_at',
+  'updated_at',
+];
+
+export function moleculesTableDdl(target: TableTarget): string {
+  const table = qualifiedName(target);
+  const unique = quoteIdent(derivedName(target.table, 'source_external_id_key'));
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source text NOT NULL,
+  external_id text NOT NULL,
+  name text,
+  smiles text,
+  inchi text,
+  inchikey text,
+  formula text,
+  mol_weight double precision,
+  molfile text,
+  properties jsonb NOT NULL DEFAULT '{}',
+  run_id bigint,
+  source_file text,
+  source_record bigint,
+  source_seq bigint,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT ${unique} UNIQUE (source, external_id)
+)`;
+}
+
+/**
+ * Ensure `target.schema`, the molecules table `target`, and the bookkeeping tables
+ * (`molimport_runs`, `molimport_batches`) in `bookkeepingSchema` (default: the target's schema).
+ * Runs its own transaction on `client`. Throws a `ConfigurationError` when an existing table lacks
+ * a column molimport writes.
+ */
+export async function ensureSchema(
+  client: SqlExecutor,
+  target: TableTarget,
+  bookkeepingSchema: string = target.schema,
+): Promise<void> {
+  const schemas = [...new Set([target.schema, bookkeepingSchema])];
+  const books = { schema: bookkeepingSchema, table: RUNS_TABLE };
+  const runs = qualifiedName(books, RUNS_TABLE);
+  const batches = qualifiedName(books, BATCHES_TABLE);
+  const createTable = [
+    ...schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s, 'schema name')}`),
+    moleculesTableDdl(target),
+  ];
+  const createRest = [
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'inchikey_idx'))} ON ${qualifiedName(target)} (inchikey)`,
+    `CREATE TABLE IF NOT EXISTS ${runs} (
+  id bigserial PRIMARY KEY,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  status text NOT NULL DEFAULT 'running',
+  source text,
+  target_table text,
+  files jsonb,
+  options jsonb,
+  stats jsonb,
+  error text,
+  input_fingerprint text
+)`,
+    `CREATE TABLE IF NOT EXISTS ${batches} (
+  run_id bigint NOT NULL,
+  file_index int NOT NULL,
+  file_key text NOT NULL,
+  first_record bigint NOT NULL,
+  last_record bigint NOT NULL,
+  rows int NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT now()
+)`,
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${BATCHES_TABLE}_run_id_idx`)} ON ${batches} (run_id)`,
+  ];
+  await client.query('BEGIN');
+  try {
+    // One lock for all DDL in the database: schema creation is rare and quick.
+    await client.query('SELECT pg_advisory_xact_lock($1, 0)', [ADVISORY_LOCK_NAMESPACE]);
+    for (const sql of createTable) await client.query(sql);
+    await assertMoleculesTable(client, target);
+    for (const sql of createRest) await client.query(sql);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assertMoleculesTable(client: SqlExecutor, target: TableTarget): Promise<void> {
+  const { rows } = await client.query<{ column_name: string }>(
+    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+    [target.schema, target.table],
+  );
+  const present = new Set(rows.map((r) => r.column_name));
+  const missing = REQUIRED_MOLECULE_COLUMNS.filter((c) => !present.has(c));
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      `table ${target.schema}.${target.table} exists but is not a molimport molecules table: missing column(s) ${missing.join(', ')}; choose another --table or drop it`,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+import type { MoleculeRow } from '../../src/types.js';
+
+/** A molecule row with defaults; `file`/`record` fill the origin. */
+export function molecule(externalId: string, overrides: Partial<MoleculeRow> = {}, record = 1): MoleculeRow {
+  return {
+    source: 'chembl',
+    externalId,
+    name: `name of ${externalId}`,
+    smiles: 'CCO',
+    inchi: 'InChI=1S/C2H6O/c1-2-3/h3H,2H2,1H3',
+    inchikey: 'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
+    formula: 'C2H6O',
+    molWeight: 46.07,
+    molfile: '\n  tab\there\\back\r\n  0  0  0     0  0  0  0  0  0999 V2000\nM  END',
+    properties: { chembl_id: externalId, zero_padded: '007', multi: 'line1\nline2' },
+    origin: { file: 'in.sdf', record, line: record * 10 },
+    weight: 100,
+    ...overrides,
+  };
+}

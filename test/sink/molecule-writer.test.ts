@@ -1,0 +1,446 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, DatabaseError } from '../../src/errors.js';
+import {
+  classifyDbError,
+  isTransientDbError,
+  type RowStatus,
+  type TableTarget,
+} from '../../src/sink/index.js';
+import { testBackends, useTestOperations } from '../helpers/db.js';
+import { molecule } from './fixtures.js';
+
+const backends = await testBackends();
+
+describe.each(backends)('molecule writer on %s', (kind) => {
+  const ctx = useTestOperations(kind);
+  let n = 0;
+  /** A fresh molecules table in the suite's schema. */
+  async function freshTable(): Promise<TableTarget> {
+    return ctx.db.ensureSchema({ schema: ctx.schema, table: `molecules_${++n}` });
+  }
+  async function tableRows(target: TableTarget): Promise<Record<string, unknown>[]> {
+    return ctx.db.query(`SELECT * FROM "${target.schema}"."${target.table}" ORDER BY source, external_id`);
+  }
+
+  it('creates the schema idempotently and concurrently', async () => {
+    const target = { schema: ctx.schema, table: 'idempotent' };
+    await Promise.all([
+      ctx.db.ensureSchema(target),
+      ctx.db.ensureSchema(target),
+      ctx.db.ensureSchema(target),
+    ]);
+    await ctx.db.ensureSchema(target);
+    const indexes = await ctx.db.query<{ indexdef: string }>(
+      'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
+      [ctx.schema, 'idempotent'],
+    );
+    expect(indexes.map((i) => i.indexdef).join('\n')).toMatch(/inchikey/);
+    expect(indexes.map((i) => i.indexdef).join('\n')).toMatch(/UNIQUE.*\(source, external_id\)/);
+    const tables = await ctx.db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+      [ctx.schema],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['idempotent', 'molimport_batches', 'molimport_runs']),
+    );
+  });
+
+  it('refuses an existing table that is not a molecules table', async () => {
+    await ctx.db.query(`CREATE TABLE "${ctx.schema}".other (id int)`);
+    await expect(ctx.db.ensureSchema({ schema: ctx.schema, table: 'other' })).rejects.toThrow(
+      /missing column/,
+    );
+  });
+
+  it('inserts, then reports identical rows unchanged and a changed property updated', async () => {
+    const target = await freshTable();
+    const rows = [
+      molecule('CHEMBL1'),
+      molecule('CHEMBL2', { molWeight: null, name: null }),
+      molecule('CHEMBL3'),
+    ];
+    const first = await ctx.db.writeMolecules({ target, rows, mode: 'upsert', runId: null });
+    expect(first).toMatchObject({
+      statuses: ['inserted', 'inserted', 'inserted'],
+      inserted: 3,
+      updated: 0,
+      unchanged: 0,
+      duplicates: 0,
+    });
+    const stored = await tableRows(target);
+    expect(stored[0]).toMatchObject({
+      external_id: 'CHEMBL1',
+      molfile: rows[0]?.molfile,
+      properties: { chembl_id: 'CHEMBL1', zero_padded: '007', multi: 'line1\nline2' },
+      mol_weight: 46.07,
+      source_file: 'in.sdf',
+    });
+    const before = stored.map((r) => String(r.updated_at));
+
+    const again = await ctx.db.writeMolecules({ target, rows, mode: 'upsert', runId: null });
+    expect(again.statuses).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect((await tableRows(target)).map((r) => String(r.updated_at))).toEqual(before);
+
+    const changed = [
+      rows[0],
+      molecule('CHEMBL2', {
+        molWeight: null,
+        name: null,
+        properties: { ...rows[1]?.properties, extra: 'x' },
+      }),
+      rows[2],
+    ];
+    const third = await ctx.db.writeMolecules({
+      target,
+      rows: changed.filter((r) => r !== undefined),
+      mode: 'upsert',
+      runId: null,
+    });
+    expect(third).toMatchObject({
+      statuses: ['unchanged', 'updated', 'unchanged'],
+      updated: 1,
+      unchanged: 2,
+    });
+    const after = await tableRows(target);
+    expect(after[1]?.properties).toMatchObject({ extra: 'x' });
+    expect(after).toHaveLength(3);
+  });
+
+  it('lets the later record of an ID in one batch win, the earlier being a duplicate', async () => {
+    const target = await freshTable();
+    const rows = [
+      molecule('A', { name: 'first' }),
+      molecule('B'),
+      molecule('A', { name: 'second' }),
+      molecule('A', { name: 'third' }),
+    ];
+    const result = await ctx.db.writeMolecules({ target, rows, mode: 'upsert', runId: null });
+    expect(result.statuses).toEqual(['duplicate', 'inserted', 'duplicate', 'inserted']);
+    expect(result).toMatchObject({ inserted: 2, duplicates: 2 });
+    // seq, not position, decides
+    const bySeq = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('C', { name: 'late' }), molecule('C', { name: 'early' })],
+      mode: 'upsert',
+      runId: null,
+      seqOf: (_row, i) => (i === 0 ? 100 : 1),
+    });
+    expect(bySeq.statuses).toEqual(['inserted', 'duplicate']);
+    const names = Object.fromEntries((await tableRows(target)).map((r) => [r.external_id, r.name]));
+    expect(names).toEqual({ A: 'third', B: 'name of B', C: 'late' });
+  });
+
+  it.each([
+    ['later batch commits last', [10, 20]],
+    ['later batch commits first', [20, 10]],
+  ])('across batches of one run the later record wins (%s)', async (_label, order) => {
+    const target = await freshTable();
+    const runId = await ctx.db.startRun({ source: 'chembl', target });
+    const statuses: RowStatus[] = [];
+    for (const seq of order) {
+      const result = await ctx.db.writeMolecules({
+        target,
+        rows: [molecule('X', { name: `seq ${seq}` })],
+        mode: 'upsert',
+        runId,
+        seqOf: () => seq ?? 0,
+      });
+      statuses.push(...result.statuses);
+    }
+    expect(statuses).toEqual(['inserted', 'duplicate']);
+    const [row] = await tableRows(target);
+    expect(row).toMatchObject({ name: 'seq 20', source_seq: '20', run_id: String(runId) });
+    // a later run with the same data: unchanged; with other data: updated
+    const nextRun = await ctx.db.startRun({ source: 'chembl', target });
+    const same = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('X', { name: 'seq 20' })],
+      mode: 'upsert',
+      runId: nextRun,
+    });
+    expect(same.statuses).toEqual(['unchanged']);
+    const other = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('X', { name: 'renamed' })],
+      mode: 'upsert',
+      runId: nextRun + 1,
+    });
+    expect(other.statuses).toEqual(['updated']);
+  });
+
+  it('skip mode keeps existing rows and reports them unchanged', async () => {
+    const target = await freshTable();
+    await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('S1', { name: 'old' })],
+      mode: 'upsert',
+      runId: null,
+    });
+    const result = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('S1', { name: 'new' }), molecule('S2')],
+      mode: 'skip',
+      runId: null,
+    });
+    expect(result).toMatchObject({ statuses: ['unchanged', 'inserted'], inserted: 1, unchanged: 1 });
+    expect((await tableRows(target))[0]?.name).toBe('old');
+  });
+
+  it('insert mode inserts and lets a conflict fail the batch as a data error, writing nothing', async () => {
+    const target = await freshTable();
+    const ok = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('I1'), molecule('I2')],
+      mode: 'insert',
+      runId: null,
+    });
+    expect(ok.statuses).toEqual(['inserted', 'inserted']);
+    const failure = await ctx.db
+      .writeMolecules({ target, rows: [molecule('I3'), molecule('I1')], mode: 'insert', runId: null })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DatabaseError);
+    expect((failure as DatabaseError).sqlState).toBe('23505');
+    expect(classifyDbError(failure)).toBe('data');
+    expect(await tableRows(target)).toHaveLength(2);
+  });
+
+  it('lets PostgreSQL refuse a NUL byte with its own message, as a data error', async () => {
+    const target = await freshTable();
+    const failure = await ctx.db
+      .writeMolecules({
+        target,
+        rows: [molecule('N1'), molecule('N2', { name: 'bad\u0000name' })],
+        mode: 'upsert',
+        runId: null,
+      })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DatabaseError);
+    expect((failure as DatabaseError).message).toMatch(/invalid byte sequence for encoding "UTF8": 0x00/);
+    expect((failure as DatabaseError).sqlState).toBe('22021');
+    expect(isTransientDbError(failure)).toBe(false);
+    expect(classifyDbError(failure)).toBe('data');
+    expect(await tableRows(target)).toHaveLength(0);
+    // a NUL inside a property (jsonb) is refused too
+    const inJson = await ctx.db
+      .writeMolecules({
+        target,
+        rows: [molecule('N3', { properties: { p: 'a\u0000b' } })],
+        mode: 'upsert',
+        runId: null,
+      })
+      .catch((e: unknown) => e);
+    expect(classifyDbError(inJson)).toBe('data');
+  });
+
+  it('writes the ledger in the same transaction as the rows, and rolls both back together', async () => {
+    const target = await freshTable();
+    const runId = await ctx.db.startRun({
+      source: 'chembl',
+      target,
+      files: ['a.sdf', 'b.sdf'],
+      inputFingerprint: 'fp1',
+    });
+    await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('L1', {}, 1), molecule('L2', {}, 2)],
+      mode: 'upsert',
+      runId,
+      seqOf: (r) => r.origin.record,
+      ledger: [{ fileIndex: 0, fileKey: 'a.sdf', firstRecord: 1, lastRecord: 2 }],
+    });
+    await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('L3', {}, 3)],
+      mode: 'upsert',
+      runId,
+      seqOf: (r) => r.origin.record,
+      ledger: [{ fileIndex: 0, fileKey: 'a.sdf', firstRecord: 3, lastRecord: 4, rows: 2 }],
+    });
+    const failed = ctx.db.writeMolecules({
+      target,
+      rows: [molecule('L5', {}, 5), molecule('L6', { smiles: 'x\u0000' }, 6)],
+      mode: 'upsert',
+      runId,
+      ledger: [{ fileIndex: 0, fileKey: 'a.sdf', firstRecord: 5, lastRecord: 6 }],
+    });
+    await expect(failed).rejects.toBeInstanceOf(DatabaseError);
+    expect(await ctx.db.committedRanges(runId)).toEqual([
+      { fileIndex: 0, fileKey: 'a.sdf', firstRecord: 1, lastRecord: 4, rows: 4 },
+    ]);
+    expect((await tableRows(target)).map((r) => r.external_id)).toEqual(['L1', 'L2', 'L3']);
+
+    // inside a caller's transaction: rolled back with it
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        await ctx.db.writeMolecules({
+          tx,
+          target,
+          rows: [molecule('L7', {}, 7)],
+          mode: 'upsert',
+          runId,
+          ledger: [{ fileIndex: 1, fileKey: 'b.sdf', firstRecord: 1, lastRecord: 1 }],
+        });
+        throw new Error('caller gives up');
+      }),
+    ).rejects.toThrow('caller gives up');
+    expect(await ctx.db.committedRanges(runId)).toHaveLength(1);
+    expect(await tableRows(target)).toHaveLength(3);
+  });
+
+  it('rolls a transaction back on any error and commits otherwise', async () => {
+    const target = await freshTable();
+    const table = `"${target.schema}"."${target.table}"`;
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${table} (source, external_id) VALUES ($1, $2)`, ['t', 'r1']);
+        await tx.query('SELECT 1/0');
+      }),
+    ).rejects.toMatchObject({ sqlState: '22012' });
+    const committed = await ctx.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${table} (source, external_id) VALUES ($1, $2)`, ['t', 'r2']);
+      return 'done';
+    });
+    expect(committed).toBe('done');
+    expect((await tableRows(target)).map((r) => r.external_id)).toEqual(['r2']);
+    // the connection is usable afterwards (no transaction left open)
+    expect(await ctx.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('batchInsert writes generic records with insert, upsert and skip modes', async () => {
+    const table = `${ctx.schema}.generic`;
+    await ctx.db.query(
+      `CREATE TABLE "${ctx.schema}".generic (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text UNIQUE, v int, doc jsonb)`,
+    );
+    const inserted = await ctx.db.batchInsert({
+      table,
+      records: [
+        { k: 'a', v: 1, doc: { x: [1, 2] } },
+        { k: 'b', v: 2 },
+      ],
+    });
+    expect(inserted).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(inserted.ids).toHaveLength(2);
+    const upserted = await ctx.db.batchInsert({
+      table,
+      mode: 'upsert',
+      conflictColumns: ['k'],
+      records: [
+        { k: 'a', v: 1, doc: { x: [1, 2] } },
+        { k: 'b', v: 20 },
+        { k: 'c', v: 3 },
+        { k: 'c', v: 4 },
+      ],
+    });
+    expect(upserted).toMatchObject({ inserted: 1, updated: 1, unchanged: 1, duplicates: 1 });
+    const skipped = await ctx.db.batchInsert({
+      table,
+      mode: 'skip',
+      records: [
+        { k: 'a', v: 100 },
+        { k: 'd', v: 5 },
+      ],
+      returning: ['k'],
+    });
+    expect(skipped).toMatchObject({ inserted: 1, unchanged: 1, ids: ['d'] });
+    const rows = await ctx.db.query<{ k: string; v: number }>(
+      `SELECT k, v FROM "${ctx.schema}".generic ORDER BY k`,
+    );
+    expect(rows).toEqual([
+      { k: 'a', v: 1 },
+      { k: 'b', v: 20 },
+      { k: 'c', v: 4 },
+      { k: 'd', v: 5 },
+    ]);
+    await ctx.db.transaction(async (tx) => {
+      await ctx.db.batchInsert({ table, tx, records: [{ k: 'e', v: 6 }] });
+      await expect(
+        ctx.db.batchInsert({ table, tx, records: [{ 'k; drop table x': 1 }] }),
+      ).rejects.toBeInstanceOf(ConfigurationError);
+    });
+    await expect(ctx.db.batchInsert({ table, records: [{ nope: 1 }] })).rejects.toThrow(/no column "nope"/);
+    await expect(
+      ctx.db.batchInsert({ table: 'x; drop table y', records: [{ k: 1 }] }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    const stats = ctx.db.getStats();
+    expect(stats.batchInsert?.count).toBeGreaterThanOrEqual(4);
+    expect(stats.batchInsert?.rows).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses SQL in schema and table names', async () => {
+    await expect(ctx.db.ensureSchema({ schema: ctx.schema, table: 'x; drop table y' })).rejects.toThrow(
+      ConfigurationError,
+    );
+    await expect(
+      ctx.db.ensureSchema({ schema: 'public"; drop schema public; --', table: 'm' }),
+    ).rejects.toThrow(/letters, digits and underscores/);
+  });
+
+  it('records runs and finds the resumable one', async () => {
+    const target = await freshTable();
+    const runId = await ctx.db.startRun({
+      source: 'pubchem',
+      target,
+      files: [{ path: 'a.sdf.gz', bytes: 10 }],
+      options: { mode: 'upsert' },
+      inputFingerprint: 'fp-1',
+    });
+    expect(
+      await ctx.db.findResumableRun({ source: 'pubchem', table: target, fingerprint: 'fp-1' }),
+    ).toMatchObject({
+      run: { id: runId, status: 'running' },
+      fingerprintMatches: true,
+    });
+    expect(
+      (await ctx.db.findResumableRun({ source: 'pubchem', table: target, fingerprint: 'other' }))
+        ?.fingerprintMatches,
+    ).toBe(false);
+    await ctx.db.finishRun(runId, 'completed', { read: 3, inserted: 3 });
+    expect(
+      await ctx.db.findResumableRun({ source: 'pubchem', table: target, fingerprint: 'fp-1' }),
+    ).toBeUndefined();
+    const [latest] = await ctx.db.listRuns({ limit: 1 });
+    expect(latest).toMatchObject({
+      id: runId,
+      status: 'completed',
+      source: 'pubchem',
+      targetTable: `${target.schema}.${target.table}`,
+      files: [{ path: 'a.sdf.gz', bytes: 10 }],
+      options: { mode: 'upsert' },
+      stats: { read: 3, inserted: 3 },
+      error: null,
+      inputFingerprint: 'fp-1',
+    });
+    expect(latest?.finishedAt).toBeInstanceOf(Date);
+    const failedRun = await ctx.db.startRun({ source: 'pubchem', target });
+    await ctx.db.finishRun(failedRun, 'failed', null, 'too many errors');
+    expect(await ctx.db.getRun(failedRun)).toMatchObject({ status: 'failed', error: 'too many errors' });
+  });
+
+  it('allows one holder of a table lock; a second acquire without waiting fails clearly', async () => {
+    const target = { schema: ctx.schema, table: 'locked' };
+    const release = await ctx.db.acquireTableLock(target, { wait: false });
+    await expect(ctx.db.acquireTableLock(target, { wait: false })).rejects.toMatchObject({
+      code: 'MOLIMPORT_LOCKED',
+      message: expect.stringMatching(/another molimport run is writing to .*locked/),
+    });
+    let waited = false;
+    const waiter = ctx.db.acquireTableLock(target, { wait: true }).then((r) => {
+      waited = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waited).toBe(false);
+    await release();
+    const releaseWaiter = await waiter;
+    await releaseWaiter();
+    const again = await ctx.db.acquireTableLock(target, { wait: false });
+    await again();
+  });
+
+  it('keeps per-operation timings', async () => {
+    const stats = ctx.db.getStats();
+    expect(stats.writeMolecules).toMatchObject({ count: expect.any(Number), rows: expect.any(Number) });
+    expect(stats.writeMolecules?.p95Ms).toBeGreaterThanOrEqual(stats.writeMolecules?.p50Ms ?? 0);
+    expect(ctx.db.describe().kind).toBe(kind);
+  });
+});
