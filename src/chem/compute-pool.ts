@@ -1,0 +1,291 @@
+/**
+ * Computes identifiers and validates structures on worker threads (piscina), one RDKit instance per
+ * thread, with a per-record time limit. A stuck worker is terminated and replaced; a batch that
+ * times out or crashes its worker is retried one record at a time, so only the culprit becomes a
+ * reject and no record is lost.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { errorMessage } from '../errors.js';
+import type { MoleculeRow, RecordOrigin, Reject } from '../types.js';
+import { ChemistryError } from './chemistry-error.js';
+import type { ComputedValues } from './fields.js';
+import { FIELD_COLUMN } from './fields.js';
+import type { ComputeItem, ComputeTask, ComputeTaskResult, ItemResult } from './messages.js';
+import type { ChemistryPoolOptions, FilledChemistryPoolOptions } from './options.js';
+import { fillChemistryPoolOptions } from './options.js';
+import { fieldsToCompute, structureOf } from './work-item.js';
+
+export interface ChemistryWarning {
+  origin: RecordOrigin;
+  message: string;
+}
+
+export interface ChemistryResult {
+  /** The rows that were not rejected, in input order, with computed values filled in. */
+  rows: MoleculeRow[];
+  /** Records the toolkit refused (with `validate`), or that timed out or crashed a worker. */
+  rejects: Reject[];
+  /** Records kept with a computed value missing (unparseable without `validate`, InChI failed…). */
+  warnings: number;
+  /** Why, one entry per warned record. */
+  warningDetails: ChemistryWarning[];
+}
+
+/** Turns a row the chemistry step refuses into a reject; the caller knows the record's raw text. */
+export type RejectBuilder = (row: MoleculeRow, reason: string) => Reject;
+
+/** A reject from the row alone: raw is the molfile (or SMILES), format `sdf` when there is a molfile. */
+export const rejectFromRow: RejectBuilder = (row, reason) => ({
+  file: row.origin.file,
+  record: row.origin.record,
+  line: row.origin.line,
+  format: row.molfile !== null ? 'sdf' : 'csv',
+  reason,
+  raw: row.molfile ?? row.smiles ?? '',
+});
+
+type Failure = { status: 'failed'; reason: string };
+type Outcome = ItemResult | Failure;
+type TaskOutcome = { ok: true; result: ComputeTaskResult } | { ok: false; reason: string };
+
+export class ChemistryPool {
+  readonly options: Readonly<FilledChemistryPoolOptions>;
+  readonly #piscina: Piscina<ComputeTask, ComputeTaskResult>;
+  #started: Promise<void> | undefined;
+  #closed = false;
+  /** Ready workers: piscina's `workerCreate` (emitted once RDKit loaded) minus `workerDestroy`. */
+  #readyWorkers = 0;
+  #workerListeners = new Set<() => void>();
+  /** Largest V8 heap a worker reported, bytes. */
+  maxWorkerHeapUsedBytes = 0;
+  /** Largest RDKit WebAssembly memory a worker reported, bytes. */
+  maxWorkerWasmMemoryBytes = 0;
+  /** Worker errors not tied to a task (piscina replaces the worker). */
+  strayWorkerErrors = 0;
+
+  constructor(options: ChemistryPoolOptions = {}) {
+    this.options = fillChemistryPoolOptions(options);
+    const filename = resolveWorkerModule(this.options.workerModule);
+    this.#piscina = new Piscina<ComputeTask, ComputeTaskResult>({
+      filename,
+      minThreads: this.options.threads,
+      maxThreads: this.options.threads,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 2_147_483_647,
+    });
+    const onWorkerChange = (delta: number) => (): void => {
+      this.#readyWorkers += delta;
+      for (const listener of this.#workerListeners) listener();
+    };
+    this.#piscina.on('workerCreate', onWorkerChange(1));
+    this.#piscina.on('workerDestroy', onWorkerChange(-1));
+    this.#piscina.on('error', () => {
+      this.strayWorkerErrors += 1;
+    });
+  }
+
+  /** Starts the workers and waits until each has loaded RDKit (`processRows` calls it). */
+  start(): Promise<void> {
+    this.#started ??= this.#warmUp();
+    return this.#started;
+  }
+
+  async #warmUp(): Promise<void> {
+    const empty: ComputeTask = { compute: [], validate: false, recompute: false, items: [] };
+    const outcomes = await Promise.all(
+      Array.from({ length: this.options.threads }, () => this.#run(empty, this.options.startupTimeoutMs)),
+    );
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    if (failed !== undefined && !failed.ok) {
+      throw new ChemistryError(`chemistry workers could not start: ${failed.reason}`);
+    }
+  }
+
+  /**
+   * Fills the requested identifiers, validates when asked, and splits the rows into kept rows and
+   * rejects: `rows.length + rejects.length` equals the input length. Input rows are not modified.
+   */
+  async processRows(rows: readonly MoleculeRow[], toReject: RejectBuilder = rejectFromRow): Promise<ChemistryResult> {
+    this.#assertOpen();
+    const { compute, validate, recompute, threads, batchSize } = this.options;
+    const items = rows.map(toItem);
+    const outcomes: Array<Outcome | undefined> = new Array<Outcome | undefined>(rows.length);
+    const pending: number[] = [];
+    items.forEach((item, index) => {
+      const fields = fieldsToCompute({ compute, recompute }, item);
+      if (structureOf(item) === null) {
+        const warnings = fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [];
+        outcomes[index] = { status: 'skipped', warnings };
+      } else if (validate || fields.length > 0) {
+        pending.push(index);
+      } else {
+        outcomes[index] = { status: 'skipped', warnings: [] };
+      }
+    });
+
+    if (pending.length > 0) {
+      await this.start();
+      const size = Math.max(1, Math.min(batchSize, Math.ceil(pending.length / threads)));
+      const chunks: number[][] = [];
+      for (let i = 0; i < pending.length; i += size) chunks.push(pending.slice(i, i + size));
+      let next = 0;
+      const runner = async (): Promise<void> => {
+        for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
+          const results = await this.#runChunk(chunk.map((index) => items[index] as ComputeItem));
+          chunk.forEach((index, k) => {
+            outcomes[index] = results[k];
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(threads, chunks.length) }, runner));
+      this.#assertOpen();
+    }
+
+    const result: ChemistryResult = { rows: [], rejects: [], warnings: 0, warningDetails: [] };
+    rows.forEach((row, index) => {
+      const outcome = outcomes[index];
+      if (outcome === undefined) throw new ChemistryError(`internal: no chemistry outcome for record ${row.origin.record}`);
+      const warn = (messages: string[]): void => {
+        if (messages.length === 0) return;
+        result.warnings += 1;
+        result.warningDetails.push({ origin: row.origin, message: messages.join('; ') });
+      };
+      switch (outcome.status) {
+        case 'failed':
+          result.rejects.push(toReject(row, outcome.reason));
+          break;
+        case 'invalid':
+          if (validate) {
+            result.rejects.push(toReject(row, `invalid structure: ${outcome.reason}`));
+          } else {
+            result.rows.push(row);
+            warn([`invalid structure: ${outcome.reason}; computed fields left empty`]);
+          }
+          break;
+        case 'skipped':
+          result.rows.push(row);
+          warn(outcome.warnings);
+          break;
+        case 'ok':
+          result.rows.push(applyValues(row, outcome.values));
+          warn(outcome.warnings);
+          break;
+      }
+    });
+    return result;
+  }
+
+  /** Runs a chunk as one task; if that fails, runs each record alone so only the culprit fails. */
+  async #runChunk(chunk: ComputeItem[]): Promise<Outcome[]> {
+    const { compute, validate, recompute, perRecordTimeoutMs } = this.options;
+    const task = (items: ComputeItem[]): ComputeTask => ({ compute, validate, recompute, items });
+    const whole = await this.#run(task(chunk), perRecordTimeoutMs);
+    if (whole.ok) return whole.result.results;
+    if (chunk.length === 1) return [{ status: 'failed', reason: whole.reason }];
+    const outcomes: Outcome[] = [];
+    for (const item of chunk) {
+      const single = await this.#run(task([item]), perRecordTimeoutMs);
+      outcomes.push(single.ok ? (single.result.results[0] as ItemResult) : { status: 'failed', reason: single.reason });
+    }
+    return outcomes;
+  }
+
+  /** One piscina task under a time limit; a timed-out task's worker is terminated by piscina. */
+  async #run(task: ComputeTask, timeoutMs: number): Promise<TaskOutcome> {
+    this.#assertOpen();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let outcome: TaskOutcome;
+    try {
+      const result = await this.#piscina.run(task, { signal: controller.signal });
+      if (!Array.isArray(result?.results) || result.results.length !== task.items.length) {
+        throw new Error(`worker returned ${result?.results?.length ?? 'no'} results for ${task.items.length} records`);
+      }
+      this.maxWorkerHeapUsedBytes = Math.max(this.maxWorkerHeapUsedBytes, result.heapUsedBytes);
+      this.maxWorkerWasmMemoryBytes = Math.max(this.maxWorkerWasmMemoryBytes, result.wasmMemoryBytes);
+      return { ok: true, result };
+    } catch (err) {
+      if (this.#closed) throw new ChemistryError('chemistry pool closed while records were in flight', { cause: err });
+      outcome = controller.signal.aborted
+        ? { ok: false, reason: `chemistry timed out after ${timeoutMs} ms` }
+        : { ok: false, reason: `chemistry worker crashed: ${errorMessage(err)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+    // If the worker died (terminated on timeout, crashed), wait for its replacement to load RDKit
+    // so the next task's time limit is not spent on start-up.
+    await this.#allWorkersReady();
+    return outcome;
+  }
+
+  #allWorkersReady(): Promise<void> {
+    const ready = (): boolean => this.#closed || this.#readyWorkers >= this.options.threads;
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#workerListeners.delete(listener);
+        resolve();
+      };
+      const listener = (): void => {
+        if (ready()) done();
+      };
+      // Bounded: a replacement that never comes only costs the next task its head start.
+      const timer = setTimeout(done, this.options.startupTimeoutMs);
+      this.#workerListeners.add(listener);
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ChemistryError('chemistry pool is closed');
+  }
+
+  /** Terminates the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const listener of this.#workerListeners) listener();
+    await this.#piscina.destroy();
+  }
+}
+
+function toItem(row: MoleculeRow): ComputeItem {
+  return {
+    molfile: row.molfile,
+    existing: {
+      smiles: row.smiles,
+      inchi: row.inchi,
+      inchikey: row.inchikey,
+      formula: row.formula,
+      molWeight: row.molWeight,
+    },
+  };
+}
+
+/** A copy of the row with each computed value set (values not computed are left as they were). */
+function applyValues(row: MoleculeRow, values: ComputedValues): MoleculeRow {
+  const out: MoleculeRow = { ...row };
+  for (const column of Object.values(FIELD_COLUMN)) {
+    const value = values[column];
+    if (value !== undefined) (out as unknown as Record<string, unknown>)[column] = value;
+  }
+  return out;
+}
+
+/** The worker file: given, else the built one beside this module, else `dist/chem/` from source. */
+export function resolveWorkerModule(workerModule: string | URL | undefined): string {
+  const toPath = (value: string | URL): string =>
+    value instanceof URL || value.startsWith('file:') ? fileURLToPath(value) : value;
+  if (workerModule !== undefined) {
+    const path = toPath(workerModule);
+    if (!existsSync(path)) throw new ChemistryError(`chemistry worker module not found: ${path}`);
+    return path;
+  }
+  const beside = fileURLToPath(new URL('./compute-worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL('../../dist/chem/compute-worker.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new ChemistryError(`chemistry worker module not found: ${beside} (run npm run build)`);
+}
