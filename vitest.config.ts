@@ -1,8 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault-injection suite restarts PostgreSQL: it runs alone, after this one (vitest.faults.config.ts).
+    exclude: [...configDefaults.exclude, 'test/faults/**'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Database tests each own a schema, so files can run in parallel; 2 cores here.

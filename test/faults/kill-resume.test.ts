@@ -1,0 +1,122 @@
+/**
+ * Exactly-once resume: kill -9 (and SIGTERM) the importer at several points, resume, and compare
+ * the table row by row with one clean import of the same file. Against the real PostgreSQL.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonStats, runCli } from '../helpers/cli.js';
+import { randomSchemaName, realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
+import { spawnCli, waitFor } from '../helpers/spawn-cli.js';
+import { tilePubchem } from '../helpers/tile.js';
+import { committedRecords, dropSchema, snapshot, sql } from './helpers.js';
+
+const pgUp = await realPostgresReachable();
+if (!pgUp) console.warn('[faults] PostgreSQL is not reachable: the kill/resume suite needs it and is NOT run');
+
+const N = 8_000;
+// Small batches make many commit points to be killed between.
+const SLOW = ['--batch-size', '100', '--min-batch-size', '50', '--max-batch-size', '200', '--workers', '2'];
+
+describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
+  let dir: string;
+  let file: string;
+  let reference: string[];
+  const schemas: string[] = [];
+  const url = testDatabaseUrl();
+  const db = (schema: string) => ['--db', url, '--schema', schema];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'molimport-faults-'));
+    file = tilePubchem(N, path.join(dir, 'pubchem-8000.sdf.gz'));
+    const ref = randomSchemaName();
+    schemas.push(ref);
+    const r = await runCli(['pubchem', file, ...db(ref), '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonStats(r.stdout)).toMatchObject({ read: N, inserted: N });
+    reference = await snapshot(ref);
+    expect(reference).toHaveLength(N);
+  });
+
+  afterAll(async () => {
+    for (const s of schemas) await dropSchema(s);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function killAt(schema: string, fraction: number, signal: NodeJS.Signals, extra: string[] = []) {
+    const run = spawnCli(['pubchem', file, ...db(schema), ...SLOW, '--json', ...extra], { cwd: dir });
+    await waitFor(async () => (await committedRecords(schema)) >= fraction * N || run.child.exitCode !== null);
+    expect(run.child.exitCode, 'the import finished before it could be interrupted').toBeNull();
+    run.child.kill(signal);
+    return run.done;
+  }
+
+  for (const fraction of [0.05, 0.4, 0.85]) {
+    it(`kill -9 after ${fraction * 100}% committed, resume: identical to a clean import`, async () => {
+      const schema = randomSchemaName();
+      schemas.push(schema);
+      const killed = await killAt(schema, fraction, 'SIGKILL');
+      expect(killed.signal).toBe('SIGKILL');
+      const before = await committedRecords(schema);
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(N);
+      const [run] = await sql<{ status: string }>(`SELECT status FROM "${schema}".molimport_runs`);
+      expect(run?.status).toBe('running'); // killed: nobody could mark it
+
+      const r = await runCli(['pubchem', file, ...db(schema), '--resume', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const s = parseJsonStats(r.stdout);
+      expect(s).toMatchObject({ status: 'completed', resumed: true, read: N, rejected: 0 });
+      expect(s.skipped).toBe(before);
+      expect(s.inserted + s.skipped + s.unchanged + s.updated).toBe(N);
+      expect(await snapshot(schema)).toEqual(reference);
+    });
+  }
+
+  it('two kills in a row (one during the resume), then resume: still identical', async () => {
+    const schema = randomSchemaName();
+    schemas.push(schema);
+    await killAt(schema, 0.25, 'SIGKILL');
+    const second = await killAt(schema, 0.6, 'SIGKILL', ['--resume']);
+    expect(second.signal).toBe('SIGKILL');
+    const r = await runCli(['pubchem', file, ...db(schema), '--resume', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonStats(r.stdout)).toMatchObject({ status: 'completed', read: N });
+    expect(await snapshot(schema)).toEqual(reference);
+  });
+
+  it('SIGTERM stops cleanly (exit 130, run marked interrupted, stats printed); resume completes it', async () => {
+    const schema = randomSchemaName();
+    schemas.push(schema);
+    const stopped = await killAt(schema, 0.3, 'SIGTERM');
+    expect(stopped.code).toBe(130);
+    const s = parseJsonStats(stopped.stdout);
+    expect(s).toMatchObject({ status: 'interrupted', exitCode: 130 });
+    expect(s.read).toBe(s.inserted + s.updated + s.unchanged + s.duplicates + s.rejected + s.skipped);
+    const [run] = await sql<{ status: string }>(`SELECT status FROM "${schema}".molimport_runs`);
+    expect(run?.status).toBe('interrupted');
+    // Everything the stats call inserted is committed, and nothing else.
+    expect(await committedRecords(schema)).toBe(s.read);
+
+    const r = await runCli(['pubchem', file, ...db(schema), '--resume', '--json'], { cwd: dir });
+    const done = parseJsonStats(r.stdout);
+    expect(done).toMatchObject({ status: 'completed', skipped: s.read, inserted: N - s.read });
+    expect(await snapshot(schema)).toEqual(reference);
+  });
+
+  it('refuses to resume when the file changed since', async () => {
+    const schema = randomSchemaName();
+    schemas.push(schema);
+    const changed = path.join(dir, 'changing.sdf.gz');
+    tilePubchem(N, changed);
+    const run = spawnCli(['pubchem', changed, ...db(schema), ...SLOW, '--json'], { cwd: dir });
+    await waitFor(async () => (await committedRecords(schema)) >= 0.1 * N);
+    run.child.kill('SIGKILL');
+    await run.done;
+    tilePubchem(N + 10, changed);
+    const r = await runCli(['pubchem', changed, ...db(schema), '--resume', '--json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(parseJsonStats(r.stdout).error).toMatch(/cannot resume run \d+: .*changing\.sdf\.gz changed since \(size/);
+  });
+});

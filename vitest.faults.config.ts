@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+/** Fault injection (kill -9, SIGTERM, PostgreSQL restart): one file at a time, nothing else running. */
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    fileParallelism: false,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+  },
+});
