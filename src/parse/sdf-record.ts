@@ -1,0 +1,125 @@
+/**
+ * Interpret the text of one SDF record (pure): molfile block, title, data fields. Values stay the
+ * exact strings written (sdf-parser's default `dynamicTyping` would turn "007" into 7; we never do).
+ */
+import { checkMolfile } from './molfile.js';
+
+export interface ParsedSdfRecord {
+  molfile: string;
+  title: string;
+  fields: Map<string, string>;
+  atomCount: number | undefined;
+  ctabVersion: 'V2000' | 'V3000' | undefined;
+  problem: string | undefined;
+}
+
+const M_END = 'M  END';
+
+/** Index just past the `M  END` line, or -1 when the record has none. */
+function findMEnd(text: string): number {
+  let i = text.startsWith(M_END) ? 0 : text.indexOf('\n' + M_END);
+  if (i < 0) return -1;
+  if (text.charCodeAt(i) === 10) i++;
+  const nl = text.indexOf('\n', i);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** Start of the first data header line (`>` then `<` on the same line) at or after `from`, or -1. */
+function findHeader(text: string, from: number): number {
+  if ((from === 0 || text.charCodeAt(from - 1) === 10) && isHeaderLine(text, from)) return from;
+  let i = text.indexOf('\n>', from);
+  while (i >= 0) {
+    if (isHeaderLine(text, i + 1)) return i + 1;
+    i = text.indexOf('\n>', i + 1);
+  }
+  return -1;
+}
+
+function isHeaderLine(text: string, start: number): boolean {
+  if (text.charCodeAt(start) !== 62 /* > */) return false;
+  const lt = text.indexOf('<', start);
+  if (lt < 0) return false;
+  const nl = text.indexOf('\n', start);
+  return nl < 0 || lt < nl;
+}
+
+/**
+ * The field name in a header line: `> <name>`, `>  <name>  (123)`, `> 25 <name>`, `> <name> (MFCD…)`,
+ * `>  <ID> `. The name runs from the first `<` to the first `>` after which only whitespace or a
+ * parenthesised registry number follows (so `<IC50 > 10>` keeps its inner `>`).
+ */
+export function headerName(line: string): string {
+  const lt = line.indexOf('<');
+  if (lt < 0) return line.slice(1).trim();
+  let gt = line.indexOf('>', lt + 1);
+  const first = gt;
+  while (gt >= 0) {
+    const rest = line.slice(gt + 1).trim();
+    if (rest.length === 0 || rest.charCodeAt(0) === 40 /* ( */) return line.slice(lt + 1, gt);
+    gt = line.indexOf('>', gt + 1);
+  }
+  return first >= 0 ? line.slice(lt + 1, first) : line.slice(lt + 1).trim();
+}
+
+/**
+ * Parse one record's text (LF endings, no `$$$$` line). Duplicate field names are kept, the second
+ * as `name#2`, the third `name#3`, … (never merged, never dropped).
+ */
+export function parseSdfRecord(text: string): ParsedSdfRecord {
+  const nl0 = text.indexOf('\n');
+  const title = nl0 < 0 ? text : text.slice(0, nl0);
+
+  let molEnd = findMEnd(text);
+  const hasEnd = molEnd >= 0;
+  if (!hasEnd) {
+    // No `M  END`: the molfile runs to the first data header after the 4-line header, else to the end.
+    let afterHeader = 0;
+    for (let k = 0; k < 4 && afterHeader >= 0; k++) {
+      const nl = text.indexOf('\n', afterHeader);
+      afterHeader = nl < 0 ? -1 : nl + 1;
+    }
+    const h = afterHeader < 0 ? -1 : findHeader(text, afterHeader);
+    molEnd = h < 0 ? text.length : h;
+  }
+  const molfile = text.slice(0, molEnd);
+  const info = checkMolfile(text, molEnd, hasEnd);
+  const fields = parseDataFields(text, molEnd);
+  return {
+    molfile,
+    title,
+    fields,
+    atomCount: info.atomCount,
+    ctabVersion: info.ctabVersion,
+    problem: info.problem,
+  };
+}
+
+/** Data items after the molfile: a header line, value lines up to the next header; trailing blank lines dropped. */
+export function parseDataFields(text: string, from: number): Map<string, string> {
+  const fields = new Map<string, string>();
+  let h = findHeader(text, from);
+  while (h >= 0) {
+    const nl = text.indexOf('\n', h);
+    const headerEnd = nl < 0 ? text.length : nl;
+    const name = headerName(text.slice(h, headerEnd));
+    const valueStart = nl < 0 ? text.length : nl + 1;
+    const next = valueStart >= text.length ? -1 : findHeader(text, valueStart);
+    let valueEnd = next < 0 ? text.length : next;
+    // Drop the blank separator line(s) and the final line ending; inner blank lines stay.
+    while (valueEnd > valueStart && text.charCodeAt(valueEnd - 1) === 10) valueEnd--;
+    const value = valueEnd > valueStart ? text.slice(valueStart, valueEnd) : '';
+    addField(fields, name, value);
+    h = next;
+  }
+  return fields;
+}
+
+function addField(fields: Map<string, string>, name: string, value: string): void {
+  if (!fields.has(name)) {
+    fields.set(name, value);
+    return;
+  }
+  let n = 2;
+  while (fields.has(`${name}#${n}`)) n++;
+  fields.set(`${name}#${n}`, value);
+}

@@ -1,0 +1,48 @@
+/**
+ * `readSdfRecords`: bytes (or text) in, `SdfRecord`s out, one at a time. Memory holds one record at a
+ * time plus one input chunk, whatever the file size.
+ */
+import type { SdfRecord } from '../types.js';
+import { parseSdfRecord } from './sdf-record.js';
+import { SdfSplitter, type SplitRecord } from './sdf-splitter.js';
+import { invalidUtf8Problem, Utf8Decoder } from './utf8.js';
+
+export async function* readSdfRecords(
+  input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  file: string,
+): AsyncGenerator<SdfRecord> {
+  const decoder = new Utf8Decoder();
+  const splitter = new SdfSplitter();
+  for await (const chunk of input) {
+    const records = splitter.push(decoder.decode(chunk));
+    for (const r of records) yield toSdfRecord(r, file, decoder.sawInvalid);
+  }
+  const tail = decoder.end();
+  const last = [...(tail.length > 0 ? splitter.push(tail) : []), ...splitter.end()];
+  for (const r of last) yield toSdfRecord(r, file, decoder.sawInvalid);
+}
+
+/** Build an `SdfRecord` from a split record (pure). */
+export function toSdfRecord(split: SplitRecord, file: string, checkUtf8 = false): SdfRecord {
+  const raw = split.text;
+  const parsed = parseSdfRecord(raw);
+  let problem = parsed.problem;
+  if (checkUtf8) {
+    const bad = invalidUtf8Problem(raw, split.line);
+    if (bad !== undefined) problem = problem === undefined ? bad : `${bad}; ${problem}`;
+  }
+  return {
+    format: 'sdf',
+    file,
+    record: split.ordinal,
+    line: split.line,
+    raw,
+    molfile: parsed.molfile,
+    title: parsed.title,
+    fields: parsed.fields,
+    atomCount: parsed.atomCount,
+    ctabVersion: parsed.ctabVersion,
+    problem,
+    bytes: Buffer.byteLength(raw, 'utf8'),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './detect-format.js';
+export * from './open-input.js';
+export * from './read-records.js';

@@ -1,0 +1,182 @@
+/**
+ * Open a path or `-` (stdin) as a stream of decompressed bytes. Gzip is recognised by its magic bytes
+ * (1f 8b), not by the name; concatenated multi-member gzip works (Node's gunzip reads every member).
+ * Compressed bytes consumed are counted for progress. Unreadable input is an `InputError` naming the
+ * file and, where it applies, the byte offset.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { errorMessage, InputError } from '../errors.js';
+import type { InputFormat } from '../types.js';
+import { detectFormat } from './detect-format.js';
+
+export interface OpenInputOptions {
+  /** The stream read for `-`. @default process.stdin */
+  stdin?: NodeJS.ReadableStream & AsyncIterable<Buffer | string>;
+  /** Skip format sniffing and use this format. */
+  format?: InputFormat;
+  /** Read size for files, in bytes. @default 262_144 */
+  highWaterMarkBytes?: number;
+}
+
+export interface OpenedInput {
+  /** The path as given (`-` for stdin). */
+  file: string;
+  /** Decompressed bytes; iterate once. */
+  stream: AsyncIterable<Buffer>;
+  compressed: boolean;
+  /** Size on disk (compressed size for gzip); undefined for stdin or a non-regular file. */
+  totalBytes: number | undefined;
+  /** Bytes consumed from the file so far (compressed bytes for gzip), for progress and ETA. */
+  bytesRead(): number;
+  /** The format given in the options, else sniffed from the first decompressed bytes. */
+  format: InputFormat;
+}
+
+/** How much of the decompressed start is checked for binary content and used to sniff the format. */
+const SNIFF_BYTES = 65_536;
+const BINARY_CHECK_BYTES = 1024;
+
+export async function openInput(path: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  const file = path;
+  let totalBytes: number | undefined;
+  let source: AsyncIterable<Buffer | string>;
+  if (path === '-') {
+    source = options.stdin ?? process.stdin;
+  } else {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) throw new InputError(`${path}: is a directory, not a file`, file);
+      totalBytes = info.isFile() ? info.size : undefined;
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${path}: cannot open input (${describeFsError(err)})`, file, undefined, {
+        cause: err,
+      });
+    }
+    source = createReadStream(path, { highWaterMark: options.highWaterMarkBytes ?? 262_144 });
+  }
+
+  let consumed = 0;
+  const rawIterator = (async function* counted(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of source) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        consumed += buf.length;
+        yield buf;
+      }
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(
+        `${file}: read failed at byte ${consumed} (${describeFsError(err)})`,
+        file,
+        consumed,
+        {
+          cause: err,
+        },
+      );
+    }
+  })();
+
+  // Peek at the first bytes for the gzip magic.
+  const head = await collectAtLeast(rawIterator, 2);
+  const compressed = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const rawReplay = prepend(head, rawIterator);
+  const decompressed = compressed ? gunzip(rawReplay, file, () => consumed) : rawReplay;
+
+  // Peek at the decompressed start: binary check and format sniffing.
+  const decompressedIterator = decompressed[Symbol.asyncIterator]();
+  const first = await collectAtLeast(decompressedIterator, SNIFF_BYTES);
+  const junkAt = binaryOffset(first);
+  if (junkAt !== undefined) {
+    await decompressedIterator.return?.(undefined);
+    const where = compressed ? `byte ${junkAt} of the decompressed data` : `byte ${junkAt}`;
+    throw new InputError(
+      `${file}: not a text file (binary byte 0x${(first[junkAt] ?? 0).toString(16).padStart(2, '0')} at ${where}); expected SDF or CSV/TSV, plain or gzip`,
+      file,
+      junkAt,
+    );
+  }
+  const format = options.format ?? detectFormat(first.toString('utf8'), path);
+  return {
+    file,
+    stream: prepend(first, decompressedIterator),
+    compressed,
+    totalBytes,
+    bytesRead: () => consumed,
+    format,
+  };
+}
+
+async function* gunzip(
+  input: AsyncIterable<Buffer>,
+  file: string,
+  consumed: () => number,
+): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({ chunkSize: 65_536 });
+  const feeding = pipeline(Readable.from(input), inflater).catch(() => undefined);
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const at = consumed();
+    const message = errorMessage(err);
+    const reason = /unexpected end of file/i.test(message)
+      ? 'truncated gzip: the file ends inside a gzip member'
+      : `corrupt gzip data (${message})`;
+    throw new InputError(`${file}: ${reason}, at byte ${at}`, file, at, { cause: err });
+  } finally {
+    inflater.destroy();
+    await feeding;
+  }
+}
+
+/** Pull from `it` until at least `n` bytes (or the end); returns them as one Buffer. */
+async function collectAtLeast(it: AsyncIterator<Buffer>, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done === true) break;
+    parts.push(r.value);
+    size += r.value.length;
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
+  }
+}
+
+/**
+ * Offset of the first byte in the first KB that no text file holds (NUL or a C0 control other than
+ * tab, LF, VT, FF, CR, ESC, SUB); undefined when it looks like text.
+ */
+export function binaryOffset(buf: Uint8Array): number | undefined {
+  const n = Math.min(buf.length, BINARY_CHECK_BYTES);
+  for (let i = 0; i < n; i++) {
+    const c = buf[i] as number;
+    if (c < 9 || (c > 13 && c < 32 && c !== 26 && c !== 27)) return i;
+  }
+  return undefined;
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return errorMessage(err);
+}

@@ -1,0 +1,220 @@
+/**
+ * The seed's batch transformation functions for molecules and properties: a `SourceRecord` becomes a
+ * `MoleculeRow`, or a `Reject` with a reason. Never throws for bad data, never skips silently.
+ */
+import { ConfigurationError } from '../errors.js';
+import type { DataSource, MoleculeRow, Reject, SourceRecord } from '../types.js';
+import { PROFILES, type SourceProfile } from './profiles.js';
+
+export interface TransformOptions {
+  /** generic (and optionally any profile): the field holding the external ID; checked before the profile's own. */
+  idField?: string;
+}
+
+export interface BatchTransformOptions extends TransformOptions {
+  source: DataSource;
+}
+
+/** Values that mean "no value" in ChEMBL/PubChem exports; such a field stays in `properties`. */
+const NULL_TOKENS = new Set(['', 'None', 'none', 'null', 'NULL', 'nan', 'NaN', 'N/A']);
+const CLEAN_DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+export function isReject(value: MoleculeRow | Reject): value is Reject {
+  return (value as Reject).reason !== undefined;
+}
+
+function profileFor(source: DataSource | string): SourceProfile {
+  const profile = (PROFILES as Record<string, SourceProfile | undefined>)[source];
+  if (profile === undefined) {
+    throw new ConfigurationError(
+      `unknown source profile ${JSON.stringify(source)}: expected one of ${Object.keys(PROFILES).join(', ')}`,
+    );
+  }
+  return profile;
+}
+
+/** Look a field up by its exact name, then case-insensitively. Returns the key as written in the record. */
+export function findField(fields: ReadonlyMap<string, string>, name: string): string | undefined {
+  if (fields.has(name)) return name;
+  const lower = name.toLowerCase();
+  for (const key of fields.keys()) if (key.toLowerCase() === lower) return key;
+  return undefined;
+}
+
+/** Case-insensitive lookup over one record's fields; the lower-case index is built on the first miss. */
+class FieldIndex {
+  private lower: Map<string, string> | undefined;
+  constructor(readonly fields: ReadonlyMap<string, string>) {}
+  key(name: string): string | undefined {
+    if (this.fields.has(name)) return name;
+    if (this.lower === undefined) {
+      this.lower = new Map();
+      for (const k of this.fields.keys()) {
+        const l = k.toLowerCase();
+        if (!this.lower.has(l)) this.lower.set(l, k);
+      }
+    }
+    return this.lower.get(name.toLowerCase());
+  }
+}
+
+/** First candidate present with a usable (non-null-token) value: [key, trimmed value]. */
+function pick(index: FieldIndex, candidates: readonly string[]): [string, string] | undefined {
+  const { fields } = index;
+  for (const name of candidates) {
+    const key = index.key(name);
+    if (key === undefined) continue;
+    const value = (fields.get(key) as string).trim();
+    if (!NULL_TOKENS.has(value)) return [key, value];
+  }
+  return undefined;
+}
+
+/** Every field not in `mappedKeys`, in file order, as the exact string (empty values kept as ""). */
+export function extractProperties(
+  fields: ReadonlyMap<string, string>,
+  mappedKeys: ReadonlySet<string>,
+): Record<string, string> {
+  const entries: [string, string][] = [];
+  for (const [key, value] of fields) if (!mappedKeys.has(key)) entries.push([key, value]);
+  // fromEntries defines own properties, so a field named `__proto__` stays data.
+  return Object.fromEntries(entries);
+}
+
+function reject(record: SourceRecord, reason: string): Reject {
+  const r: Reject = {
+    file: record.file,
+    record: record.record,
+    line: record.line,
+    format: record.format,
+    reason,
+    raw: record.raw,
+  };
+  if (record.format === 'csv') r.columns = record.columns;
+  return r;
+}
+
+function listFields(record: SourceRecord): string {
+  const names = record.format === 'csv' ? [...record.columns] : [...record.fields.keys()];
+  if (names.length === 0) return 'the record has no data fields';
+  const shown = names.slice(0, 20).map((n) => JSON.stringify(n));
+  return `available fields: ${shown.join(', ')}${names.length > 20 ? `, … (${names.length} in all)` : ''}`;
+}
+
+/** Map one record to a row with the given profile, or to a reject with the reason. */
+export function toMoleculeRow(
+  record: SourceRecord,
+  source: DataSource | SourceProfile,
+  options: TransformOptions = {},
+): MoleculeRow | Reject {
+  const profile = typeof source === 'string' ? profileFor(source) : source;
+  if (record.problem !== undefined) return reject(record, record.problem);
+  const { fields } = record;
+  const index = new FieldIndex(fields);
+  const mapped = new Set<string>();
+
+  // ID: the chosen field, else the profile's fields, else (SDF) the title line.
+  let externalId: string | undefined;
+  if (options.idField !== undefined) {
+    const key = index.key(options.idField);
+    const value = key === undefined ? undefined : (fields.get(key) as string).trim();
+    if (key === undefined || value === undefined || NULL_TOKENS.has(value)) {
+      return reject(
+        record,
+        key === undefined
+          ? `no ID: the record has no ${JSON.stringify(options.idField)} field (${listFields(record)})`
+          : `no ID: the ${JSON.stringify(key)} field is empty`,
+      );
+    }
+    externalId = value;
+    mapped.add(key);
+  } else {
+    for (const name of profile.id) {
+      const key = index.key(name);
+      if (key === undefined) continue;
+      const value = (fields.get(key) as string).trim();
+      const id = NULL_TOKENS.has(value) ? undefined : profile.idFromValue(value, key);
+      if (id !== undefined) {
+        externalId = id;
+        mapped.add(key);
+        break;
+      }
+    }
+    if (externalId === undefined && record.format === 'sdf') externalId = profile.idFromTitle(record.title);
+    if (externalId === undefined) {
+      const where = record.format === 'sdf' ? `, nor an ID on the title line` : '';
+      return reject(
+        record,
+        `no ID: none of ${profile.id.map((n) => JSON.stringify(n)).join(', ')} present with a value${where} (${listFields(record)})`,
+      );
+    }
+  }
+
+  const column = (candidates: readonly string[]): string | null => {
+    const hit = pick(index, candidates);
+    if (hit === undefined || mapped.has(hit[0])) return null;
+    mapped.add(hit[0]);
+    return hit[1];
+  };
+  const name = column(profile.name);
+  const smiles = column(profile.smiles);
+  const inchi = column(profile.inchi);
+  const inchikey = column(profile.inchikey);
+  const formula = column(profile.formula);
+  // molWeight: a number only when the text is a clean decimal; otherwise null and the text stays a property.
+  let molWeight: number | null = null;
+  const weight = pick(index, profile.molWeight);
+  if (weight !== undefined && !mapped.has(weight[0]) && CLEAN_DECIMAL.test(weight[1])) {
+    molWeight = Number(weight[1]);
+    mapped.add(weight[0]);
+  }
+
+  return {
+    source: profile.source,
+    externalId,
+    name,
+    smiles,
+    inchi,
+    inchikey,
+    formula,
+    molWeight,
+    molfile: record.format === 'sdf' ? record.molfile : null,
+    properties: extractProperties(fields, mapped),
+    origin: { file: record.file, record: record.record, line: record.line },
+    weight: record.bytes,
+  };
+}
+
+/**
+ * If `columns` (a CSV header) cannot supply an ID for this profile, the message saying so; else
+ * undefined. The import layer may call it on the first CSV record to fail fast instead of rejecting
+ * every row.
+ */
+export function missingIdColumn(
+  columns: readonly string[],
+  source: DataSource,
+  options: TransformOptions = {},
+): string | undefined {
+  const fields = new Map(columns.map((c) => [c, 'x']));
+  const wanted = options.idField !== undefined ? [options.idField] : profileFor(source).id;
+  if (wanted.some((w) => findField(fields, w) !== undefined)) return undefined;
+  return `no ID column: expected ${wanted.map((w) => JSON.stringify(w)).join(' or ')}; the file has ${columns
+    .map((c) => JSON.stringify(c))
+    .join(', ')}`;
+}
+
+/** Batch form: map records to rows and rejects (order kept within each). */
+export function transformMolecules(
+  records: Iterable<SourceRecord>,
+  options: BatchTransformOptions,
+): { rows: MoleculeRow[]; rejects: Reject[] } {
+  const profile = profileFor(options.source);
+  const rows: MoleculeRow[] = [];
+  const rejects: Reject[] = [];
+  for (const record of records) {
+    const out = toMoleculeRow(record, profile, options);
+    if (isReject(out)) rejects.push(out);
+    else rows.push(out);
+  }
+  return { rows, rejects };
+}
