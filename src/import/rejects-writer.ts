@@ -26,6 +26,8 @@ export class RejectsWriter {
   constructor(
     private readonly basePath: string,
     private readonly explicit: boolean,
+    /** Append to an existing file (a resumed run) instead of starting it afresh. */
+    private readonly append = false,
   ) {}
 
   /** Paths actually written (for the stats). */
@@ -55,7 +57,7 @@ export class RejectsWriter {
 
   private open(ext: '.sdf' | '.csv'): number {
     const p = this.pathFor(ext);
-    const fd = openSync(p, 'a');
+    const fd = openSync(p, this.append ? 'a' : 'w');
     this.written.push(p);
     return fd;
   }

@@ -38,7 +38,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   const log = cfg.logger;
   const started = performance.now();
   const tally = new RunTally(cfg);
-  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit);
+  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit, cfg.resume);
 
   // One controller stops reading: the caller's signal (Ctrl-C), an error limit, or a fatal error.
   const stop = new AbortController();

@@ -5,7 +5,7 @@
  */
 import { InputError, ParseError } from '../errors.js';
 import { readRecords, type OpenedInput } from '../sources/index.js';
-import { isReject, toMoleculeRow } from '../transform/index.js';
+import { isReject, missingIdColumn, toMoleculeRow } from '../transform/index.js';
 import type { MoleculeRow, Reject, SourceRecord } from '../types.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -62,6 +62,8 @@ export async function* readWorkItems(
       ctx.emit({ type: 'file-start', index: fileIndex, path: file, totalBytes: input.totalBytes ?? null, compressed: input.compressed });
     };
     let limitReached = false;
+    let seen = 0;
+    let failed = false;
     try {
       const records = readRecords(file, { format: cfg.format, stdin: cfg.stdin as never, onOpen });
       for await (const record of records) {
@@ -71,6 +73,15 @@ export async function* readWorkItems(
         }
         total++;
         ctx.tally.parsed++;
+        // A CSV without the ID column would reject every row: say so once, for the file.
+        if (seen++ === 0 && record.format === 'csv') {
+          const missing = missingIdColumn(record.columns, cfg.source, { idField: cfg.idField });
+          if (missing) {
+            total--;
+            ctx.tally.parsed--;
+            throw new InputError(`${file}: ${missing}; name the ID column with --id-field`, file);
+          }
+        }
         if (skip?.(record.record)) {
           ctx.tally.count(fileIndex, 'skipped');
           continue;
@@ -95,12 +106,19 @@ export async function* readWorkItems(
       }
     } catch (err) {
       if (err instanceof InputError || err instanceof ParseError) {
+        failed = true;
         // Good records before the fault are kept; the run goes on with the next file and fails at the end.
         ctx.onInputError(err);
         ctx.emit({ type: 'warning', message: err.message });
       } else {
         throw err;
       }
+    }
+    if (seen === 0 && !failed && !ctx.signal.aborted && !(cfg.limit !== undefined && total >= cfg.limit)) {
+      // An empty input is almost always a failed download or a wrong path in a cron job: fail loudly.
+      const err = new InputError(`${file}: no records found (the input is empty)`, file, 0);
+      ctx.onInputError(err);
+      ctx.emit({ type: 'warning', message: err.message });
     }
     ctx.emit({ type: 'file-end', index: fileIndex, path: file });
     if (limitReached) return;

@@ -48,6 +48,15 @@ describe('records the database refuses', () => {
     expect(text).toMatch(/> <molimport_reason>\ndatabase refused the record: refused by test trigger: CID 42/);
     // The reject is the original record: it carries its own CID field and can be fed back.
     expect(text).toMatch(/> <PUBCHEM_COMPOUND_CID>\n42\n/);
+
+    // Fixed (the trigger dropped), the rejects file goes back in: all three land, without our fields.
+    await t.query(`DROP TRIGGER refuse ON "${t.schema}".trig`);
+    const again = await runCli(['pubchem', rejects, ...t.args, '--table', 'trig', '--json'], { env: t.env, cwd: t.cwd });
+    expect(parseJsonStats(again.stdout)).toMatchObject({ read: 3, inserted: 3, rejected: 0 });
+    const fed = await t.query<{ keys: string }>(
+      `SELECT string_agg(k, ',') AS keys FROM "${t.schema}".trig, jsonb_object_keys(properties) k WHERE external_id = '42'`,
+    );
+    expect(fed[0]?.keys).not.toMatch(/molimport_/);
   });
 
   it('a NUL byte in a value is refused by PostgreSQL and isolated to its record', async () => {
