@@ -40,6 +40,8 @@ export function createProgressReporter({ stream }: ProgressOutput): ImportEventL
         spinner = undefined;
         return;
       case 'database':
+        // The connecting spinner already named a server; the embedded default needs explaining.
+        if (event.kind !== 'embedded') return;
         stream.write(
           event.kind === 'embedded'
             ? `No database named (--db, DATABASE_URL, PGHOST): using the embedded PostgreSQL (PGlite) in ${event.dataDir}\n` +
