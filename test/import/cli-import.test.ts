@@ -264,6 +264,21 @@ describe.each(backends)('molimport on %s', (backend) => {
       expect(s.inserted).toBe(7);
     });
 
+    it('3 when --max-error-rate is exceeded', async () => {
+      const r = await runCli(
+        ['generic', GARBAGE_TAIL, ...t.args, '--table', 'rate', '--max-error-rate', '0.05', '--json'],
+        { env: t.env, cwd: t.cwd },
+      );
+      expect(r.code).toBe(3);
+      const s = parseJsonStats(r.stdout);
+      expect(s.error).toMatch(/1 of 8 records rejected \(12\.50%\), more than --max-error-rate 0\.05/);
+      const ok = await runCli(
+        ['generic', GARBAGE_TAIL, ...t.args, '--table', 'rate', '--max-error-rate', '0.2', '--json'],
+        { env: t.env, cwd: t.cwd },
+      );
+      expect(ok.code).toBe(0);
+    });
+
     it('0 and help text with examples for --help', async () => {
       const r = await runCli(['--help']);
       expect(r.code).toBe(0);
