@@ -6,7 +6,7 @@ export default defineConfig({
     // The fault-injection suite restarts PostgreSQL: it runs alone, after this one (vitest.faults.config.ts).
     exclude: [...configDefaults.exclude, 'test/faults/**'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     // Database tests each own a schema, so files can run in parallel; 2 cores here.
     pool: 'forks',

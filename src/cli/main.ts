@@ -35,10 +35,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await importCommand(source, files, opts, io, env, cwd);
     },
     runsCommand: async (opts) => {
-      exitCode = await runsCommand(opts, io, env, cwd);
+      const target = { database: opts.db as string | undefined, env, cwd };
+      exitCode = await printCommand(
+        opts,
+        io,
+        () => listRuns({ ...target, schema: opts.schema as string, table: opts.table as string, limit: opts.limit as number }),
+        renderRunsTable,
+      );
     },
     queryCommand: async (sql, opts) => {
-      exitCode = await queryCommand(sql, opts, io, env, cwd);
+      const target = { database: opts.db as string | undefined, env, cwd };
+      exitCode = await printCommand(opts, io, async () => (await runQuery(sql, target)).rows, renderRowsTable);
     },
   });
   configure(program, io);
@@ -181,40 +188,17 @@ function checkBatchBounds(opts: Record<string, unknown>): void {
   }
 }
 
-async function runsCommand(
+/** `runs` and `query`: fetch, then print as a table or one JSON value. */
+async function printCommand<T>(
   opts: Record<string, unknown>,
   io: CliIo,
-  env: Record<string, string | undefined>,
-  cwd: string,
+  fetch: () => Promise<T>,
+  render: (value: T) => string,
 ): Promise<number> {
   const json = Boolean(opts.json);
   try {
-    const runs = await listRuns({
-      database: opts.db as string | undefined,
-      env,
-      cwd,
-      schema: opts.schema as string,
-      table: opts.table as string,
-      limit: opts.limit as number,
-    });
-    io.stdout.write(json ? JSON.stringify(runs) + '\n' : renderRunsTable(runs));
-    return 0;
-  } catch (err) {
-    return reportFatal(err, io, json);
-  }
-}
-
-async function queryCommand(
-  sql: string,
-  opts: Record<string, unknown>,
-  io: CliIo,
-  env: Record<string, string | undefined>,
-  cwd: string,
-): Promise<number> {
-  const json = Boolean(opts.json);
-  try {
-    const { rows } = await runQuery(sql, { database: opts.db as string | undefined, env, cwd });
-    io.stdout.write(json ? JSON.stringify(rows) + '\n' : renderRowsTable(rows));
+    const value = await fetch();
+    io.stdout.write(json ? JSON.stringify(value) + '\n' : render(value));
     return 0;
   } catch (err) {
     return reportFatal(err, io, json);

@@ -1,7 +1,6 @@
 /** `molimport runs`: the recent runs recorded in `molimport_runs`. */
-import { DatabaseOperations, resolveTarget } from '../sink/index.js';
 import type { ImportLogger } from './options.js';
-import path from 'node:path';
+import { openDatabase, type TargetOptions } from './open-database.js';
 
 export interface RunSummary {
   runId: number;
@@ -20,11 +19,7 @@ export interface RunSummary {
   error: string | null;
 }
 
-export interface ListRunsOptions {
-  database?: string;
-  env?: Record<string, string | undefined>;
-  cwd?: string;
-  embeddedDir?: string;
+export interface ListRunsOptions extends TargetOptions {
   /** Schema holding `molimport_runs` (the import's --schema). @default 'public' */
   schema?: string;
   /** Only runs into this table. */
@@ -35,15 +30,7 @@ export interface ListRunsOptions {
 }
 
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
-  const env = options.env ?? process.env;
-  const embeddedDir = path.resolve(options.cwd ?? process.cwd(), options.embeddedDir ?? '.molimport/pgdata');
-  const resolved = resolveTarget({ url: options.database, env, embeddedDataDir: embeddedDir });
-  const db = await DatabaseOperations.open({
-    ...(resolved.kind === 'embedded' ? { embedded: { dataDir: resolved.dataDir } } : { connectionString: options.database, env }),
-    schema: options.schema ?? 'public',
-    maxConnections: 1,
-    logger: options.logger,
-  });
+  const db = await openDatabase(options);
   try {
     await db.ensureSchema({ schema: options.schema ?? 'public', table: options.table ?? 'molecules' });
     const runs = await db.listRuns({ limit: options.limit ?? 20 });

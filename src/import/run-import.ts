@@ -13,7 +13,8 @@ import {
   MolimportError,
 } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
-import { DatabaseOperations, isDataDbError, resolveTarget, type TableTarget } from '../sink/index.js';
+import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
+import { openDatabase, resolveDatabaseTarget } from './open-database.js';
 import type { Reject, SourceRecord } from '../types.js';
 import { resolveImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -62,18 +63,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     await checkInputsExist(cfg.files);
 
     if (!cfg.dryRun) {
-      const resolved = resolveTarget({ url: cfg.database, env: cfg.env, embeddedDataDir: cfg.embeddedDir });
+      const resolved = resolveDatabaseTarget(cfg);
       databaseLabel = resolved.display;
       emit({ type: 'phase', phase: 'connecting', detail: resolved.display });
-      db = await DatabaseOperations.open({
-        ...(resolved.kind === 'embedded'
-          ? { embedded: { dataDir: resolved.dataDir } }
-          : { connectionString: cfg.database, env: cfg.env }),
-        schema: cfg.schema,
-        // One connection per batch in flight, one for the table lock, one for bookkeeping.
-        maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
-        logger: log,
-      });
+      db = await openDatabase(
+        {
+          ...cfg,
+          // One connection per batch in flight, one for the table lock, one for bookkeeping.
+          maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
+          logger: log,
+        },
+        resolved,
+      );
       const described = db.describe();
       databaseLabel = described.target;
       emit({ type: 'phase-done', phase: 'connecting', detail: described.target });
