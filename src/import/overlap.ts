@@ -1,0 +1,133 @@
+/**
+ * Cross-source identity through InChIKeys: how many molecules of one source (ChEMBL, say) share an
+ * InChIKey with another source's (PubChem), and how many molecules a run wrote were already known
+ * under another source. Both lean on the table's `inchikey` index (`<table>_inchikey_idx`): every
+ * probe is an `EXISTS (... WHERE inchikey = $key AND source = ...)` index lookup.
+ */
+import { ConfigurationError } from '../errors.js';
+import type { DatabaseOperations } from '../sink/index.js';
+import { qualifiedName, validateIdentifier, type TableTarget } from '../sink/index.js';
+
+export interface OverlapPair {
+  /** The source whose molecules are counted. */
+  a: string;
+  /** The other source. */
+  b: string;
+  /** Molecules of `a` whose InChIKey is also the InChIKey of at least one molecule of `b`. */
+  shared: number;
+  /** Molecules of `a` (with or without an InChIKey). */
+  aTotal: number;
+  /** Molecules of `b`. */
+  bTotal: number;
+}
+
+export interface OverlapReport {
+  /**
+   * One entry per ordered pair of distinct sources (`a`→`b` and `b`→`a`: the counts differ when a
+   * source holds several molecules with the same InChIKey), sorted by `a` then `b`.
+   */
+  pairs: OverlapPair[];
+  perSource: Record<string, { molecules: number; withInchikey: number }>;
+}
+
+export interface OverlapOptions {
+  schema: string;
+  table: string;
+  /** Only these sources (each still listed when it has no molecules). @default every source in the table */
+  sources?: readonly string[] | undefined;
+}
+
+export async function overlapReport(db: DatabaseOperations, options: OverlapOptions): Promise<OverlapReport> {
+  const target: TableTarget = {
+    schema: validateIdentifier(options.schema, 'schema name'),
+    table: validateIdentifier(options.table, 'table name'),
+  };
+  const table = qualifiedName(target);
+  const sources = options.sources === undefined ? undefined : checkSources(options.sources);
+  const filter = sources === undefined ? '' : 'WHERE source = ANY($1::text[])';
+  const params = sources === undefined ? [] : [sources];
+
+  const counts = await db.query<{ source: string; molecules: unknown; with_inchikey: unknown }>(
+    `SELECT source, count(*)::int8 AS molecules, count(inchikey)::int8 AS with_inchikey
+     FROM ${table} ${filter} GROUP BY source ORDER BY source`,
+    params,
+  );
+  const perSource: OverlapReport['perSource'] = {};
+  for (const name of sources ?? []) perSource[name] = { molecules: 0, withInchikey: 0 };
+  for (const row of counts) {
+    perSource[row.source] = { molecules: toCount(row.molecules), withInchikey: toCount(row.with_inchikey) };
+  }
+  const names = Object.keys(perSource).sort();
+
+  // For every molecule with a key and every other source: is the key known there? One index probe
+  // per (molecule, other source); molecules are counted once per pair however many matches exist.
+  const shared = new Map<string, number>();
+  if (names.length > 1) {
+    const rows = await db.query<{ a: string; b: string; shared: unknown }>(
+      `SELECT m.source AS a, s.source AS b, count(*)::int8 AS shared
+       FROM ${table} m
+       JOIN unnest($1::text[]) AS s(source) ON s.source <> m.source
+       WHERE m.source = ANY($1::text[]) AND m.inchikey IS NOT NULL
+         AND EXISTS (SELECT 1 FROM ${table} o WHERE o.inchikey = m.inchikey AND o.source = s.source)
+       GROUP BY m.source, s.source`,
+      [names],
+    );
+    for (const row of rows) shared.set(pairKey(row.a, row.b), toCount(row.shared));
+  }
+  const pairs: OverlapPair[] = [];
+  for (const a of names) {
+    for (const b of names) {
+      if (a === b) continue;
+      pairs.push({
+        a,
+        b,
+        shared: shared.get(pairKey(a, b)) ?? 0,
+        aTotal: perSource[a]!.molecules,
+        bTotal: perSource[b]!.molecules,
+      });
+    }
+  }
+  return { pairs, perSource };
+}
+
+/**
+ * Molecules written by run `runId` (inserted or updated by it: their `run_id`) for `source` whose
+ * InChIKey is also the InChIKey of a molecule of another source. Call once the run's batches are
+ * committed, before `finishRun`. Rows the run left unchanged keep the run that wrote them and are
+ * not counted.
+ */
+export async function knownUnderOtherSource(
+  db: DatabaseOperations,
+  target: TableTarget,
+  source: string,
+  runId: number,
+): Promise<number> {
+  if (!Number.isSafeInteger(runId)) throw new ConfigurationError(`run id must be an integer, got ${String(runId)}`);
+  const table = qualifiedName(target);
+  const rows = await db.query<{ known: unknown }>(
+    `SELECT count(*)::int8 AS known FROM ${table} m
+     WHERE m.run_id = $1::int8 AND m.source = $2 AND m.inchikey IS NOT NULL
+       AND EXISTS (SELECT 1 FROM ${table} o WHERE o.inchikey = m.inchikey AND o.source <> m.source)`,
+    [runId, source],
+  );
+  return toCount(rows[0]?.known);
+}
+
+function checkSources(sources: readonly string[]): string[] {
+  const list = [...new Set(sources.map((s) => (typeof s === 'string' ? s.trim() : s)))];
+  if (list.some((s) => typeof s !== 'string' || s === '')) {
+    throw new ConfigurationError(`sources must be non-empty strings, got ${JSON.stringify(sources)}`);
+  }
+  return list;
+}
+
+function pairKey(a: string, b: string): string {
+  return JSON.stringify([a, b]);
+}
+
+/** int8 arrives as a string from pg and as a number or bigint from PGlite. */
+function toCount(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = Number(typeof value === 'bigint' ? value : String(value));
+  return Number.isFinite(n) ? n : 0;
+}
