@@ -1,7 +1,24 @@
 /**
  * One base error with a stable `code` and the process exit code it maps to, and subclasses named
  * for what a caller acts on. Only `cli/` turns these into `process.exit`.
+ *
+ * | class                | code                    | exitCode |
+ * | -------------------- | ----------------------- | -------- |
+ * | `UsageError`         | `MOLIMPORT_USAGE`       | 2        |
+ * | `ConfigurationError` | `MOLIMPORT_CONFIG`      | 2        |
+ * | `InputError`         | `MOLIMPORT_INPUT`       | 1        |
+ * | `ParseError`         | `MOLIMPORT_PARSE`       | 1        |
+ * | `DatabaseError`      | `MOLIMPORT_DATABASE`    | 1        |
+ * | `TableLockedError`   | `MOLIMPORT_LOCKED`      | 1        |
+ * | `ResumeError`        | `MOLIMPORT_RESUME`      | 1        |
+ * | `ChemistryError`     | `MOLIMPORT_CHEMISTRY`   | 1        |
+ * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
+ * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
+ *
+ * A bad record is never one of these: it becomes a reject, counted in the stats.
  */
+
+/** The stable, namespaced identifier of each error class; safe to switch on. */
 export type ErrorCode =
   | 'MOLIMPORT_USAGE'
   | 'MOLIMPORT_CONFIG'
@@ -14,14 +31,26 @@ export type ErrorCode =
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY';
 
+/** Exit code of a completed run. */
 export const EXIT_OK = 0;
+/** Exit code of a run stopped by an input, parse, database, lock, resume or chemistry error. */
 export const EXIT_FATAL = 1;
+/** Exit code of bad usage or configuration: nothing was read or written. */
 export const EXIT_USAGE = 2;
+/** Exit code of a run stopped by `--max-errors` / `--max-error-rate`. */
 export const EXIT_ERROR_LIMIT = 3;
+/** Exit code of a run stopped by SIGINT/SIGTERM (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 
+/**
+ * Base class of every error molimport throws on purpose. Test with `instanceof MolimportError`,
+ * then switch on {@link MolimportError.code}; `exitCode` is what the command exits with.
+ * `cause` carries the underlying error (e.g. the `pg` error) when there is one.
+ */
 export class MolimportError extends Error {
+  /** Stable identifier, e.g. `'MOLIMPORT_DATABASE'`; never changes between versions. */
   readonly code: ErrorCode;
+  /** The command's exit status for this error: 1, 2, 3 or 130. */
   readonly exitCode: number;
   constructor(message: string, code: ErrorCode, exitCode: number, options?: { cause?: unknown }) {
     super(message, options);
@@ -31,66 +60,132 @@ export class MolimportError extends Error {
   }
 }
 
-/** Bad command-line usage or option values (exit 2). */
+/**
+ * Bad command-line usage or option values (code `MOLIMPORT_USAGE`, exit 2). Nothing was read or
+ * written; fix the command line.
+ */
 export class UsageError extends MolimportError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'MOLIMPORT_USAGE', EXIT_USAGE, options);
   }
 }
 
-/** Invalid programmatic configuration (a library caller's options; exit 2 from the CLI). */
+/**
+ * Invalid programmatic configuration: a library caller's options are out of range or of the wrong
+ * type (code `MOLIMPORT_CONFIG`, exit 2). Thrown at once, from constructors and `open()`, with the
+ * expected and the received value in the message; also when a table or column does not exist.
+ */
 export class ConfigurationError extends MolimportError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'MOLIMPORT_CONFIG', EXIT_USAGE, options);
   }
 }
 
-/** An input that cannot be read at all: missing, unreadable, truncated gzip, binary (exit 1). */
+/**
+ * An input that cannot be read at all: missing, unreadable, truncated gzip, binary (code
+ * `MOLIMPORT_INPUT`, exit 1). Records committed before it stay; `--resume` continues.
+ */
 export class InputError extends MolimportError {
+  /** The input path as given. */
   readonly file: string;
+  /** Where in the (decompressed) input reading failed, when known. */
   readonly byteOffset: number | undefined;
   constructor(message: string, file: string, byteOffset?: number, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_INPUT', 1, options);
+    super(message, 'MOLIMPORT_INPUT', EXIT_FATAL, options);
     this.file = file;
     this.byteOffset = byteOffset;
   }
 }
 
-/** A structural parse failure that cannot be reduced to one rejected record (exit 1). */
+/**
+ * A structural parse failure that cannot be reduced to one rejected record, e.g. a CSV file whose
+ * header cannot be read (code `MOLIMPORT_PARSE`, exit 1). A malformed record is a reject instead.
+ */
 export class ParseError extends MolimportError {
+  /** The input path as given. */
   readonly file: string;
+  /** 1-based line where parsing failed, when known. */
   readonly line: number | undefined;
   constructor(message: string, file: string, line?: number, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_PARSE', 1, options);
+    super(message, 'MOLIMPORT_PARSE', EXIT_FATAL, options);
     this.file = file;
     this.line = line;
   }
 }
 
-/** The database refused or could not be reached after retries (exit 1). */
+/**
+ * The database refused a statement, or could not be reached after the bounded retries (code
+ * `MOLIMPORT_DATABASE`, exit 1). The message never contains a password; `cause` is the driver's
+ * error.
+ */
 export class DatabaseError extends MolimportError {
-  /** SQLSTATE when PostgreSQL gave one. */
+  /** SQLSTATE when PostgreSQL gave one (e.g. `'23505'`, `'42P01'`); undefined for connection failures. */
   readonly sqlState: string | undefined;
   constructor(message: string, sqlState?: string, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_DATABASE', 1, options);
+    super(message, 'MOLIMPORT_DATABASE', EXIT_FATAL, options);
     this.sqlState = sqlState;
   }
 }
 
-/** `--max-errors` / `--max-error-rate` exceeded (exit 3). */
+/**
+ * Another run holds the target table's advisory lock and the caller chose not to wait (code
+ * `MOLIMPORT_LOCKED`, exit 1). Retry later, or pass `waitLock: true` / `--wait-lock` to queue.
+ */
+export class TableLockedError extends MolimportError {
+  /** The locked table, as `schema.table`. */
+  readonly table: string;
+  constructor(table: string) {
+    super(
+      `another molimport run is writing to ${table} (advisory lock held); wait for it to finish, or pass --wait-lock to queue behind it`,
+      'MOLIMPORT_LOCKED',
+      EXIT_FATAL,
+    );
+    this.table = table;
+  }
+}
+
+/**
+ * `--resume` refused (code `MOLIMPORT_RESUME`, exit 1): the inputs changed since the run being
+ * resumed (size or fingerprint), other files were given, or the input is standard input.
+ */
+export class ResumeError extends MolimportError {
+  constructor(message: string) {
+    super(message, 'MOLIMPORT_RESUME', EXIT_FATAL);
+  }
+}
+
+/**
+ * The chemistry toolkit itself is unusable: the RDKit WASM module fails to load, or its workers
+ * cannot start (code `MOLIMPORT_CHEMISTRY`, exit 1). A bad molecule is never this: it becomes a
+ * reject or a warning.
+ */
+export class ChemistryError extends MolimportError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'MOLIMPORT_CHEMISTRY', EXIT_FATAL, options);
+  }
+}
+
+/**
+ * More records were rejected than `maxErrors` / `maxErrorRate` allow (code
+ * `MOLIMPORT_ERROR_LIMIT`, exit 3). Batches committed before the limit was reached stay.
+ */
 export class ErrorLimitError extends MolimportError {
   constructor(message: string) {
     super(message, 'MOLIMPORT_ERROR_LIMIT', EXIT_ERROR_LIMIT);
   }
 }
 
-/** Ctrl-C or SIGTERM stopped the run after in-flight batches settled (exit 130). */
+/**
+ * Ctrl-C, SIGTERM or the caller's `AbortSignal` stopped the run after in-flight batches settled
+ * (code `MOLIMPORT_INTERRUPTED`, exit 130). Committed batches stay; `--resume` continues.
+ */
 export class InterruptedError extends MolimportError {
   constructor(message = 'interrupted') {
     super(message, 'MOLIMPORT_INTERRUPTED', EXIT_INTERRUPTED);
   }
 }
 
+/** The message of an `Error`, or the value as a string. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

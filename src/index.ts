@@ -1,8 +1,13 @@
 /**
  * molimport's public API. The batch engine is generic; the rest is the import pipeline
  * (sources → parse → transform → sink) and `runImport`, which the CLI itself uses.
+ *
+ * Everything a program needs is exported from here; deep imports (`molimport/dist/...`) are not
+ * part of the API. Every error thrown on purpose is a {@link MolimportError} with a stable `code`.
  */
+// Errors: MolimportError and its subclasses, the ErrorCode union, the EXIT_* codes.
 export * from './errors.js';
+// Lives with the resume planner until it moves into errors.ts (code MOLIMPORT_RESUME, exit 1).
 export type * from './types.js';
 
 // The adaptive batch engine.
@@ -22,7 +27,11 @@ export {
   PUBCHEM_PROFILE,
   GENERIC_PROFILE,
 } from './transform/index.js';
-export type { SourceProfile as MoleculeProfile, TransformOptions, BatchTransformOptions } from './transform/index.js';
+export type {
+  SourceProfile as MoleculeProfile,
+  TransformOptions,
+  BatchTransformOptions,
+} from './transform/index.js';
 
 // The database operations object (the `db` BatchProcessingManager takes).
 export {
@@ -32,7 +41,6 @@ export {
   redactUrl,
   resolveTarget,
   validateIdentifier,
-  TableLockedError,
 } from './sink/index.js';
 export type {
   DatabaseOperationsOptions,
@@ -40,10 +48,22 @@ export type {
   BatchInsertResult,
   WriteMoleculesOptions,
   MoleculeWriteResult,
+  LedgerEntry,
   Transaction,
+  SqlExecutor,
+  SqlResult,
+  SqlRow,
+  CopyPayload,
+  DatabaseKind,
   RunRecord,
+  RunStartInfo,
+  CommittedRange,
+  ReleaseLock,
+  ResolvedTarget,
   TableTarget,
   OperationStats,
+  SinkLogger,
+  RetryOptions as DatabaseRetryOptions,
 } from './sink/index.js';
 
 // One whole import, as the command runs it.
@@ -52,4 +72,12 @@ export { listRuns, type RunSummary, type ListRunsOptions } from './import/list-r
 export { runQuery, type QueryOptions } from './import/query.js';
 export type { ImportOptions, ImportLogger } from './import/options.js';
 export type { ImportEvent, ImportEventListener, ImportPhase } from './import/events.js';
-export type { ImportStats, FileStats, RecordCounts, BatchSizeSummary, RunStatus, WriteMode, RowStatus } from './import/stats.js';
+export type {
+  ImportStats,
+  FileStats,
+  RecordCounts,
+  BatchSizeSummary,
+  RunStatus,
+  WriteMode,
+  RowStatus,
+} from './import/stats.js';

@@ -5,7 +5,7 @@
  * longer mean the same molecules.
  */
 import { createHash } from 'node:crypto';
-import { MolimportError } from '../errors.js';
+import { ResumeError } from '../errors.js';
 import type { CommittedRange, DatabaseOperations, RunStartInfo, TableTarget } from '../sink/index.js';
 import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
 import type { ResolvedImportConfig } from './config.js';
@@ -24,11 +24,7 @@ interface InputDescription extends Partial<FileFingerprint> {
   path: string;
 }
 
-export class ResumeError extends MolimportError {
-  constructor(message: string) {
-    super(message, 'MOLIMPORT_RESUME', 1);
-  }
-}
+export { ResumeError };
 
 export async function planResume(db: DatabaseOperations, cfg: ResolvedImportConfig, target: TableTarget): Promise<ResumePlan> {
   const inputs: InputDescription[] = [];

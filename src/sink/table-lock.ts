@@ -3,23 +3,13 @@
  * "schema.table"), held on a dedicated connection for as long as the import runs. It is released
  * explicitly, or by PostgreSQL when that connection ends (including `kill -9` of the importer).
  */
-import { EXIT_FATAL, MolimportError } from '../errors.js';
+import { TableLockedError } from '../errors.js';
 import type { SqlClient } from './driver.js';
 import type { TableTarget } from './identifiers.js';
 import { ADVISORY_LOCK_NAMESPACE } from './schema.js';
 
-/** Another run holds the target table's lock and the caller chose not to wait (exit 1). */
-export class TableLockedError extends MolimportError {
-  readonly table: string;
-  constructor(table: string) {
-    super(
-      `another molimport run is writing to ${table} (advisory lock held); wait for it to finish, or pass --wait-lock to queue behind it`,
-      'MOLIMPORT_LOCKED',
-      EXIT_FATAL,
-    );
-    this.table = table;
-  }
-}
+// Defined in errors.ts with the other public errors; re-exported here for the sink's callers.
+export { TableLockedError };
 
 export type ReleaseLock = () => Promise<void>;
 
