@@ -12,6 +12,8 @@ import type { ImportEventListener } from '../import/events.js';
 import { createEventLogger, createProgressReporter, renderStatsTable } from '../report/index.js';
 import { renderRowsTable, renderRunsTable } from '../report/runs-table.js';
 import { runQuery } from '../import/query.js';
+import { runOverlap } from '../import/overlap.js';
+import { renderOverlap } from '../report/overlap-table.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
@@ -41,6 +43,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io,
         () => listRuns({ ...target, schema: opts.schema as string, table: opts.table as string, limit: opts.limit as number }),
         renderRunsTable,
+      );
+    },
+    overlapCommand: async (opts) => {
+      const target = { database: opts.db as string | undefined, env, cwd };
+      const sources = typeof opts.sources === 'string' ? opts.sources.split(',').map((x) => x.trim()) : undefined;
+      exitCode = await printCommand(
+        opts,
+        io,
+        () => runOverlap({ ...target, schema: opts.schema as string, table: opts.table as string, sources }),
+        renderOverlap,
       );
     },
     queryCommand: async (sql, opts) => {
@@ -155,6 +167,11 @@ async function importCommand(
     maxErrors: opts.maxErrors as number | undefined,
     maxErrorRate: opts.maxErrorRate as number | undefined,
     resume: Boolean(opts.resume),
+    compute: opts.compute as ImportOptions['compute'],
+    recompute: Boolean(opts.recompute),
+    validate: Boolean(opts.validate),
+    chemTimeoutMs: opts.chemTimeoutMs as number | undefined,
+    rdkitMol: Boolean(opts.rdkitMol),
     waitLock: Boolean(opts.waitLock),
     signal: io.signal,
     logger: out.logger,

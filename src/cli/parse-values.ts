@@ -1,5 +1,6 @@
 /** Option value parsers: each refuses a bad value with what was expected and what was received. */
 import { InvalidArgumentError } from 'commander';
+import { parseComputeFields } from '../chem/fields.js';
 
 export function integerIn(min: number, max: number) {
   return (value: string): number => {
@@ -45,4 +46,13 @@ export function byteSize(value: string): number {
     throw new InvalidArgumentError(`expected at least 64MiB, got '${value}'.`);
   }
   return bytes;
+}
+
+/** `--compute smiles,inchikey,…` → the list, refused with the allowed names otherwise. */
+export function computeList(value: string): string[] {
+  try {
+    return [...parseComputeFields(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--compute: /, ''));
+  }
 }

@@ -1,6 +1,6 @@
 /** The commander program: commands, options, help. Parsing only; running is in commands/. */
 import { Command, Option } from 'commander';
-import { byteSize, integerIn, ratio } from './parse-values.js';
+import { byteSize, computeList, integerIn, ratio } from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
 
@@ -54,13 +54,19 @@ export function addImportOptions(cmd: Command): Command {
     .option('--max-errors <n>', 'stop with exit 3 after more than n rejects', integerIn(0, Number.MAX_SAFE_INTEGER))
     .option('--max-error-rate <r>', 'stop with exit 3 when rejects/read exceeds r (0-1)', ratio)
     .option('--resume', 'continue the latest unfinished run for the same inputs')
-    .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting');
+    .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting')
+    .option('--compute <list>', 'compute identifiers with RDKit: any of smiles,inchi,inchikey,formula,mw (or all)', computeList)
+    .option('--recompute', 'replace identifiers the file provides with computed ones (with --compute)')
+    .option('--validate', 'reject structures RDKit refuses (bad valence, unparseable), with its reason')
+    .option('--chem-timeout-ms <ms>', 'per-record time limit for chemistry (default 10000)', integerIn(1, 3_600_000))
+    .option('--rdkit-mol', 'add a mol column filled by the RDKit cartridge, with a GiST index (needs CREATE EXTENSION rdkit)');
   return cmd;
 }
 
 export interface ProgramHandlers {
   importCommand(source: (typeof SOURCES)[number], files: string[], opts: Record<string, unknown>): Promise<void>;
   runsCommand(opts: Record<string, unknown>): Promise<void>;
+  overlapCommand(opts: Record<string, unknown>): Promise<void>;
   queryCommand(sql: string, opts: Record<string, unknown>): Promise<void>;
 }
 
@@ -92,6 +98,16 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
       await handlers.runsCommand(opts);
     });
   program.addCommand(runs);
+
+  const overlap = new Command('overlap').description(
+    'how many molecules of one source share an InChIKey with another source (e.g. ChEMBL and PubChem)',
+  );
+  addDatabaseOptions(overlap)
+    .option('--sources <list>', 'only these sources, comma-separated (default: all in the table)')
+    .action(async (opts: Record<string, unknown>) => {
+      await handlers.overlapCommand(opts);
+    });
+  program.addCommand(overlap);
 
   const query = new Command('query')
     .description('run one SQL statement against the target database (how to reach the embedded one)')

@@ -9,7 +9,7 @@ import type { ChemistryWarning } from '../chem/compute-pool.js';
 import { ChemistryPool } from '../chem/compute-pool.js';
 import type { ComputeField } from '../chem/fields.js';
 import type { MoleculeRow, Reject } from '../types.js';
-import type { WorkItem } from './work-items.js';
+import { rejectFromItem, type WorkItem } from './work-items.js';
 
 export interface ChemistryStageOptions {
   /** Identifiers to fill (`--compute`); may be empty when only validating. */
@@ -146,20 +146,7 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
   };
 }
 
-/** A reject carrying the record's own text (SDF record or CSV row), as the rejects file wants it. */
-export function rejectFromItem(item: WorkItem, reason: string): Reject {
-  const r = item.record;
-  return {
-    file: r.file,
-    record: r.record,
-    line: r.line,
-    format: r.format,
-    reason,
-    raw: r.raw,
-    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : {}),
-  };
-}
-
+/** Only for a row the stage was not given as an item (cannot happen through run-import). */
 function fallbackReject(row: MoleculeRow, reason: string): Reject {
   return {
     ...row.origin,
@@ -168,3 +155,5 @@ function fallbackReject(row: MoleculeRow, reason: string): Reject {
     raw: row.molfile ?? row.smiles ?? '',
   };
 }
+
+export { rejectFromItem };

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import type { ImportOptions } from './options.js';
+import { availableParallelism } from 'node:os';
+import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 
 export type ResolvedImportConfig = Required<
   Omit<
@@ -18,12 +20,13 @@ export type ResolvedImportConfig = Required<
     | 'logger'
     | 'stdin'
     | 'batchSize'
+    | 'compute'
   >
 > &
   Pick<
     ImportOptions,
     'database' | 'idField' | 'format' | 'limit' | 'maxErrors' | 'maxErrorRate' | 'signal' | 'logger' | 'stdin'
-  > & { batchSize: number; rejectsFile: string; rejectsFileExplicit: boolean };
+  > & { batchSize: number; rejectsFile: string; rejectsFileExplicit: boolean; compute: ReadonlySet<ComputeField> };
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
 
@@ -51,6 +54,16 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   const batchSize = int('batchSize', initial, minBatchSize, maxBatchSize);
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const rejectsFileExplicit = o.rejectsFile !== undefined;
+  const compute = new Set<ComputeField>();
+  for (const f of o.compute ?? []) {
+    if (!(COMPUTE_FIELDS as readonly string[]).includes(f)) {
+      throw new ConfigurationError(`compute: unknown identifier '${String(f)}'; expected any of ${COMPUTE_FIELDS.join(', ')}`);
+    }
+    compute.add(f as ComputeField);
+  }
+  if (o.recompute && compute.size === 0) {
+    throw new ConfigurationError('recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)');
+  }
   return {
     source: o.source,
     files: o.files,
@@ -76,6 +89,12 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     rejectsFileExplicit,
     maxErrors: o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
     maxErrorRate: o.maxErrorRate === undefined ? undefined : rate(o.maxErrorRate),
+    compute,
+    recompute: o.recompute ?? false,
+    validate: o.validate ?? false,
+    chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
+    chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
+    rdkitMol: o.rdkitMol ?? false,
     resume: o.resume ?? false,
     waitLock: o.waitLock ?? false,
     signal: o.signal,

@@ -1,8 +1,20 @@
 /** What `runImport` tells its listeners; `report/` renders these, library users may log them. */
 import type { ImportStats } from './stats.js';
 
+/** The steps of a run, in order; each is announced by a `phase` event and closed by `phase-done`. */
 export type ImportPhase = 'connecting' | 'schema' | 'locking' | 'importing' | 'finishing';
 
+/**
+ * One thing that happened during a run. Listeners are called synchronously and must not throw;
+ * events never carry row values, molfiles or passwords.
+ * - `phase` / `phase-done`: a step began / ended (`detail`: e.g. the target, password removed).
+ * - `database`: which database the run writes to.
+ * - `file-start` / `file-end`: an input file is opened (`index` in `files`) / fully read.
+ * - `progress`: throttled running counts; `bytesRead`/`totalBytes` are compressed bytes on disk
+ *   (`totalBytes` null for stdin); `batchSize` is the strategy's current choice.
+ * - `warning`: something the user should know that does not stop the run.
+ * - `done`: the final stats, the same object `runImport` resolves with.
+ */
 export type ImportEvent =
   | { type: 'phase'; phase: ImportPhase; detail?: string }
   | { type: 'phase-done'; phase: ImportPhase; detail?: string }
@@ -23,4 +35,5 @@ export type ImportEvent =
   | { type: 'warning'; message: string }
   | { type: 'done'; stats: ImportStats };
 
+/** Receives every {@link ImportEvent} of a run (`runImport(options, { onEvent })`). */
 export type ImportEventListener = (event: ImportEvent) => void;

@@ -2,7 +2,10 @@
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from './stats.js';
 
-/** Minimal structured logger (pino fits); the library is silent unless one is given. */
+/**
+ * Minimal structured logger (a pino logger fits). The library is silent unless one is given; it
+ * never receives row values, molfiles or passwords.
+ */
 export interface ImportLogger {
   debug(obj: object | string, msg?: string): void;
   info(obj: object | string, msg?: string): void;
@@ -10,10 +13,14 @@ export interface ImportLogger {
   error(obj: object | string, msg?: string): void;
 }
 
+/**
+ * Options of one import run (`runImport`), the library form of the command's flags. Invalid values
+ * throw a `ConfigurationError` before anything is read, with the expected and the received value.
+ */
 export interface ImportOptions {
-  /** Which source profile maps records to rows. */
+  /** Which source profile maps records to rows: `'chembl'`, `'pubchem'` or `'generic'`. Required. */
   source: DataSource;
-  /** Input paths (already glob-expanded); `-` reads standard input. At least one. */
+  /** Input paths (already glob-expanded: no wildcards here); `-` reads `stdin`, at most once. At least one. Required. */
   files: string[];
   /**
    * Target database: a connection string. When absent: `DATABASE_URL`, then the `PG*` variables when
@@ -22,50 +29,70 @@ export interface ImportOptions {
   database?: string;
   /** Where the embedded database lives. @default `<cwd>/.molimport/pgdata` */
   embeddedDir?: string;
-  /** Environment used to resolve the database. @default process.env */
+  /** Environment used to resolve the database (`DATABASE_URL`, `PG*`). @default process.env */
   env?: Record<string, string | undefined>;
-  /** @default 'public' */
+  /**
+   * Schema of the target table and of the bookkeeping tables `molimport_runs`/`molimport_batches`;
+   * created when missing. A plain identifier: 1–63 letters, digits, `_`, not starting with a digit.
+   * @default 'public'
+   */
   schema?: string;
-  /** @default 'molecules' */
+  /** Target table, created when missing. A plain identifier like `schema`. @default 'molecules' */
   table?: string;
   /** upsert: insert or update on (source, external_id); skip: keep existing rows; insert: a conflict is a reject. @default 'upsert' */
   mode?: WriteMode;
-  /** Batches written at once (each on its own connection). 1–64. @default 2 */
+  /** Batches written at once, each on its own connection (the pool gets `workers + 2`). Integer 1–64. @default 2 */
   workers?: number;
-  /** First batch size (records). @default per source: chembl 500, pubchem 500, generic 250 */
+  /** First batch size, in records. Integer in [minBatchSize, maxBatchSize]. @default per source: chembl 500, pubchem 500, generic 250 (clamped to the range) */
   batchSize?: number;
-  /** Smallest batch the strategy may pick. @default 50 */
+  /** Smallest batch the strategy may pick. Integer 1–1,000,000, at most `maxBatchSize`. @default 50 */
   minBatchSize?: number;
-  /** Largest batch the strategy may pick. Large batches amortise transaction cost. @default 10_000 */
+  /** Largest batch the strategy may pick; large batches amortise transaction cost. Integer 1–1,000,000. @default 10_000 (or minBatchSize when larger) */
   maxBatchSize?: number;
-  /** The batch duration the strategy aims for, in ms. @default 2_000 */
+  /** The batch duration the strategy aims for, in ms. Integer 10–600,000. @default 2_000 */
   targetBatchMs?: number;
-  /** Memory the strategy keeps the process under (RSS), in bytes. @default 1 GiB */
+  /** Memory the strategy keeps the process under (RSS), in bytes. Integer ≥ 64 MiB. @default 1 GiB */
   memoryLimitBytes?: number;
   /** Tune batch sizes from timing, memory and errors; off = fixed `batchSize`. @default true */
   adaptive?: boolean;
   /** Write several batches at once; off = one at a time. @default true */
   parallel?: boolean;
-  /** Field holding the ID (generic source; overrides the profile's choice for others). */
+  /** Field holding the ID (generic source; overrides the profile's choice for others). @default the profile's ID fields, else the SDF title line */
   idField?: string;
-  /** Force the input format instead of sniffing it. */
+  /** Force the input format instead of sniffing it. @default detected from the content */
   format?: InputFormat;
-  /** Stop after this many records in total (for trials). */
+  /** Stop after this many records in total (for trials). Integer ≥ 1. @default no limit */
   limit?: number;
   /** Read, transform and validate; write nothing. @default false */
   dryRun?: boolean;
   /** Where rejected records go. @default `molimport-rejects-<timestamp>.sdf|.csv` in cwd, created only when needed */
   rejectsFile?: string;
-  /** Stop the run (exit 3) once more than this many records are rejected. */
+  /** Stop the run (`ErrorLimitError`, exit 3) once more than this many records are rejected. Integer ≥ 0. @default no limit */
   maxErrors?: number;
-  /** Stop the run (exit 3) once rejected/read exceeds this ratio (0–1), checked after 1,000 records. */
+  /** Stop the run (`ErrorLimitError`, exit 3) once rejected/read exceeds this ratio, checked after 1,000 records. In [0, 1]. @default no limit */
   maxErrorRate?: number;
   /** Continue the latest unfinished run for the same inputs. @default false */
   resume?: boolean;
-  /** Wait for another run into the same table to finish instead of exiting. @default false */
+  /** Wait for another run into the same table to finish instead of failing with `TableLockedError`. @default false */
   waitLock?: boolean;
-  /** Aborting stops reading, lets in-flight batches settle and ends the run as interrupted. */
+  /**
+   * Identifiers to compute from the molfile (or SMILES) with RDKit in worker threads:
+   * any of smiles, inchi, inchikey, formula, mw. Values the file provides are kept unless `recompute`.
+   */
+  compute?: readonly ('smiles' | 'inchi' | 'inchikey' | 'formula' | 'mw')[];
+  /** Replace values the file provides with computed ones. Needs `compute`. @default false */
+  recompute?: boolean;
+  /** Structures RDKit refuses (bad valence, unparseable) become rejects with its reason. @default false */
+  validate?: boolean;
+  /** Per-record time limit for chemistry; a record over it becomes a reject. 1–3,600,000. @default 10_000 */
+  chemTimeoutMs?: number;
+  /** Chemistry worker threads. @default os.availableParallelism() */
+  chemThreads?: number;
+  /** Add a `mol` column filled by the RDKit cartridge (server side) and a GiST index. Needs the cartridge. @default false */
+  rdkitMol?: boolean;
+  /** Aborting stops reading, lets in-flight batches settle and ends the run as `interrupted` (exit 130). @default none */
   signal?: AbortSignal;
+  /** Receives structured log lines. @default silent */
   logger?: ImportLogger;
   /** Standard input for `-`. @default process.stdin */
   stdin?: NodeJS.ReadableStream;

@@ -5,6 +5,7 @@
  * probe is an `EXISTS (... WHERE inchikey = $key AND source = ...)` index lookup.
  */
 import { ConfigurationError } from '../errors.js';
+import { openDatabase, type TargetOptions } from './open-database.js';
 import type { DatabaseOperations } from '../sink/index.js';
 import { qualifiedName, validateIdentifier, type TableTarget } from '../sink/index.js';
 
@@ -130,4 +131,49 @@ function toCount(value: unknown): number {
   if (value === null || value === undefined) return 0;
   const n = Number(typeof value === 'bigint' ? value : String(value));
   return Number.isFinite(n) ? n : 0;
+}
+
+/** Whether the table holds molecules of any source other than `source` (an index probe, not a scan). */
+export async function otherSourcesExist(db: DatabaseOperations, target: TableTarget, source: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM ${qualifiedName(target)} WHERE source < $1 OR source > $1 LIMIT 1`,
+    [source],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Of these InChIKeys (a batch's new or changed molecules), how many are known under another
+ * source: one probe of the inchikey index per key, so the cost follows the batch, not the table.
+ */
+export async function countKnownElsewhere(
+  exec: Pick<DatabaseOperations, 'query'>,
+  target: TableTarget,
+  source: string,
+  inchikeys: readonly string[],
+): Promise<number> {
+  if (inchikeys.length === 0) return 0;
+  const table = qualifiedName(target);
+  const rows = await exec.query<{ known: unknown }>(
+    `SELECT count(*)::int8 AS known FROM unnest($1::text[]) AS k(key)
+     WHERE EXISTS (SELECT 1 FROM ${table} o WHERE o.inchikey = k.key AND o.source <> $2)`,
+    [inchikeys, source],
+  );
+  return toCount(rows[0]?.known);
+}
+
+/** `molimport overlap`: opens the target database and reports. */
+export async function runOverlap(
+  options: TargetOptions & { schema?: string; table?: string; sources?: readonly string[] },
+): Promise<OverlapReport> {
+  const db = await openDatabase({ ...options, schema: options.schema ?? 'public' });
+  try {
+    return await overlapReport(db, {
+      schema: options.schema ?? 'public',
+      table: options.table ?? 'molecules',
+      sources: options.sources,
+    });
+  } finally {
+    await db.close();
+  }
 }

@@ -15,6 +15,9 @@ import {
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
+import { checkRdkitCartridge, ensureMolColumn, fillMolColumn, type RdkitCartridge } from '../sink/rdkit-cartridge.js';
+import { createChemistryStage, type ChemistryStage } from './chemistry-stage.js';
+import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
 import type { Reject, SourceRecord } from '../types.js';
 import { resolveImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -39,6 +42,11 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   const log = cfg.logger;
   const started = performance.now();
   const tally = new RunTally(cfg);
+  const addMol = (r: { filled: number; failed: number }): void => {
+    if (!tally.rdkitMol) return;
+    tally.rdkitMol.filled += r.filled;
+    tally.rdkitMol.failed += r.failed;
+  };
   const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit, cfg.resume);
 
   // One controller stops reading: the caller's signal (Ctrl-C), an error limit, or a fatal error.
@@ -58,6 +66,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   let runId: number | null = null;
   let resume: ResumePlan | undefined;
   let databaseLabel = cfg.dryRun ? 'none (dry run)' : '';
+  let cartridge: RdkitCartridge | undefined;
+  let crossSource = false;
+  const chem: ChemistryStage | undefined =
+    cfg.compute.size > 0 || cfg.validate
+      ? createChemistryStage({
+          compute: cfg.compute,
+          validate: cfg.validate,
+          recompute: cfg.recompute,
+          threads: cfg.chemThreads,
+          perRecordTimeoutMs: cfg.chemTimeoutMs,
+        })
+      : undefined;
 
   try {
     await checkInputsExist(cfg.files);
@@ -86,7 +106,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       });
 
       emit({ type: 'phase', phase: 'schema' });
+      // Refuse --rdkit-mol before anything is written when the server has no cartridge.
+      if (cfg.rdkitMol) cartridge = await checkRdkitCartridge(db);
       target = await db.ensureSchema({ schema: cfg.schema, table: cfg.table });
+      if (cartridge) {
+        await ensureMolColumn(db, target, cartridge);
+        tally.rdkitMol = { filled: 0, failed: 0 };
+      }
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
       emit({ type: 'phase', phase: 'locking' });
@@ -98,12 +124,46 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
+      // Cross-source identity is counted per batch, and only when there is another source to meet.
+      crossSource = await otherSourcesExist(db, target, cfg.source);
+      tally.knownUnderOtherSource = 0;
     }
 
     const writer = db;
     const writeTarget = target;
     const currentRunId = runId;
+    // Fill `mol` right after each batch commits, on its own connection, so parallel batches fill
+    // in parallel; a failure here is only logged: the sweep at the end fills what was missed.
+    const countCrossSource = async (
+      into: DatabaseOperations,
+      t: TableTarget,
+      items: WorkItem[],
+      statuses: readonly string[],
+    ): Promise<void> => {
+      const keys: string[] = [];
+      items.forEach((i, k) => {
+        const key = i.row?.inchikey;
+        if (key && (statuses[k] === 'inserted' || statuses[k] === 'updated')) keys.push(key);
+      });
+      try {
+        tally.knownUnderOtherSource = (tally.knownUnderOtherSource ?? 0) + (await countKnownElsewhere(into, t, cfg.source, keys));
+      } catch (err) {
+        log?.warn({ err: errorMessage(err) }, 'could not count molecules known under another source');
+      }
+    };
+    const fillMol = async (into: DatabaseOperations, t: TableTarget, items: WorkItem[]): Promise<void> => {
+      try {
+        addMol(await fillMolColumn(into, t, { runId: currentRunId, seqs: items.map((i) => i.seq) }, cartridge!));
+      } catch (err) {
+        log?.warn({ err: errorMessage(err) }, 'filling the mol column failed for a batch; the final sweep retries');
+      }
+    };
     const processFunc = async (batch: WorkItem[]): Promise<ItemStatus[]> => {
+      if (chem) {
+        // In place: the engine reports these very items, so a refused structure arrives as a reject.
+        const r = await chem.apply(batch, { inPlace: true });
+        tally.chemistryWarnings += r.warnings;
+      }
       if (cfg.dryRun || writer === undefined || writeTarget === undefined) {
         return batch.map((i) => (i.row ? 'skipped' : 'rejected'));
       }
@@ -122,6 +182,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           seqOf: (_row, index) => rowItems[index]!.seq,
           ledger: ledgerFor(batch),
         });
+        if (cartridge && rowItems.length > 0) await fillMol(writer, writeTarget, rowItems);
+        if (crossSource) await countCrossSource(writer, writeTarget, rowItems, result.statuses);
         let k = 0;
         return batch.map((i) => (i.row ? (result.statuses[k++] ?? 'unwritten') : 'rejected'));
       } catch (err) {
@@ -190,6 +252,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         emit({ type: 'progress', ...tally.progress(progress, batch.nextBatchSize) });
       }
     }
+    if (db && target && cartridge) {
+      // Rows from earlier runs, rows an upsert left unchanged, a crash between write and fill.
+      // Its failures were already counted by the batch that wrote them.
+      const swept = await fillMolColumn(db, target, { runId: null }, cartridge);
+      addMol({ filled: swept.filled, failed: 0 });
+    }
+    if (chem) tally.chemistry = chem.totals();
     const engineStats = processor.getStats();
     tally.engine(engineStats);
     await processor.close();
@@ -204,6 +273,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   } finally {
     cfg.signal?.removeEventListener('abort', onCallerAbort);
     rejects.close();
+    await chem?.close().catch(() => undefined);
   }
 
   const stats = tally.finish({

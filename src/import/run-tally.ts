@@ -32,6 +32,11 @@ interface FileTally {
 export class RunTally {
   runId: number | null = null;
   resumed = false;
+  /** Chemistry warnings (records kept with a computed identifier missing). */
+  chemistryWarnings = 0;
+  chemistry: ImportStats['chemistry'] = null;
+  knownUnderOtherSource: number | null = null;
+  rdkitMol: ImportStats['rdkitMol'] = null;
   /** Records parsed so far (for progress; the counts only move once a record's batch settled). */
   parsed = 0;
   private readonly files: FileTally[] = [];
@@ -193,6 +198,10 @@ export class RunTally {
       moleculesPerSecond: rate(this.totals.read, performance.now() - this.started),
       peakRssBytes: this.peakRss,
       rejectsFile: end.rejectsFile,
+      chemistryWarnings: this.chemistryWarnings,
+      chemistry: this.chemistry,
+      knownUnderOtherSource: this.knownUnderOtherSource,
+      rdkitMol: this.rdkitMol,
       error: err?.message ?? null,
       errorCode: err?.code ?? null,
       files,

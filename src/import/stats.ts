@@ -4,7 +4,13 @@
  */
 import type { DataSource, InputFormat } from '../types.js';
 
+/** How a run ended; `failed` and `interrupted` runs keep the batches they committed (`--resume`). */
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
+/**
+ * What happens when a molecule's (source, external_id) already exists: `upsert` updates it (rows
+ * with identical data are left `unchanged`), `skip` keeps the existing row, `insert` rejects the
+ * record.
+ */
 export type WriteMode = 'insert' | 'upsert' | 'skip';
 
 /** Counts that always satisfy read = inserted + updated + unchanged + duplicates + rejected + skipped. */
@@ -20,15 +26,20 @@ export interface RecordCounts {
   skipped: number;
 }
 
+/** Batch sizes of a run or file, in records. */
 export interface BatchSizeSummary {
+  /** The size the strategy started with. */
   initial: number;
   min: number;
   median: number;
   max: number;
+  /** The size of the last batch. */
   final: number;
 }
 
+/** Figures of one input file of a run. */
 export interface FileStats extends RecordCounts {
+  /** The path as given (`-` for stdin). */
   path: string;
   format: InputFormat | 'unknown';
   compressed: boolean;
@@ -40,8 +51,13 @@ export interface FileStats extends RecordCounts {
   batchSize: BatchSizeSummary;
 }
 
+/**
+ * The result of one run: what `runImport` resolves with (also for failed runs), what `--json`
+ * prints and what `molimport_runs.stats` stores.
+ */
 export interface ImportStats extends RecordCounts {
   status: RunStatus;
+  /** What the command exits with: 0 completed, 1 fatal error, 3 error limit, 130 interrupted. */
   exitCode: number;
   /** Row id in `molimport_runs`; null for a dry run. */
   runId: number | null;
@@ -60,8 +76,17 @@ export interface ImportStats extends RecordCounts {
   moleculesPerSecond: number;
   peakRssBytes: number;
   rejectsFile: string | null;
+  /** Records kept with a computed identifier missing because the toolkit could not parse them (`compute` without `validate`). */
+  chemistryWarnings: number;
+  /** Chemistry step totals when `compute`/`validate` was on, else null. */
+  chemistry: { rows: number; rejected: number; timedOut: number; warnings: number; ms: number; threads: number } | null;
+  /** Molecules this run wrote whose InChIKey is already known under another source; null without a database. */
+  knownUnderOtherSource: number | null;
+  /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */
+  rdkitMol: { filled: number; failed: number } | null;
   /** Why the run failed or stopped, when it did. */
   error: string | null;
+  /** The `code` of the `MolimportError` that stopped the run (e.g. `'MOLIMPORT_DATABASE'`), when it did. */
   errorCode: string | null;
   files: FileStats[];
 }
@@ -70,6 +95,7 @@ export function emptyCounts(): RecordCounts {
   return { read: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0, rejected: 0, skipped: 0 };
 }
 
+/** The fate of one record; each one counts towards exactly one of the {@link RecordCounts}. */
 export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate' | 'rejected' | 'skipped';
 
 /** Adds one record's outcome to a counts object. */

@@ -19,8 +19,13 @@ export interface WorkItem {
   fileKey: string;
   /** Global order of the record in the run: later records win over earlier ones with the same ID. */
   seq: number;
-  /** Batch weight in bytes (the strategy makes batches of huge records smaller). */
-  weight: number;
+  /**
+   * Batch weight in bytes, for records without an atom count; the strategy makes batches of huge
+   * records smaller. SDF records carry `atomCount` instead, which tracks the work per record better.
+   */
+  weight?: number;
+  /** Atoms of the molecule (SDF counts line), read by ChemicalDataBatchStrategy.itemWeight. */
+  atomCount?: number;
   record: SourceRecord;
   row?: MoleculeRow;
   reject?: Reject;
@@ -92,9 +97,10 @@ export async function* readWorkItems(
           fileIndex,
           fileKey,
           seq: fileIndex * FILE_STRIDE + record.record,
-          weight: record.bytes,
           record,
         };
+        if (record.format === 'sdf' && record.atomCount !== undefined && record.atomCount > 0) item.atomCount = record.atomCount;
+        else item.weight = record.bytes;
         if (isReject(out)) {
           if (out.format === 'csv' && record.format === 'csv') out.fields = record.fields;
           item.reject = out;
@@ -123,6 +129,20 @@ export async function* readWorkItems(
     ctx.emit({ type: 'file-end', index: fileIndex, path: file });
     if (limitReached) return;
   }
+}
+
+/** A reject carrying the record's own text (SDF record or CSV row), as the rejects file wants it. */
+export function rejectFromItem(item: WorkItem, reason: string): Reject {
+  const r = item.record;
+  return {
+    file: r.file,
+    record: r.record,
+    line: r.line,
+    format: r.format,
+    reason,
+    raw: r.raw,
+    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : {}),
+  };
 }
 
 /** A rejects file fed back after fixing carries molimport_* fields; they are ours, not the molecule's. */

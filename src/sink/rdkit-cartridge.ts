@@ -107,6 +107,10 @@ export async function ensureMolColumn(db: DatabaseOperations, target: TableTarge
     }
     if (existing === undefined) await tx.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(MOL_COLUMN)} ${molType}`);
     await tx.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} USING gist (${quoteIdent(MOL_COLUMN)})`);
+    // fillMolColumn finds each batch's rows by (run_id, source_seq): without this index every
+    // batch would scan the table, quadratic over a run. Only --rdkit-mol tables pay for it.
+    const byRun = quoteIdent(derivedName(target.table, 'run_seq_idx'));
+    await tx.query(`CREATE INDEX IF NOT EXISTS ${byRun} ON ${table} (run_id, source_seq)`);
   });
 }
 
