@@ -180,7 +180,7 @@ export interface ProcessorOptions<T, R> {
   maxWorkers?: number;
   /** Decides batch sizes; when given, the three size options above are not used. @default a BatchProcessingStrategy built from them */
   strategy?: BatchSizingStrategy<T>;
-  /** @default silent */
+  /** Receives a debug line per batch. @default silent */
   logger?: EngineLogger;
   /** Retries of a batch that failed with a transient error, before it is bisected. Integer in [0, 100]. @default 5 */
   maxRetries?: number;
@@ -196,7 +196,7 @@ export interface ProcessorOptions<T, R> {
   adaptive?: boolean;
   /** Finished batches allowed to wait for a slow consumer, beyond the `maxWorkers` running. Integer in [0, 10,000]. @default maxWorkers */
   maxQueuedBatches?: number;
-  /** On abort: stop pulling input, let running batches finish, end the stream. */
+  /** On abort: stop pulling input, let running batches finish, end the stream. @default none */
   signal?: AbortSignal;
   /** Memory probe, injectable for tests. @default process.memoryUsage */
   memoryUsage?: () => { rss: number; heapUsed: number };
@@ -366,7 +366,7 @@ export function checkLogger(owner: string, value: unknown): EngineLogger {
 
 /** Options of {@link BatchProcessingManager}. `TDb` is opaque to the engine: it is stored, never used. */
 export interface ManagerOptions<TDb = unknown> {
-  /** The database operations object callers close over in their process functions; exposed as `manager.db`. */
+  /** The database operations object callers close over in their process functions; exposed as `manager.db`. @default undefined */
   db?: TDb;
   /** Batches (or worker threads) run at once. Integer in [1, 1024]. @default os.availableParallelism() */
   maxWorkers?: number;
@@ -374,7 +374,7 @@ export interface ManagerOptions<TDb = unknown> {
   adaptiveBatchSizing?: boolean;
   /** Run up to `maxWorkers` batches at once; when false, one at a time. @default true */
   parallelProcessing?: boolean;
-  /** @default silent */
+  /** Receives a debug line per batch and decision. @default silent */
   logger?: EngineLogger;
 }
 
