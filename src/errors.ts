@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'MOLIMPORT_INTERRUPTED'
   | 'MOLIMPORT_LOCKED'
   | 'MOLIMPORT_RESUME'
-  | 'MOLIMPORT_CHEMISTRY';
+  | 'MOLIMPORT_CHEMISTRY'
+  /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
+  | 'MOLIMPORT_INTERNAL';
 
 /** Exit code of a completed run. */
 export const EXIT_OK = 0;

@@ -6,6 +6,7 @@
 import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
+  DatabaseError,
   ErrorLimitError,
   errorMessage,
   InputError,
@@ -189,7 +190,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       } catch (err) {
         // A value PostgreSQL refuses: let the engine split the batch down to the offending records.
         if (isDataDbError(err)) throw err;
-        halt(err instanceof MolimportError ? err : new InputError(errorMessage(err), '-'));
+        halt(err instanceof MolimportError ? err : wrapUnknown(err));
         return batch.map(() => 'unwritten');
       }
     };
@@ -268,7 +269,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     const inputError = tally.inputError();
     if (inputError && !stopReason) stopReason = inputError;
   } catch (err) {
-    stopReason ??= err instanceof MolimportError ? err : wrapUnknown(err);
+    stopReason ??= err instanceof MolimportError ? err : new MolimportError(errorMessage(err), 'MOLIMPORT_INTERNAL', 1, { cause: err });
     log?.error({ err: errorMessage(err) }, 'import failed');
   } finally {
     cfg.signal?.removeEventListener('abort', onCallerAbort);
@@ -342,7 +343,8 @@ function rejectFrom(item: WorkItem, reason: string): Reject {
   };
 }
 
+/** An error that is not ours (a bug, or a driver error outside the sink's mapping): fatal, exit 1. */
 function wrapUnknown(err: unknown): MolimportError {
-  return new MolimportError(errorMessage(err), 'MOLIMPORT_DATABASE', 1, { cause: err });
+  return new DatabaseError(errorMessage(err), undefined, { cause: err });
 }
 
