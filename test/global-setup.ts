@@ -26,8 +26,12 @@ export default function setup(): void {
   }
   if (built >= newestMtime(path.join(root, 'src'))) return;
   console.error('[setup] building dist/ (tsc -p tsconfig.build.json)');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }

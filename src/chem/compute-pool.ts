@@ -107,7 +107,10 @@ export class ChemistryPool {
    * Fills the requested identifiers, validates when asked, and splits the rows into kept rows and
    * rejects: `rows.length + rejects.length` equals the input length. Input rows are not modified.
    */
-  async processRows(rows: readonly MoleculeRow[], toReject: RejectBuilder = rejectFromRow): Promise<ChemistryResult> {
+  async processRows(
+    rows: readonly MoleculeRow[],
+    toReject: RejectBuilder = rejectFromRow,
+  ): Promise<ChemistryResult> {
     this.#assertOpen();
     const { compute, validate, recompute, threads, batchSize } = this.options;
     const items = rows.map(toItem);
@@ -116,7 +119,8 @@ export class ChemistryPool {
     items.forEach((item, index) => {
       const fields = fieldsToCompute({ compute, recompute }, item);
       if (structureOf(item) === null) {
-        const warnings = fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [];
+        const warnings =
+          fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [];
         outcomes[index] = { status: 'skipped', warnings };
       } else if (validate || fields.length > 0) {
         pending.push(index);
@@ -146,7 +150,8 @@ export class ChemistryPool {
     const result: ChemistryResult = { rows: [], rejects: [], warnings: 0, warningDetails: [] };
     rows.forEach((row, index) => {
       const outcome = outcomes[index];
-      if (outcome === undefined) throw new ChemistryError(`internal: no chemistry outcome for record ${row.origin.record}`);
+      if (outcome === undefined)
+        throw new ChemistryError(`internal: no chemistry outcome for record ${row.origin.record}`);
       const warn = (messages: string[]): void => {
         if (messages.length === 0) return;
         result.warnings += 1;
@@ -187,7 +192,9 @@ export class ChemistryPool {
     const outcomes: Outcome[] = [];
     for (const item of chunk) {
       const single = await this.#run(task([item]), perRecordTimeoutMs);
-      outcomes.push(single.ok ? (single.result.results[0] as ItemResult) : { status: 'failed', reason: single.reason });
+      outcomes.push(
+        single.ok ? (single.result.results[0] as ItemResult) : { status: 'failed', reason: single.reason },
+      );
     }
     return outcomes;
   }
@@ -201,13 +208,16 @@ export class ChemistryPool {
     try {
       const result = await this.#piscina.run(task, { signal: controller.signal });
       if (!Array.isArray(result?.results) || result.results.length !== task.items.length) {
-        throw new Error(`worker returned ${result?.results?.length ?? 'no'} results for ${task.items.length} records`);
+        throw new Error(
+          `worker returned ${result?.results?.length ?? 'no'} results for ${task.items.length} records`,
+        );
       }
       this.maxWorkerHeapUsedBytes = Math.max(this.maxWorkerHeapUsedBytes, result.heapUsedBytes);
       this.maxWorkerWasmMemoryBytes = Math.max(this.maxWorkerWasmMemoryBytes, result.wasmMemoryBytes);
       return { ok: true, result };
     } catch (err) {
-      if (this.#closed) throw new ChemistryError('chemistry pool closed while records were in flight', { cause: err });
+      if (this.#closed)
+        throw new ChemistryError('chemistry pool closed while records were in flight', { cause: err });
       outcome = controller.signal.aborted
         ? { ok: false, reason: `chemistry timed out after ${timeoutMs} ms` }
         : { ok: false, reason: `chemistry worker crashed: ${errorMessage(err)}` };

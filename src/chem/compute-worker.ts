@@ -43,13 +43,16 @@ function processItem(toolkit: Toolkit, task: ComputeTask, item: ComputeItem): It
   if (structure === null) {
     return {
       status: 'skipped',
-      warnings: fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [],
+      warnings:
+        fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [],
     };
   }
   if (fields.length === 0) {
     if (!task.validate) return { status: 'skipped', warnings: [] };
     const validation = validateMolecule(toolkit, structure);
-    return validation.ok ? { status: 'ok', values: {}, warnings: [] } : { status: 'invalid', reason: validation.reason };
+    return validation.ok
+      ? { status: 'ok', values: {}, warnings: [] }
+      : { status: 'invalid', reason: validation.reason };
   }
   const outcome = computeIdentifiers(toolkit, structure, new Set(fields));
   return outcome.ok

@@ -44,7 +44,9 @@ export function parseComputeFields(list: string): Set<ComputeField> {
     }
   }
   if (fields.size === 0) {
-    throw new UsageError(`--compute: expected a comma-separated subset of ${COMPUTE_FIELDS.join(',')}, received "${list}"`);
+    throw new UsageError(
+      `--compute: expected a comma-separated subset of ${COMPUTE_FIELDS.join(',')}, received "${list}"`,
+    );
   }
   return fields;
 }

@@ -106,7 +106,9 @@ function definedOnly<T extends object>(options: T): Partial<T> {
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(`ChemistryPool: ${name} must be an integer from ${min} to ${max}, received ${show(value)}`);
+    throw new ConfigurationError(
+      `ChemistryPool: ${name} must be an integer from ${min} to ${max}, received ${show(value)}`,
+    );
   }
   return value;
 }

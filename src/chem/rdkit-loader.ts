@@ -87,8 +87,7 @@ async function createToolkit(): Promise<Toolkit> {
         wasmGlobal.instantiate(bytes, imports).then(
           ({ instance }) => {
             memory = Object.values(instance.exports).find((value) => value instanceof wasmGlobal.Memory) as
-              | { buffer: ArrayBuffer }
-              | undefined;
+              { buffer: ArrayBuffer } | undefined;
             receiveInstance(instance);
           },
           (err: unknown) => failInstantiation(err),

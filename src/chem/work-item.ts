@@ -4,8 +4,13 @@ import { FIELD_COLUMN } from './fields.js';
 import type { ComputeItem, ComputeTask } from './messages.js';
 
 /** The fields of `task.compute` this item still needs. */
-export function fieldsToCompute(task: Pick<ComputeTask, 'compute' | 'recompute'>, item: ComputeItem): ComputeField[] {
-  return task.recompute ? task.compute : task.compute.filter((field) => item.existing[FIELD_COLUMN[field]] === null);
+export function fieldsToCompute(
+  task: Pick<ComputeTask, 'compute' | 'recompute'>,
+  item: ComputeItem,
+): ComputeField[] {
+  return task.recompute
+    ? task.compute
+    : task.compute.filter((field) => item.existing[FIELD_COLUMN[field]] === null);
 }
 
 /** The molfile, else the SMILES the record carries, else null. */

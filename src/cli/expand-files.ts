@@ -9,10 +9,13 @@ export async function expandFiles(args: string[], cwd: string): Promise<string[]
       out.push(arg);
       continue;
     }
-    const matches = (await glob(arg, { cwd, absolute: false, onlyFiles: true, expandDirectories: false })).sort();
+    const matches = (
+      await glob(arg, { cwd, absolute: false, onlyFiles: true, expandDirectories: false })
+    ).sort();
     if (matches.length === 0) throw new UsageError(`no file matches '${arg}'`);
     out.push(...matches);
   }
-  if (out.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  if (out.filter((f) => f === '-').length > 1)
+    throw new UsageError('standard input (-) can be read only once');
   return out;
 }

@@ -3,14 +3,16 @@ import { pino, type Logger } from 'pino';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
-export function createCliLogger(opts: {
-  level: LogLevel;
-  logFile?: string;
-  stderr: NodeJS.WritableStream;
-}): { logger: Logger; flush(): void } {
+export function createCliLogger(opts: { level: LogLevel; logFile?: string; stderr: NodeJS.WritableStream }): {
+  logger: Logger;
+  flush(): void;
+} {
   if (opts.logFile) {
     const dest = pino.destination({ dest: opts.logFile, sync: true, mkdir: true, append: true });
-    return { logger: pino({ level: opts.level, base: { pid: process.pid } }, dest), flush: () => dest.flushSync() };
+    return {
+      logger: pino({ level: opts.level, base: { pid: process.pid } }, dest),
+      flush: () => dest.flushSync(),
+    };
   }
   const logger = pino({ level: opts.level, base: { pid: process.pid } }, opts.stderr);
   return { logger, flush: () => undefined };

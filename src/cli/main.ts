@@ -41,13 +41,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await printCommand(
         opts,
         io,
-        () => listRuns({ ...target, schema: opts.schema as string, table: opts.table as string, limit: opts.limit as number }),
+        () =>
+          listRuns({
+            ...target,
+            schema: opts.schema as string,
+            table: opts.table as string,
+            limit: opts.limit as number,
+          }),
         renderRunsTable,
       );
     },
     overlapCommand: async (opts) => {
       const target = { database: opts.db as string | undefined, env, cwd };
-      const sources = typeof opts.sources === 'string' ? opts.sources.split(',').map((x) => x.trim()) : undefined;
+      const sources =
+        typeof opts.sources === 'string' ? opts.sources.split(',').map((x) => x.trim()) : undefined;
       exitCode = await printCommand(
         opts,
         io,
@@ -57,7 +64,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     },
     queryCommand: async (sql, opts) => {
       const target = { database: opts.db as string | undefined, env, cwd };
-      exitCode = await printCommand(opts, io, async () => (await runQuery(sql, target)).rows, renderRowsTable);
+      exitCode = await printCommand(
+        opts,
+        io,
+        async () => (await runQuery(sql, target)).rows,
+        renderRowsTable,
+      );
     },
   });
   configure(program, io);
@@ -67,7 +79,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return 0;
       if (wantsJson) writeJsonFailure(io, err.message.replace(/^error: /, ''), 'MOLIMPORT_USAGE', EXIT_USAGE);
       return EXIT_USAGE;
     }
@@ -101,7 +114,11 @@ interface OutputSetup {
   close(): void;
 }
 
-function setUpOutput(opts: Record<string, unknown>, io: CliIo, env: Record<string, string | undefined>): OutputSetup {
+function setUpOutput(
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Record<string, string | undefined>,
+): OutputSetup {
   const interactive = Boolean(io.stderr.isTTY) && !opts.quiet && !env.CI;
   const logFile = opts.logFile as string | undefined;
   // On a terminal the bars are the output; log lines would tear them, so they go only to --log-file.

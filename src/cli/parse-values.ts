@@ -39,7 +39,9 @@ export function byteSize(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
   const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
   if (!m || unit === undefined) {
-    throw new InvalidArgumentError(`expected a size such as 512MiB, 1GiB or a number of bytes, got '${value}'.`);
+    throw new InvalidArgumentError(
+      `expected a size such as 512MiB, 1GiB or a number of bytes, got '${value}'.`,
+    );
   }
   const bytes = Math.round(Number(m[1]) * unit);
   if (bytes < 64 * 1024 ** 2) {

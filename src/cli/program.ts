@@ -26,7 +26,9 @@ function addDatabaseOptions(cmd: Command): Command {
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('-q, --quiet', 'no progress bars; log lines only')
     .addOption(
-      new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
     )
     .option('--log-file <path>', 'write log lines to this file instead of stderr');
 }
@@ -34,7 +36,10 @@ function addDatabaseOptions(cmd: Command): Command {
 export function addImportOptions(cmd: Command): Command {
   addDatabaseOptions(cmd)
     .addOption(
-      new Option('--mode <mode>', 'insert: new rows only (conflicts are rejects); upsert: insert or update; skip: keep existing')
+      new Option(
+        '--mode <mode>',
+        'insert: new rows only (conflicts are rejects); upsert: insert or update; skip: keep existing',
+      )
         .choices(['insert', 'upsert', 'skip'])
         .default('upsert'),
     )
@@ -47,24 +52,48 @@ export function addImportOptions(cmd: Command): Command {
     .option('--no-adaptive', 'fixed batch size (--batch-size)')
     .option('--no-parallel', 'write one batch at a time')
     .option('--id-field <name>', 'field holding the molecule ID (generic source; overrides the profile)')
-    .addOption(new Option('--format <format>', 'input format (default: sniffed from content)').choices(['sdf', 'csv']))
+    .addOption(
+      new Option('--format <format>', 'input format (default: sniffed from content)').choices(['sdf', 'csv']),
+    )
     .option('--limit <n>', 'stop after this many records', integerIn(1, Number.MAX_SAFE_INTEGER))
     .option('--dry-run', 'read, transform and validate; write nothing')
-    .option('--rejects <file>', 'file for rejected records (default: molimport-rejects-<time>.sdf|.csv, created when needed)')
-    .option('--max-errors <n>', 'stop with exit 3 after more than n rejects', integerIn(0, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--rejects <file>',
+      'file for rejected records (default: molimport-rejects-<time>.sdf|.csv, created when needed)',
+    )
+    .option(
+      '--max-errors <n>',
+      'stop with exit 3 after more than n rejects',
+      integerIn(0, Number.MAX_SAFE_INTEGER),
+    )
     .option('--max-error-rate <r>', 'stop with exit 3 when rejects/read exceeds r (0-1)', ratio)
     .option('--resume', 'continue the latest unfinished run for the same inputs')
     .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting')
-    .option('--compute <list>', 'compute identifiers with RDKit: any of smiles,inchi,inchikey,formula,mw (or all)', computeList)
+    .option(
+      '--compute <list>',
+      'compute identifiers with RDKit: any of smiles,inchi,inchikey,formula,mw (or all)',
+      computeList,
+    )
     .option('--recompute', 'replace identifiers the file provides with computed ones (with --compute)')
     .option('--validate', 'reject structures RDKit refuses (bad valence, unparseable), with its reason')
-    .option('--chem-timeout-ms <ms>', 'per-record time limit for chemistry (default 10000)', integerIn(1, 3_600_000))
-    .option('--rdkit-mol', 'add a mol column filled by the RDKit cartridge, with a GiST index (needs CREATE EXTENSION rdkit)');
+    .option(
+      '--chem-timeout-ms <ms>',
+      'per-record time limit for chemistry (default 10000)',
+      integerIn(1, 3_600_000),
+    )
+    .option(
+      '--rdkit-mol',
+      'add a mol column filled by the RDKit cartridge, with a GiST index (needs CREATE EXTENSION rdkit)',
+    );
   return cmd;
 }
 
 export interface ProgramHandlers {
-  importCommand(source: (typeof SOURCES)[number], files: string[], opts: Record<string, unknown>): Promise<void>;
+  importCommand(
+    source: (typeof SOURCES)[number],
+    files: string[],
+    opts: Record<string, unknown>,
+  ): Promise<void>;
   runsCommand(opts: Record<string, unknown>): Promise<void>;
   overlapCommand(opts: Record<string, unknown>): Promise<void>;
   queryCommand(sql: string, opts: Record<string, unknown>): Promise<void>;
@@ -83,7 +112,9 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
     generic: 'import any SDF/CSV (ID: --id-field, else the title line)',
   };
   for (const source of SOURCES) {
-    const cmd = new Command(source).description(descriptions[source]).argument('<files...>', 'files or globs; - for stdin');
+    const cmd = new Command(source)
+      .description(descriptions[source])
+      .argument('<files...>', 'files or globs; - for stdin');
     addImportOptions(cmd).action(async (files: string[], opts: Record<string, unknown>) => {
       await handlers.importCommand(source, files, opts);
     });

@@ -89,7 +89,10 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
     threads: pool.options.threads,
   };
 
-  async function apply(items: WorkItem[], applyOptions: ChemistryApplyOptions = {}): Promise<ChemistryStageResult> {
+  async function apply(
+    items: WorkItem[],
+    applyOptions: ChemistryApplyOptions = {},
+  ): Promise<ChemistryStageResult> {
     const started = performance.now();
     const withRow: number[] = [];
     items.forEach((item, index) => {
@@ -99,7 +102,9 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
 
     const rows = withRow.map((index) => items[index]!.row!);
     // processRows hands the builder the input row object: find its item by identity.
-    const itemOfRow = new Map<MoleculeRow, WorkItem>(withRow.map((index) => [items[index]!.row!, items[index]!]));
+    const itemOfRow = new Map<MoleculeRow, WorkItem>(
+      withRow.map((index) => [items[index]!.row!, items[index]!]),
+    );
     const rejectsByRow = new Map<MoleculeRow, Reject>();
     const result = await pool.processRows(rows, (row, reason) => {
       const item = itemOfRow.get(row);
@@ -125,18 +130,25 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
         if (/^chemistry timed out/.test(reject.reason)) totals.timedOut += 1;
       } else {
         const row = result.rows[next++];
-        if (row === undefined) throw new Error(`internal: chemistry lost the row of record ${item.record.record}`);
+        if (row === undefined)
+          throw new Error(`internal: chemistry lost the row of record ${item.record.record}`);
         if (applyOptions.inPlace === true) item.row = row;
         else out[index] = row === item.row ? item : { ...item, row };
       }
     }
-    if (next !== result.rows.length) throw new Error('internal: chemistry returned more rows than it was given');
+    if (next !== result.rows.length)
+      throw new Error('internal: chemistry returned more rows than it was given');
 
     totals.rows += rows.length;
     totals.rejected += result.rejects.length;
     totals.warnings += result.warnings;
     totals.ms += performance.now() - started;
-    return { items: out, warnings: result.warnings, warningDetails: result.warningDetails, rejected: result.rejects.length };
+    return {
+      items: out,
+      warnings: result.warnings,
+      warningDetails: result.warningDetails,
+      rejected: result.rejects.length,
+    };
   }
 
   return {

@@ -26,7 +26,12 @@ export type ResolvedImportConfig = Required<
   Pick<
     ImportOptions,
     'database' | 'idField' | 'format' | 'limit' | 'maxErrors' | 'maxErrorRate' | 'signal' | 'logger' | 'stdin'
-  > & { batchSize: number; rejectsFile: string; rejectsFileExplicit: boolean; compute: ReadonlySet<ComputeField> };
+  > & {
+    batchSize: number;
+    rejectsFile: string;
+    rejectsFileExplicit: boolean;
+    compute: ReadonlySet<ComputeField>;
+  };
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
 
@@ -35,7 +40,9 @@ const INITIAL_BATCH: Record<DataSource, number> = { chembl: 500, pubchem: 500, g
 
 export function resolveImportConfig(o: ImportOptions, now = new Date()): ResolvedImportConfig {
   if (!SOURCES.includes(o.source)) {
-    throw new ConfigurationError(`unknown source '${String(o.source)}': expected one of ${SOURCES.join(', ')}`);
+    throw new ConfigurationError(
+      `unknown source '${String(o.source)}': expected one of ${SOURCES.join(', ')}`,
+    );
   }
   if (!Array.isArray(o.files) || o.files.length === 0) {
     throw new ConfigurationError('no input files: expected at least one path (or - for standard input)');
@@ -48,7 +55,9 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   const minBatchSize = int('minBatchSize', o.minBatchSize ?? 50, 1, 1_000_000);
   const maxBatchSize = int('maxBatchSize', o.maxBatchSize ?? Math.max(10_000, minBatchSize), 1, 1_000_000);
   if (minBatchSize > maxBatchSize) {
-    throw new ConfigurationError(`minBatchSize (${minBatchSize}) must not exceed maxBatchSize (${maxBatchSize})`);
+    throw new ConfigurationError(
+      `minBatchSize (${minBatchSize}) must not exceed maxBatchSize (${maxBatchSize})`,
+    );
   }
   const initial = o.batchSize ?? Math.min(maxBatchSize, Math.max(minBatchSize, INITIAL_BATCH[o.source]));
   const batchSize = int('batchSize', initial, minBatchSize, maxBatchSize);
@@ -57,12 +66,16 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   const compute = new Set<ComputeField>();
   for (const f of o.compute ?? []) {
     if (!(COMPUTE_FIELDS as readonly string[]).includes(f)) {
-      throw new ConfigurationError(`compute: unknown identifier '${String(f)}'; expected any of ${COMPUTE_FIELDS.join(', ')}`);
+      throw new ConfigurationError(
+        `compute: unknown identifier '${String(f)}'; expected any of ${COMPUTE_FIELDS.join(', ')}`,
+      );
     }
     compute.add(f as ComputeField);
   }
   if (o.recompute && compute.size === 0) {
-    throw new ConfigurationError('recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)');
+    throw new ConfigurationError(
+      'recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)',
+    );
   }
   return {
     source: o.source,
@@ -78,7 +91,12 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     minBatchSize,
     maxBatchSize,
     targetBatchMs: int('targetBatchMs', o.targetBatchMs ?? 2_000, 10, 600_000),
-    memoryLimitBytes: int('memoryLimitBytes', o.memoryLimitBytes ?? 1024 ** 3, 64 * 1024 ** 2, Number.MAX_SAFE_INTEGER),
+    memoryLimitBytes: int(
+      'memoryLimitBytes',
+      o.memoryLimitBytes ?? 1024 ** 3,
+      64 * 1024 ** 2,
+      Number.MAX_SAFE_INTEGER,
+    ),
     adaptive: o.adaptive ?? true,
     parallel: o.parallel ?? true,
     idField: o.idField,
@@ -87,7 +105,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     dryRun: o.dryRun ?? false,
     rejectsFile: path.resolve(cwd, o.rejectsFile ?? `molimport-rejects-${stamp}`),
     rejectsFileExplicit,
-    maxErrors: o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
+    maxErrors:
+      o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
     maxErrorRate: o.maxErrorRate === undefined ? undefined : rate(o.maxErrorRate),
     compute,
     recompute: o.recompute ?? false,

@@ -103,7 +103,8 @@ export async function knownUnderOtherSource(
   source: string,
   runId: number,
 ): Promise<number> {
-  if (!Number.isSafeInteger(runId)) throw new ConfigurationError(`run id must be an integer, got ${String(runId)}`);
+  if (!Number.isSafeInteger(runId))
+    throw new ConfigurationError(`run id must be an integer, got ${String(runId)}`);
   const table = qualifiedName(target);
   const rows = await db.query<{ known: unknown }>(
     `SELECT count(*)::int8 AS known FROM ${table} m
@@ -134,7 +135,11 @@ function toCount(value: unknown): number {
 }
 
 /** Whether the table holds molecules of any source other than `source` (an index probe, not a scan). */
-export async function otherSourcesExist(db: DatabaseOperations, target: TableTarget, source: string): Promise<boolean> {
+export async function otherSourcesExist(
+  db: DatabaseOperations,
+  target: TableTarget,
+  source: string,
+): Promise<boolean> {
   const rows = await db.query(
     `SELECT 1 FROM ${qualifiedName(target)} WHERE source < $1 OR source > $1 LIMIT 1`,
     [source],

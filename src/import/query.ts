@@ -9,7 +9,10 @@ export interface QueryOptions extends TargetOptions {
   params?: unknown[];
 }
 
-export async function runQuery(sql: string, options: QueryOptions = {}): Promise<{ target: string; rows: Record<string, unknown>[] }> {
+export async function runQuery(
+  sql: string,
+  options: QueryOptions = {},
+): Promise<{ target: string; rows: Record<string, unknown>[] }> {
   const db = await openDatabase(options);
   try {
     return { target: db.describe().target, rows: await db.query(sql, options.params) };

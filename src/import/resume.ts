@@ -26,24 +26,47 @@ interface InputDescription extends Partial<FileFingerprint> {
 
 export { ResumeError };
 
-export async function planResume(db: DatabaseOperations, cfg: ResolvedImportConfig, target: TableTarget): Promise<ResumePlan> {
+export async function planResume(
+  db: DatabaseOperations,
+  cfg: ResolvedImportConfig,
+  target: TableTarget,
+): Promise<ResumePlan> {
   const inputs: InputDescription[] = [];
-  for (const path of cfg.files) inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
+  for (const path of cfg.files)
+    inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
   const inputFingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
-  const runInfo: RunStartInfo = { source: cfg.source, target, files: inputs, options: recordedOptions(cfg), inputFingerprint };
+  const runInfo: RunStartInfo = {
+    source: cfg.source,
+    target,
+    files: inputs,
+    options: recordedOptions(cfg),
+    inputFingerprint,
+  };
   const fresh: ResumePlan = { runId: undefined, runInfo, warning: undefined, skipperFor: () => undefined };
   if (!cfg.resume) return fresh;
 
-  if (cfg.files.includes('-')) throw new ResumeError('cannot resume a run that reads standard input: its records cannot be read again');
-  const found = await db.findResumableRun({ source: cfg.source, table: target, fingerprint: inputFingerprint });
+  if (cfg.files.includes('-'))
+    throw new ResumeError('cannot resume a run that reads standard input: its records cannot be read again');
+  const found = await db.findResumableRun({
+    source: cfg.source,
+    table: target,
+    fingerprint: inputFingerprint,
+  });
   if (!found) {
-    return { ...fresh, warning: `no unfinished ${cfg.source} run into ${target.schema}.${target.table} to resume; starting a new run` };
+    return {
+      ...fresh,
+      warning: `no unfinished ${cfg.source} run into ${target.schema}.${target.table} to resume; starting a new run`,
+    };
   }
   const { run } = found;
-  if (!found.fingerprintMatches) throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
+  if (!found.fingerprintMatches)
+    throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
 
   const ranges = await db.committedRanges(run.id);
-  await db.query(`UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`, [run.id]);
+  await db.query(
+    `UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`,
+    [run.id],
+  );
   const byFile = new Map<number, CommittedRange[]>();
   for (const r of ranges) {
     const list = byFile.get(r.fileIndex) ?? [];
@@ -75,8 +98,10 @@ function describeChange(previous: unknown, current: InputDescription[]): string 
   for (let i = 0; i < current.length; i++) {
     const b = before[i]!;
     const c = current[i]!;
-    if (b.size !== c.size) return `${c.path} changed since (size ${b.size} → ${c.size} bytes); start a new run without --resume`;
-    if (b.sha256 !== c.sha256) return `${c.path} changed since (content fingerprint differs); start a new run without --resume`;
+    if (b.size !== c.size)
+      return `${c.path} changed since (size ${b.size} → ${c.size} bytes); start a new run without --resume`;
+    if (b.sha256 !== c.sha256)
+      return `${c.path} changed since (content fingerprint differs); start a new run without --resume`;
   }
   return 'its inputs changed since; start a new run without --resume';
 }

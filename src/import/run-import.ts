@@ -16,7 +16,12 @@ import {
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
-import { checkRdkitCartridge, ensureMolColumn, fillMolColumn, type RdkitCartridge } from '../sink/rdkit-cartridge.js';
+import {
+  checkRdkitCartridge,
+  ensureMolColumn,
+  fillMolColumn,
+  type RdkitCartridge,
+} from '../sink/rdkit-cartridge.js';
 import { createChemistryStage, type ChemistryStage } from './chemistry-stage.js';
 import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
 import type { Reject, SourceRecord } from '../types.js';
@@ -57,7 +62,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     stopReason ??= reason;
     if (!stop.signal.aborted) stop.abort(reason);
   };
-  const onCallerAbort = (): void => halt(new InterruptedError('interrupted by a signal; committed batches stay (resume with --resume)'));
+  const onCallerAbort = (): void =>
+    halt(new InterruptedError('interrupted by a signal; committed batches stay (resume with --resume)'));
   if (cfg.signal?.aborted) onCallerAbort();
   cfg.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
@@ -147,16 +153,22 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         if (key && (statuses[k] === 'inserted' || statuses[k] === 'updated')) keys.push(key);
       });
       try {
-        tally.knownUnderOtherSource = (tally.knownUnderOtherSource ?? 0) + (await countKnownElsewhere(into, t, cfg.source, keys));
+        tally.knownUnderOtherSource =
+          (tally.knownUnderOtherSource ?? 0) + (await countKnownElsewhere(into, t, cfg.source, keys));
       } catch (err) {
         log?.warn({ err: errorMessage(err) }, 'could not count molecules known under another source');
       }
     };
     const fillMol = async (into: DatabaseOperations, t: TableTarget, items: WorkItem[]): Promise<void> => {
       try {
-        addMol(await fillMolColumn(into, t, { runId: currentRunId, seqs: items.map((i) => i.seq) }, cartridge!));
+        addMol(
+          await fillMolColumn(into, t, { runId: currentRunId, seqs: items.map((i) => i.seq) }, cartridge!),
+        );
       } catch (err) {
-        log?.warn({ err: errorMessage(err) }, 'filling the mol column failed for a batch; the final sweep retries');
+        log?.warn(
+          { err: errorMessage(err) },
+          'filling the mol column failed for a batch; the final sweep retries',
+        );
       }
     };
     const processFunc = async (batch: WorkItem[]): Promise<ItemStatus[]> => {
@@ -170,7 +182,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       }
       // After a fatal error nothing more is written; the items are not counted as read, so
       // read = inserted + ... still holds and --resume picks them up.
-      if (stop.signal.aborted && stopReason !== undefined && !(stopReason instanceof ErrorLimitError) && !(stopReason instanceof InterruptedError)) {
+      if (
+        stop.signal.aborted &&
+        stopReason !== undefined &&
+        !(stopReason instanceof ErrorLimitError) &&
+        !(stopReason instanceof InterruptedError)
+      ) {
         return batch.map(() => 'unwritten');
       }
       const rowItems = batch.filter((i) => i.row !== undefined);
@@ -269,7 +286,10 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     const inputError = tally.inputError();
     if (inputError && !stopReason) stopReason = inputError;
   } catch (err) {
-    stopReason ??= err instanceof MolimportError ? err : new MolimportError(errorMessage(err), 'MOLIMPORT_INTERNAL', 1, { cause: err });
+    stopReason ??=
+      err instanceof MolimportError
+        ? err
+        : new MolimportError(errorMessage(err), 'MOLIMPORT_INTERNAL', 1, { cause: err });
     log?.error({ err: errorMessage(err) }, 'import failed');
   } finally {
     cfg.signal?.removeEventListener('abort', onCallerAbort);
@@ -289,7 +309,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     emit({ type: 'phase', phase: 'finishing' });
     try {
       if (runId !== null) {
-        await db.finishRun(runId, stats.status === 'completed' ? 'completed' : stats.status, stats, stats.error ?? undefined);
+        await db.finishRun(
+          runId,
+          stats.status === 'completed' ? 'completed' : stats.status,
+          stats,
+          stats.error ?? undefined,
+        );
       }
     } catch (err) {
       log?.warn({ err: errorMessage(err) }, 'could not record the run');
@@ -309,7 +334,8 @@ async function checkInputsExist(files: readonly string[]): Promise<void> {
       await access(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+      const why =
+        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
       throw new InputError(`cannot read ${file}: ${why}`, file);
     }
   }
@@ -317,11 +343,19 @@ async function checkInputsExist(files: readonly string[]): Promise<void> {
 
 /** The ledger rows of one batch: per file, the range of records it holds (rows and rejects). */
 function ledgerFor(batch: readonly WorkItem[]) {
-  const byFile = new Map<number, { fileIndex: number; fileKey: string; firstRecord: number; lastRecord: number }>();
+  const byFile = new Map<
+    number,
+    { fileIndex: number; fileKey: string; firstRecord: number; lastRecord: number }
+  >();
   for (const item of batch) {
     const e = byFile.get(item.fileIndex);
     if (!e) {
-      byFile.set(item.fileIndex, { fileIndex: item.fileIndex, fileKey: item.fileKey, firstRecord: item.record.record, lastRecord: item.record.record });
+      byFile.set(item.fileIndex, {
+        fileIndex: item.fileIndex,
+        fileKey: item.fileKey,
+        firstRecord: item.record.record,
+        lastRecord: item.record.record,
+      });
     } else {
       e.firstRecord = Math.min(e.firstRecord, item.record.record);
       e.lastRecord = Math.max(e.lastRecord, item.record.record);
@@ -347,4 +381,3 @@ function rejectFrom(item: WorkItem, reason: string): Reject {
 function wrapUnknown(err: unknown): MolimportError {
   return new DatabaseError(errorMessage(err), undefined, { cause: err });
 }
-

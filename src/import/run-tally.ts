@@ -1,6 +1,13 @@
 /** Counts per file and in total while a run goes, and the final stats object. */
 import { performance } from 'node:perf_hooks';
-import { EXIT_INTERRUPTED, ErrorLimitError, InputError, InterruptedError, MolimportError, ParseError } from '../errors.js';
+import {
+  EXIT_INTERRUPTED,
+  ErrorLimitError,
+  InputError,
+  InterruptedError,
+  MolimportError,
+  ParseError,
+} from '../errors.js';
 import type { EngineStats } from '../engine/index.js';
 import type { OpenedInput } from '../sources/index.js';
 import type { ResolvedImportConfig } from './config.js';
@@ -137,7 +144,8 @@ export class RunTally {
 
   progress(p: FileProgress, batchSize: number) {
     const seconds = (performance.now() - this.started) / 1000;
-    const written = this.totals.inserted + this.totals.updated + this.totals.unchanged + this.totals.duplicates;
+    const written =
+      this.totals.inserted + this.totals.updated + this.totals.unchanged + this.totals.duplicates;
     return {
       fileIndex: p.fileIndex,
       bytesRead: p.bytesRead(),
@@ -161,7 +169,8 @@ export class RunTally {
     const err = end.error;
     const status: ImportStats['status'] =
       err === undefined ? 'completed' : err instanceof InterruptedError ? 'interrupted' : 'failed';
-    const exitCode = err === undefined ? 0 : err instanceof InterruptedError ? EXIT_INTERRUPTED : err.exitCode;
+    const exitCode =
+      err === undefined ? 0 : err instanceof InterruptedError ? EXIT_INTERRUPTED : err.exitCode;
     const files: FileStats[] = this.files.map((f) => {
       const durationMs = Math.max(0, f.lastAt - f.startedAt);
       return {

@@ -79,7 +79,14 @@ export interface ImportStats extends RecordCounts {
   /** Records kept with a computed identifier missing because the toolkit could not parse them (`compute` without `validate`). */
   chemistryWarnings: number;
   /** Chemistry step totals when `compute`/`validate` was on, else null. */
-  chemistry: { rows: number; rejected: number; timedOut: number; warnings: number; ms: number; threads: number } | null;
+  chemistry: {
+    rows: number;
+    rejected: number;
+    timedOut: number;
+    warnings: number;
+    ms: number;
+    threads: number;
+  } | null;
   /** Molecules this run wrote whose InChIKey is already known under another source; null without a database. */
   knownUnderOtherSource: number | null;
   /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */

@@ -64,7 +64,13 @@ export async function* readWorkItems(
       ctx.progress.bytesRead = () => input.bytesRead();
       ctx.progress.totalBytes = input.totalBytes ?? null;
       ctx.tally.fileOpened(fileIndex, input);
-      ctx.emit({ type: 'file-start', index: fileIndex, path: file, totalBytes: input.totalBytes ?? null, compressed: input.compressed });
+      ctx.emit({
+        type: 'file-start',
+        index: fileIndex,
+        path: file,
+        totalBytes: input.totalBytes ?? null,
+        compressed: input.compressed,
+      });
     };
     let limitReached = false;
     let seen = 0;
@@ -99,7 +105,8 @@ export async function* readWorkItems(
           seq: fileIndex * FILE_STRIDE + record.record,
           record,
         };
-        if (record.format === 'sdf' && record.atomCount !== undefined && record.atomCount > 0) item.atomCount = record.atomCount;
+        if (record.format === 'sdf' && record.atomCount !== undefined && record.atomCount > 0)
+          item.atomCount = record.atomCount;
         else item.weight = record.bytes;
         if (isReject(out)) {
           if (out.format === 'csv' && record.format === 'csv') out.fields = record.fields;

@@ -10,7 +10,10 @@ export function sparkline(values: readonly number[], width = 40): string {
   const max = Math.max(...points);
   const span = max - min;
   return points
-    .map((v) => SPARK[span === 0 ? 3 : Math.min(SPARK.length - 1, Math.floor(((v - min) / span) * SPARK.length))])
+    .map(
+      (v) =>
+        SPARK[span === 0 ? 3 : Math.min(SPARK.length - 1, Math.floor(((v - min) / span) * SPARK.length))],
+    )
     .join('');
 }
 

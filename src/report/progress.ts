@@ -36,7 +36,9 @@ export function createProgressReporter({ stream }: ProgressOutput): ImportEventL
         spinner = ora({ text: PHASE_TEXT[event.phase] ?? event.phase, stream }).start();
         return;
       case 'phase-done':
-        spinner?.succeed(event.detail ? `${PHASE_TEXT[event.phase] ?? event.phase}: ${event.detail}` : undefined);
+        spinner?.succeed(
+          event.detail ? `${PHASE_TEXT[event.phase] ?? event.phase}: ${event.detail}` : undefined,
+        );
         spinner = undefined;
         return;
       case 'database':

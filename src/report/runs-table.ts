@@ -6,7 +6,19 @@ import { formatDuration, formatInt } from './format.js';
 export function renderRunsTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'no runs recorded yet\n';
   const table = new Table({
-    head: ['run', 'started', 'status', 'source', 'table', 'files', 'read', 'inserted', 'updated', 'rejected', 'duration'],
+    head: [
+      'run',
+      'started',
+      'status',
+      'source',
+      'table',
+      'files',
+      'read',
+      'inserted',
+      'updated',
+      'rejected',
+      'duration',
+    ],
     style: { head: [], border: [] },
   });
   for (const r of runs) {

@@ -58,7 +58,8 @@ export function renderStatsTable(stats: ImportStats): string {
       `batch size: ${sparkline(stats.batchSizeEvolution)}  (${stats.batchSize.initial} → ${stats.batchSize.final})`,
     );
   }
-  if (stats.rejected > 0 && stats.rejectsFile) lines.push(`rejects: ${stats.rejected} written to ${stats.rejectsFile}`);
+  if (stats.rejected > 0 && stats.rejectsFile)
+    lines.push(`rejects: ${stats.rejected} written to ${stats.rejectsFile}`);
   if (stats.error) lines.push(`error: ${stats.error}`);
   return lines.join('\n') + '\n';
 }

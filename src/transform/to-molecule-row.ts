@@ -81,7 +81,8 @@ export function extractProperties(
   const out: Record<string, string> = {};
   for (const [key, value] of fields) {
     if (mappedKeys.has(key)) continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
   return out;

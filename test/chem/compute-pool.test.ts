@@ -10,7 +10,12 @@ const ETHANOL_KEY = 'LFQSCWFLJHTTHZ-UHFFFAOYSA-N';
 const TIMEOUT_MS = 3_000;
 const COMPUTE = { compute: ['inchikey', 'formula', 'smiles', 'mw'] } as const;
 const VALIDATE = { compute: ['inchikey'], validate: true } as const;
-const FAULTY = { compute: ['inchikey'], perRecordTimeoutMs: TIMEOUT_MS, workerModule: FAULTY_WORKER, batchSize: 4 } as const;
+const FAULTY = {
+  compute: ['inchikey'],
+  perRecordTimeoutMs: TIMEOUT_MS,
+  workerModule: FAULTY_WORKER,
+  batchSize: 4,
+} as const;
 
 beforeAll(() => {
   ensureChemBuilt();
@@ -33,22 +38,31 @@ afterAll(async () => {
 
 describe('ChemistryPool', () => {
   it('fills missing identifiers from PubChem molfiles, keeps what the file provides, loses nothing', async () => {
-    const records = readSdf(sdfFiles('pubchem_sdf').find((f) => f.endsWith('indigo_Compound_0000001_0000250.sdf.gz'))!);
+    const records = readSdf(
+      sdfFiles('pubchem_sdf').find((f) => f.endsWith('indigo_Compound_0000001_0000250.sdf.gz'))!,
+    );
     const rows = records.map((r, i) =>
-      row(r.molfile ?? null, i + 1, { formula: i % 2 === 0 ? 'FROM-FILE' : null, smiles: i === 0 ? 'C' : null }),
+      row(r.molfile ?? null, i + 1, {
+        formula: i % 2 === 0 ? 'FROM-FILE' : null,
+        smiles: i === 0 ? 'C' : null,
+      }),
     );
     const chem = pool(COMPUTE);
     const started = performance.now();
     const result = await chem.processRows(rows);
     const seconds = (performance.now() - started) / 1000;
-    console.log(`pool (2 threads, cold): ${rows.length} records in ${seconds.toFixed(2)} s, ${(rows.length / seconds).toFixed(0)} records/s`);
+    console.log(
+      `pool (2 threads, cold): ${rows.length} records in ${seconds.toFixed(2)} s, ${(rows.length / seconds).toFixed(0)} records/s`,
+    );
 
     expect(result.rejects).toEqual([]);
     expect(result.rows.map((r) => r.origin.record)).toEqual(rows.map((r) => r.origin.record));
     let agree = 0;
     result.rows.forEach((out, i) => {
       if (out.inchikey === records[i]!.fields.get('PUBCHEM_IUPAC_INCHIKEY')) agree += 1;
-      expect(out.formula).toBe(i % 2 === 0 ? 'FROM-FILE' : records[i]!.fields.get('PUBCHEM_MOLECULAR_FORMULA'));
+      expect(out.formula).toBe(
+        i % 2 === 0 ? 'FROM-FILE' : records[i]!.fields.get('PUBCHEM_MOLECULAR_FORMULA'),
+      );
       expect(out.molWeight).toBeCloseTo(Number(records[i]!.fields.get('PUBCHEM_MOLECULAR_WEIGHT')), 1);
     });
     expect(agree).toBe(rows.length);
@@ -78,7 +92,13 @@ describe('ChemistryPool', () => {
       [3, ETHANOL_KEY],
     ]);
     expect(result.rejects).toHaveLength(1);
-    expect(result.rejects[0]).toMatchObject({ file: 'test.sdf', record: 2, line: 2, format: 'sdf', raw: PENTAVALENT_CARBON });
+    expect(result.rejects[0]).toMatchObject({
+      file: 'test.sdf',
+      record: 2,
+      line: 2,
+      format: 'sdf',
+      raw: PENTAVALENT_CARBON,
+    });
     expect(result.rejects[0]!.reason).toMatch(/^invalid structure: .*valence/i);
     expect(result.warnings).toBe(0);
   });
@@ -86,19 +106,28 @@ describe('ChemistryPool', () => {
   it('validates even when the file provides every value', async () => {
     const chem = pool(VALIDATE);
     const provided = { inchikey: 'FROM-FILE' };
-    const result = await chem.processRows([row(PENTAVALENT_CARBON, 1, provided), row(ethanol(), 2, provided)]);
+    const result = await chem.processRows([
+      row(PENTAVALENT_CARBON, 1, provided),
+      row(ethanol(), 2, provided),
+    ]);
     expect(result.rejects.map((r) => r.record)).toEqual([1]);
     expect(result.rows[0]).toMatchObject({ inchikey: 'FROM-FILE', smiles: null });
   });
 
   it('without validate, keeps an unparseable record with null computed fields and counts a warning', async () => {
     const chem = pool(COMPUTE);
-    const result = await chem.processRows([row(PENTAVALENT_CARBON, 1, { smiles: 'kept' }), row(ethanol(), 2)]);
+    const result = await chem.processRows([
+      row(PENTAVALENT_CARBON, 1, { smiles: 'kept' }),
+      row(ethanol(), 2),
+    ]);
     expect(result.rejects).toEqual([]);
     expect(result.rows[0]).toMatchObject({ inchikey: null, smiles: 'kept' });
     expect(result.rows[1]!.inchikey).toBe(ETHANOL_KEY);
     expect(result.warnings).toBe(1);
-    expect(result.warningDetails[0]).toMatchObject({ origin: { record: 1 }, message: expect.stringMatching(/valence/) });
+    expect(result.warningDetails[0]).toMatchObject({
+      origin: { record: 1 },
+      message: expect.stringMatching(/valence/),
+    });
   });
 
   it('uses a caller-supplied reject builder (the caller knows the raw record text)', async () => {
@@ -114,9 +143,15 @@ describe('ChemistryPool', () => {
 
   it('fails at once on invalid options, saying what it expected', () => {
     expect(() => new ChemistryPool({ threads: 0 })).toThrow(ConfigurationError);
-    expect(() => new ChemistryPool({ threads: 0 })).toThrow(/threads must be an integer from 1 to 256, received 0/);
-    expect(() => new ChemistryPool({ compute: ['logp' as never] })).toThrow(/compute must hold only smiles, inchi/);
-    expect(() => new ChemistryPool({ workerModule: '/nonexistent/worker.js' })).toThrow(/worker module not found/);
+    expect(() => new ChemistryPool({ threads: 0 })).toThrow(
+      /threads must be an integer from 1 to 256, received 0/,
+    );
+    expect(() => new ChemistryPool({ compute: ['logp' as never] })).toThrow(
+      /compute must hold only smiles, inchi/,
+    );
+    expect(() => new ChemistryPool({ workerModule: '/nonexistent/worker.js' })).toThrow(
+      /worker module not found/,
+    );
   });
 });
 
@@ -128,7 +163,10 @@ describe('ChemistryPool with a misbehaving worker', () => {
     const input = rows(['a', 'b', 'HANG_ME', 'c', 'd', 'e', 'f', 'g']);
     const result = await chem.processRows(input);
     expect(result.rejects).toHaveLength(1);
-    expect(result.rejects[0]).toMatchObject({ record: 3, reason: `chemistry timed out after ${TIMEOUT_MS} ms` });
+    expect(result.rejects[0]).toMatchObject({
+      record: 3,
+      reason: `chemistry timed out after ${TIMEOUT_MS} ms`,
+    });
     expect(result.rows.map((r) => r.origin.record)).toEqual([1, 2, 4, 5, 6, 7, 8]);
     expect(result.rows.every((r) => r.inchikey === ETHANOL_KEY)).toBe(true);
 

@@ -22,7 +22,11 @@ describe('loadToolkit', () => {
 
 describe('computeIdentifiers', () => {
   it('computes every identifier of a molfile', () => {
-    const outcome = computeIdentifiers(toolkit, ethanol(), new Set(['smiles', 'inchi', 'inchikey', 'formula', 'mw']));
+    const outcome = computeIdentifiers(
+      toolkit,
+      ethanol(),
+      new Set(['smiles', 'inchi', 'inchikey', 'formula', 'mw']),
+    );
     expect(outcome).toEqual({
       ok: true,
       values: {
@@ -46,7 +50,9 @@ describe('computeIdentifiers', () => {
   });
 
   it('drops explicit hydrogens from the SMILES', () => {
-    const pubchem = readSdf(sdfFiles('pubchem_sdf').find((f) => f.endsWith('indigo_Compound_0000001_0000250.sdf.gz'))!);
+    const pubchem = readSdf(
+      sdfFiles('pubchem_sdf').find((f) => f.endsWith('indigo_Compound_0000001_0000250.sdf.gz'))!,
+    );
     const outcome = computeIdentifiers(toolkit, pubchem[0]!.molfile!, new Set(['smiles']));
     expect(outcome.ok && outcome.values.smiles).not.toMatch(/\[H\]/);
   });
@@ -119,7 +125,9 @@ describe('parseComputeFields', () => {
   });
   it('names the expected values on a bad one', () => {
     expect(() => parseComputeFields('smiles,logp')).toThrow(UsageError);
-    expect(() => parseComputeFields('smiles,logp')).toThrow(/unknown field "logp".*smiles,inchi,inchikey,formula,mw/);
+    expect(() => parseComputeFields('smiles,logp')).toThrow(
+      /unknown field "logp".*smiles,inchi,inchikey,formula,mw/,
+    );
     expect(() => parseComputeFields(' , ')).toThrow(/expected a comma-separated subset/);
   });
 });
@@ -132,31 +140,48 @@ describe('agreement with what PubChem wrote into its own files', () => {
     const disagreements: string[] = [];
     for (const record of carrying) {
       const expected = record.fields.get('PUBCHEM_IUPAC_INCHIKEY')!.trim();
-      const outcome = record.molfile === undefined ? undefined : computeIdentifiers(toolkit, record.molfile, new Set(['inchikey']));
-      const got = outcome === undefined ? 'no molfile' : outcome.ok ? (outcome.values.inchikey ?? outcome.warnings.join('; ')) : outcome.reason;
+      const outcome =
+        record.molfile === undefined
+          ? undefined
+          : computeIdentifiers(toolkit, record.molfile, new Set(['inchikey']));
+      const got =
+        outcome === undefined
+          ? 'no molfile'
+          : outcome.ok
+            ? (outcome.values.inchikey ?? outcome.warnings.join('; '))
+            : outcome.reason;
       if (got !== expected) {
         const cid = record.fields.get('PUBCHEM_COMPOUND_CID') ?? `record ${record.record}`;
         disagreements.push(`${basename(record.file)} CID ${cid}: expected ${expected}, got ${got}`);
       }
     }
     const agree = carrying.length - disagreements.length;
-    console.log(`InChIKey agreement with PubChem: ${agree}/${carrying.length} (${((100 * agree) / carrying.length).toFixed(2)}%)`);
+    console.log(
+      `InChIKey agreement with PubChem: ${agree}/${carrying.length} (${((100 * agree) / carrying.length).toFixed(2)}%)`,
+    );
     for (const line of disagreements) console.log(`  disagreement: ${line}`);
     expect(carrying.length).toBeGreaterThan(250);
     expect(agree / carrying.length).toBeGreaterThanOrEqual(0.98);
   });
 
   it('computes the PUBCHEM_MOLECULAR_FORMULA and, within 0.05, PUBCHEM_MOLECULAR_WEIGHT', () => {
-    const carrying = records.filter((r) => r.fields.has('PUBCHEM_MOLECULAR_FORMULA') && r.molfile !== undefined);
+    const carrying = records.filter(
+      (r) => r.fields.has('PUBCHEM_MOLECULAR_FORMULA') && r.molfile !== undefined,
+    );
     const disagreements: string[] = [];
     for (const record of carrying) {
       const formula = record.fields.get('PUBCHEM_MOLECULAR_FORMULA')!.trim();
       const weight = Number(record.fields.get('PUBCHEM_MOLECULAR_WEIGHT'));
       const outcome = computeIdentifiers(toolkit, record.molfile!, new Set(['formula', 'mw']));
-      const ok = outcome.ok && outcome.values.formula === formula && Math.abs((outcome.values.molWeight ?? 0) - weight) <= 0.05;
+      const ok =
+        outcome.ok &&
+        outcome.values.formula === formula &&
+        Math.abs((outcome.values.molWeight ?? 0) - weight) <= 0.05;
       if (!ok) {
         const got = outcome.ok ? `${outcome.values.formula} ${outcome.values.molWeight}` : outcome.reason;
-        disagreements.push(`${basename(record.file)} CID ${record.fields.get('PUBCHEM_COMPOUND_CID')}: expected ${formula} ${weight}, got ${got}`);
+        disagreements.push(
+          `${basename(record.file)} CID ${record.fields.get('PUBCHEM_COMPOUND_CID')}: expected ${formula} ${weight}, got ${got}`,
+        );
       }
     }
     const agree = carrying.length - disagreements.length;
@@ -169,7 +194,9 @@ describe('agreement with what PubChem wrote into its own files', () => {
 
 describe('WASM memory', () => {
   it('does not grow over hundreds of 801-atom molecules (every Mol is freed)', () => {
-    const huge = readSdf(sdfFiles('nasty_sdf').find((f) => f.endsWith('cdk_pubchem_24763_huge_801_atoms.sdf'))!)[0]!.molfile!;
+    const huge = readSdf(
+      sdfFiles('nasty_sdf').find((f) => f.endsWith('cdk_pubchem_24763_huge_801_atoms.sdf'))!,
+    )[0]!.molfile!;
     for (let i = 0; i < 5; i++) computeIdentifiers(toolkit, huge, new Set(['smiles', 'formula']));
     const before = toolkit.wasmMemoryBytes();
     expect(before).toBeGreaterThan(0);

@@ -132,7 +132,11 @@ export function ensureChemBuilt(): void {
   const oldestBuilt = (): number => {
     try {
       const dir = join(ROOT, 'dist', 'chem');
-      return Math.min(...readdirSync(dir).filter((n) => n.endsWith('.js')).map((n) => statSync(join(dir, n)).mtimeMs));
+      return Math.min(
+        ...readdirSync(dir)
+          .filter((n) => n.endsWith('.js'))
+          .map((n) => statSync(join(dir, n)).mtimeMs),
+      );
     } catch {
       return 0;
     }

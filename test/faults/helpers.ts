@@ -16,7 +16,9 @@ export async function sql<R = Record<string, unknown>>(text: string, params: unk
 /** Records committed so far by the runs into `schema` (0 before the ledger exists). */
 export async function committedRecords(schema: string): Promise<number> {
   try {
-    const rows = await sql<{ n: string }>(`SELECT coalesce(sum(last_record - first_record + 1), 0) AS n FROM "${schema}".molimport_batches`);
+    const rows = await sql<{ n: string }>(
+      `SELECT coalesce(sum(last_record - first_record + 1), 0) AS n FROM "${schema}".molimport_batches`,
+    );
     return Number(rows[0]?.n ?? 0);
   } catch {
     return 0;

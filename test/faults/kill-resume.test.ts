@@ -13,7 +13,8 @@ import { tilePubchem } from '../helpers/tile.js';
 import { committedRecords, dropSchema, snapshot, sql } from './helpers.js';
 
 const pgUp = await realPostgresReachable();
-if (!pgUp) console.warn('[faults] PostgreSQL is not reachable: the kill/resume suite needs it and is NOT run');
+if (!pgUp)
+  console.warn('[faults] PostgreSQL is not reachable: the kill/resume suite needs it and is NOT run');
 
 const N = 8_000;
 // Small batches make many commit points to be killed between.
@@ -46,7 +47,9 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
 
   async function killAt(schema: string, fraction: number, signal: NodeJS.Signals, extra: string[] = []) {
     const run = spawnCli(['pubchem', file, ...db(schema), ...SLOW, '--json', ...extra], { cwd: dir });
-    await waitFor(async () => (await committedRecords(schema)) >= fraction * N || run.child.exitCode !== null);
+    await waitFor(
+      async () => (await committedRecords(schema)) >= fraction * N || run.child.exitCode !== null,
+    );
     expect(run.child.exitCode, 'the import finished before it could be interrupted').toBeNull();
     run.child.kill(signal);
     return run.done;
@@ -117,6 +120,8 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
     tilePubchem(N + 10, changed);
     const r = await runCli(['pubchem', changed, ...db(schema), '--resume', '--json'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(parseJsonStats(r.stdout).error).toMatch(/cannot resume run \d+: .*changing\.sdf\.gz changed since \(size/);
+    expect(parseJsonStats(r.stdout).error).toMatch(
+      /cannot resume run \d+: .*changing\.sdf\.gz changed since \(size/,
+    );
   });
 });

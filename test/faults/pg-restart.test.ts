@@ -17,7 +17,10 @@ import { committedRecords, dropSchema, snapshot, sql } from './helpers.js';
 
 const cluster = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql')[0] : undefined;
 const canRestart = (await realPostgresReachable()) && cluster !== undefined && process.getuid?.() === 0;
-if (!canRestart) console.warn('[faults] cannot restart PostgreSQL here (needs the local cluster and root): restart test NOT run');
+if (!canRestart)
+  console.warn(
+    '[faults] cannot restart PostgreSQL here (needs the local cluster and root): restart test NOT run',
+  );
 
 describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
   const schemas: string[] = [];
@@ -35,15 +38,31 @@ describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
     const ref = randomSchemaName();
     const victim = randomSchemaName();
     schemas.push(ref, victim);
-    expect((await runCli(['pubchem', file, '--db', url, '--schema', ref, '--json'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['pubchem', file, '--db', url, '--schema', ref, '--json'], { cwd: dir })).code).toBe(
+      0,
+    );
 
     const run = spawnCli(
-      ['pubchem', file, '--db', url, '--schema', victim, '--batch-size', '100', '--max-batch-size', '200', '--json'],
+      [
+        'pubchem',
+        file,
+        '--db',
+        url,
+        '--schema',
+        victim,
+        '--batch-size',
+        '100',
+        '--max-batch-size',
+        '200',
+        '--json',
+      ],
       { cwd: dir },
     );
     await waitFor(async () => (await committedRecords(victim)) >= 0.2 * N);
     expect(run.child.exitCode).toBeNull();
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart'], { stdio: 'pipe' });
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart'], {
+      stdio: 'pipe',
+    });
     const done = await run.done;
     expect(done.code, done.stderr.slice(-2000)).toBe(0);
     // The restart was seen and survived by retrying, not by luck of timing.

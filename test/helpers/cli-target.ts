@@ -43,7 +43,9 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
       },
     };
   }
-  console.error(`[test db] CLI tests use the embedded database in ${cwd}/.molimport (PostgreSQL not reachable)`);
+  console.error(
+    `[test db] CLI tests use the embedded database in ${cwd}/.molimport (PostgreSQL not reachable)`,
+  );
   const dataDir = path.join(cwd, '.molimport', 'pgdata');
   return {
     kind: chosen,

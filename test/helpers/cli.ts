@@ -11,7 +11,12 @@ export interface CliResult {
 
 export async function runCli(
   argv: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; signal?: AbortSignal; stdin?: NodeJS.ReadableStream } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    signal?: AbortSignal;
+    stdin?: NodeJS.ReadableStream;
+  } = {},
 ): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -21,7 +26,14 @@ export async function runCli(
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   // CI is unset so that the test proves the non-TTY path is chosen from the stream, not the variable.
   const env = opts.env ?? { PATH: process.env.PATH };
-  const code = await main(argv, { stdout, stderr, env, cwd: opts.cwd, signal: opts.signal, stdin: opts.stdin });
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    env,
+    cwd: opts.cwd,
+    signal: opts.signal,
+    stdin: opts.stdin,
+  });
   return { code, stdout: out, stderr: err };
 }
 
@@ -33,5 +45,6 @@ export function parseJsonStats(stdout: string): ImportStats {
 }
 
 function expectOneLine(s: string): void {
-  if (s.split('\n').length !== 1) throw new Error(`stdout is not exactly one JSON line:\n${s.slice(0, 2000)}`);
+  if (s.split('\n').length !== 1)
+    throw new Error(`stdout is not exactly one JSON line:\n${s.slice(0, 2000)}`);
 }

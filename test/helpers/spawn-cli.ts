@@ -9,7 +9,10 @@ export interface Spawned {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Spawned {
+export function spawnCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, ...opts.env },
@@ -19,14 +22,23 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<stri
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, done };
 }
 
 /** Polls `probe` until it returns true (or the time runs out). */
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<void> {
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 50,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await probe()) return;

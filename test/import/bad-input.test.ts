@@ -29,9 +29,14 @@ function file(name: string, content: string | Buffer): string {
 
 async function run(source: string, files: string[], extra: string[] = []) {
   const table = `bad${++n}`;
-  const r = await runCli([source, ...files, ...t.args, '--table', table, '--json', ...extra], { env: t.env, cwd: t.cwd });
+  const r = await runCli([source, ...files, ...t.args, '--table', table, '--json', ...extra], {
+    env: t.env,
+    cwd: t.cwd,
+  });
   const count = async () => {
-    const rows = await t.query<{ n: string }>(`SELECT count(*) AS n FROM "${t.schema}"."${table}"`).catch(() => [{ n: '0' }]);
+    const rows = await t
+      .query<{ n: string }>(`SELECT count(*) AS n FROM "${t.schema}"."${table}"`)
+      .catch(() => [{ n: '0' }]);
     return Number(rows[0]?.n ?? 0);
   };
   return { ...r, stats: parseJsonStats(r.stdout), count, table };
@@ -66,11 +71,17 @@ describe('bad input', () => {
   it('a CSV without the ID column: exit 1 naming the file and the columns expected', async () => {
     const r = await run('pubchem', [file('nocid.csv', 'name,smiles\naspirin,CC(=O)Oc1ccccc1C(=O)O\n')]);
     expect(r.code).toBe(1);
-    expect(r.stats.error).toMatch(/nocid\.csv: no ID column: expected .*"CID".*the file has "name", "smiles"; name the ID column with --id-field/);
+    expect(r.stats.error).toMatch(
+      /nocid\.csv: no ID column: expected .*"CID".*the file has "name", "smiles"; name the ID column with --id-field/,
+    );
   });
 
   it('one bad file among good ones: the good files are imported, the run fails with exit 1', async () => {
-    const r = await run('chembl', [CHEMBL, file('empty2.sdf', ''), CHEMBL.replace('chembl_dump_head_200', 'chembl_dump_head_200')]);
+    const r = await run('chembl', [
+      CHEMBL,
+      file('empty2.sdf', ''),
+      CHEMBL.replace('chembl_dump_head_200', 'chembl_dump_head_200'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stats.files.map((f) => f.read)).toEqual([200, 0, 200]);
     expect(await r.count()).toBe(200);
@@ -79,7 +90,10 @@ describe('bad input', () => {
   it('a 10 MB data field is imported whole', async () => {
     const big = 'x'.repeat(10 * 1024 * 1024);
     const text = gunzipSync(readFileSync(SAMPLE)).toString('utf8').split('$$$$\n').slice(0, 3);
-    text[1] = text[1]!.replace('> <PUBCHEM_COMPOUND_CID>', `> <HUGE_FIELD>\n${big}\n\n> <PUBCHEM_COMPOUND_CID>`);
+    text[1] = text[1]!.replace(
+      '> <PUBCHEM_COMPOUND_CID>',
+      `> <HUGE_FIELD>\n${big}\n\n> <PUBCHEM_COMPOUND_CID>`,
+    );
     const r = await run('pubchem', [file('big-field.sdf', text.map((x) => x + '$$$$\n').join(''))]);
     expect(r.code, r.stderr.slice(-500)).toBe(0);
     expect(r.stats.inserted).toBe(3);
@@ -91,11 +105,28 @@ describe('bad input', () => {
 
   it('a molecule with 100,000 atoms (V3000) is imported', async () => {
     const atoms = 100_000;
-    const lines = ['HUGE-1', '  molimport-test', '', '  0  0  0     0  0            999 V3000', 'M  V30 BEGIN CTAB', `M  V30 COUNTS ${atoms} ${atoms - 1} 0 0 0`, 'M  V30 BEGIN ATOM'];
+    const lines = [
+      'HUGE-1',
+      '  molimport-test',
+      '',
+      '  0  0  0     0  0            999 V3000',
+      'M  V30 BEGIN CTAB',
+      `M  V30 COUNTS ${atoms} ${atoms - 1} 0 0 0`,
+      'M  V30 BEGIN ATOM',
+    ];
     for (let i = 1; i <= atoms; i++) lines.push(`M  V30 ${i} C ${(i * 1.5).toFixed(4)} 0 0 0`);
     lines.push('M  V30 END ATOM', 'M  V30 BEGIN BOND');
     for (let i = 1; i < atoms; i++) lines.push(`M  V30 ${i} 1 ${i} ${i + 1}`);
-    lines.push('M  V30 END BOND', 'M  V30 END CTAB', 'M  END', '> <PUBCHEM_COMPOUND_CID>', '999999999', '', '$$$$', '');
+    lines.push(
+      'M  V30 END BOND',
+      'M  V30 END CTAB',
+      'M  END',
+      '> <PUBCHEM_COMPOUND_CID>',
+      '999999999',
+      '',
+      '$$$$',
+      '',
+    );
     const r = await run('pubchem', [file('huge.sdf', lines.join('\n'))]);
     expect(r.code, r.stderr.slice(-500)).toBe(0);
     expect(r.stats.inserted).toBe(1);
@@ -104,7 +135,11 @@ describe('bad input', () => {
   });
 
   it('bytes that are not UTF-8: that record is rejected with file, record and line; the rest imported', async () => {
-    const csv = Buffer.concat([Buffer.from('CID,SMILES\n1,CCO\n2,C'), Buffer.from([0xe9]), Buffer.from('C\n3,CCC\n')]);
+    const csv = Buffer.concat([
+      Buffer.from('CID,SMILES\n1,CCO\n2,C'),
+      Buffer.from([0xe9]),
+      Buffer.from('C\n3,CCC\n'),
+    ]);
     const rejects = path.join(t.cwd, 'latin1.rejects.csv');
     const r = await run('pubchem', [file('latin1.csv', csv)], ['--rejects', rejects]);
     expect(r.code).toBe(0);
@@ -120,10 +155,16 @@ describe('bad input', () => {
   });
 
   it('a table or schema name containing SQL: exit 2 before anything is written', async () => {
-    const bad = await runCli(['chembl', CHEMBL, ...t.args, '--table', 'x; drop table molecules', '--json'], { env: t.env, cwd: t.cwd });
+    const bad = await runCli(['chembl', CHEMBL, ...t.args, '--table', 'x; drop table molecules', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     expect(bad.code).toBe(2);
     expect(parseJsonStats(bad.stdout).error).toMatch(/table name.*"x; drop table molecules"/);
-    const schema = await runCli(['chembl', CHEMBL, '--schema', 'public"; --', '--json'], { env: t.env, cwd: t.cwd });
+    const schema = await runCli(['chembl', CHEMBL, '--schema', 'public"; --', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     expect(schema.code).toBe(2);
   });
 });

@@ -20,12 +20,26 @@ afterAll(async () => {
 
 describe('chemistry options', () => {
   it('--compute inchikey under another source: same keys as PubChem wrote; counted as known under pubchem; overlap reports it', async () => {
-    const first = await runCli(['pubchem', PUBCHEM, ...t.args, '--table', 'chem', '--json'], { env: t.env, cwd: t.cwd });
+    const first = await runCli(['pubchem', PUBCHEM, ...t.args, '--table', 'chem', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     const pub = parseJsonStats(first.stdout);
     expect(pub.status).toBe('completed');
 
     const r = await runCli(
-      ['generic', PUBCHEM, ...t.args, '--table', 'chem', '--id-field', 'PUBCHEM_COMPOUND_CID', '--compute', 'inchikey', '--json'],
+      [
+        'generic',
+        PUBCHEM,
+        ...t.args,
+        '--table',
+        'chem',
+        '--id-field',
+        'PUBCHEM_COMPOUND_CID',
+        '--compute',
+        'inchikey',
+        '--json',
+      ],
       { env: t.env, cwd: t.cwd },
     );
     expect(r.code, r.stderr.slice(-1000)).toBe(0);
@@ -51,20 +65,54 @@ describe('chemistry options', () => {
     expect(table.stdout).toMatch(/shares an InChIKey with/);
   });
 
-  it('--validate rejects a pentavalent carbon with RDKit\'s reason; --compute alone keeps it as a warning', async () => {
-    const ok = ['ok-1', '  test', '', '  2  1  0  0  0  0  0  0  0  0999 V2000',
+  it("--validate rejects a pentavalent carbon with RDKit's reason; --compute alone keeps it as a warning", async () => {
+    const ok = [
+      'ok-1',
+      '  test',
+      '',
+      '  2  1  0  0  0  0  0  0  0  0999 V2000',
       '    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0',
       '    1.5000    0.0000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0',
-      '  1  2  1  0', 'M  END', '$$$$'];
-    const bad = ['bad-1', '  test', '', '  6  5  0  0  0  0  0  0  0  0999 V2000',
-      ...Array.from({ length: 6 }, (_, i) => `    ${(i * 1.0).toFixed(4).padStart(6)}    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0`),
-      ...[2, 3, 4, 5, 6].map((b) => `  1  ${b}  1  0`), 'M  END', '$$$$'];
+      '  1  2  1  0',
+      'M  END',
+      '$$$$',
+    ];
+    const bad = [
+      'bad-1',
+      '  test',
+      '',
+      '  6  5  0  0  0  0  0  0  0  0999 V2000',
+      ...Array.from(
+        { length: 6 },
+        (_, i) =>
+          `    ${(i * 1.0).toFixed(4).padStart(6)}    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0`,
+      ),
+      ...[2, 3, 4, 5, 6].map((b) => `  1  ${b}  1  0`),
+      'M  END',
+      '$$$$',
+    ];
     const file = path.join(t.cwd, 'valence.sdf');
     writeFileSync(file, [...ok, ...bad].join('\n') + '\n');
-    const v = await runCli(['generic', file, ...t.args, '--table', 'val', '--validate', '--json', '--rejects', path.join(t.cwd, 'val.sdf')], { env: t.env, cwd: t.cwd });
+    const v = await runCli(
+      [
+        'generic',
+        file,
+        ...t.args,
+        '--table',
+        'val',
+        '--validate',
+        '--json',
+        '--rejects',
+        path.join(t.cwd, 'val.sdf'),
+      ],
+      { env: t.env, cwd: t.cwd },
+    );
     const vs = parseJsonStats(v.stdout);
     expect(vs).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
-    const c = await runCli(['generic', file, ...t.args, '--table', 'val2', '--compute', 'smiles', '--json'], { env: t.env, cwd: t.cwd });
+    const c = await runCli(['generic', file, ...t.args, '--table', 'val2', '--compute', 'smiles', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     const cs = parseJsonStats(c.stdout);
     expect(cs).toMatchObject({ read: 2, inserted: 2, rejected: 0, chemistryWarnings: 1 });
   });
@@ -78,7 +126,10 @@ describe('chemistry options', () => {
   it('--rdkit-mol on the embedded database fails before anything is written', async () => {
     const cwd = path.join(t.cwd, 'embedded');
     mkdirSync(cwd, { recursive: true });
-    const r = await runCli(['pubchem', PUBCHEM, '--rdkit-mol', '--json'], { env: { PATH: process.env.PATH }, cwd });
+    const r = await runCli(['pubchem', PUBCHEM, '--rdkit-mol', '--json'], {
+      env: { PATH: process.env.PATH },
+      cwd,
+    });
     expect(r.code).toBe(1);
     expect(parseJsonStats(r.stdout).error).toMatch(/--rdkit-mol needs the RDKit cartridge/);
   });
@@ -91,12 +142,19 @@ describe('--rdkit-mol with the cartridge', () => {
       (await t.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'rdkit'`)).length > 0;
     if (!available) {
       if (process.env.MOLIMPORT_SKIP_RDKIT_CARTRIDGE === '1') {
-        console.warn('[rdkit] cartridge not available: --rdkit-mol end-to-end test SKIPPED (MOLIMPORT_SKIP_RDKIT_CARTRIDGE=1)');
+        console.warn(
+          '[rdkit] cartridge not available: --rdkit-mol end-to-end test SKIPPED (MOLIMPORT_SKIP_RDKIT_CARTRIDGE=1)',
+        );
         ctx.skip();
       }
-      throw new Error('!!!! the RDKit cartridge is not available on the test server (install postgresql-15-rdkit; see .ci/run)');
+      throw new Error(
+        '!!!! the RDKit cartridge is not available on the test server (install postgresql-15-rdkit; see .ci/run)',
+      );
     }
-    const r = await runCli(['pubchem', PUBCHEM, ...t.args, '--table', 'molcol', '--rdkit-mol', '--json'], { env: t.env, cwd: t.cwd });
+    const r = await runCli(['pubchem', PUBCHEM, ...t.args, '--table', 'molcol', '--rdkit-mol', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     expect(r.code, r.stderr.slice(-1000)).toBe(0);
     const s = parseJsonStats(r.stdout);
     expect(s.rdkitMol?.filled).toBeGreaterThan(200);

@@ -3,9 +3,17 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy, SOURCE_PROFILES } from '../../src/engine/index.js';
+import {
+  AdaptiveBatchProcessor,
+  ChemicalDataBatchStrategy,
+  SOURCE_PROFILES,
+} from '../../src/engine/index.js';
 import type { ComputeField } from '../../src/chem/fields.js';
-import { createChemistryStage, type ChemistryStage, type ChemistryStageOptions } from '../../src/import/chemistry-stage.js';
+import {
+  createChemistryStage,
+  type ChemistryStage,
+  type ChemistryStageOptions,
+} from '../../src/import/chemistry-stage.js';
 import type { WorkItem } from '../../src/import/work-items.js';
 import { readRecords } from '../../src/sources/index.js';
 import { isReject, toMoleculeRow } from '../../src/transform/index.js';
@@ -27,7 +35,13 @@ async function records(path: string): Promise<SourceRecord[]> {
 function workItems(list: readonly SourceRecord[], source: DataSource, fileIndex = 0): WorkItem[] {
   return list.map((record) => {
     const out = toMoleculeRow(record, source);
-    const item: WorkItem = { fileIndex, fileKey: record.file, seq: record.record, weight: record.bytes, record };
+    const item: WorkItem = {
+      fileIndex,
+      fileKey: record.file,
+      seq: record.record,
+      weight: record.bytes,
+      record,
+    };
     if (isReject(out)) item.reject = out;
     else item.row = out;
     return item;
@@ -40,7 +54,9 @@ beforeAll(() => {
 
 // Two threads: the CI machine has two cores, and the pool is the same code at any count.
 const stages = new Map<string, ChemistryStage>();
-function stage(options: Omit<Partial<ChemistryStageOptions>, 'compute'> & { compute: ComputeField[] }): ChemistryStage {
+function stage(
+  options: Omit<Partial<ChemistryStageOptions>, 'compute'> & { compute: ComputeField[] },
+): ChemistryStage {
   const key = JSON.stringify(options);
   let created = stages.get(key);
   if (created === undefined) {
@@ -121,8 +137,12 @@ describe('chemistry stage on WorkItems', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'molimport-chem-stage-'));
     badFile = join(dir, 'bad-valence.sdf');
-    const record = (molfile: string, cid: number): string => `${molfile}> <PUBCHEM_COMPOUND_CID>\n${cid}\n\n$$$$\n`;
-    writeFileSync(badFile, record(ethanol('good'), 1) + record(PENTAVALENT_CARBON, 2) + record(ethanol('good too'), 3));
+    const record = (molfile: string, cid: number): string =>
+      `${molfile}> <PUBCHEM_COMPOUND_CID>\n${cid}\n\n$$$$\n`;
+    writeFileSync(
+      badFile,
+      record(ethanol('good'), 1) + record(PENTAVALENT_CARBON, 2) + record(ethanol('good too'), 3),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -153,19 +173,26 @@ describe('chemistry stage on WorkItems', () => {
         carrying += 1;
         const got = item.row.inchikey;
         if (got !== expected) {
-          disagreements.push(`${basename(file)} record ${item.record.record} (CID ${item.row.externalId}): expected ${expected}, got ${got ?? 'null'}`);
+          disagreements.push(
+            `${basename(file)} record ${item.record.record} (CID ${item.row.externalId}): expected ${expected}, got ${got ?? 'null'}`,
+          );
         }
       });
     }
     const agree = carrying - disagreements.length;
-    console.log(`stage InChIKey agreement with PubChem: ${agree}/${carrying} (${((100 * agree) / carrying).toFixed(2)}%) of ${total} records`);
+    console.log(
+      `stage InChIKey agreement with PubChem: ${agree}/${carrying} (${((100 * agree) / carrying).toFixed(2)}%) of ${total} records`,
+    );
     for (const line of disagreements) console.log(`  disagreement: ${line}`);
     expect(carrying).toBeGreaterThanOrEqual(490);
     expect(agree / carrying).toBeGreaterThanOrEqual(0.98);
   });
 
   it('keeps a value the file provides unless recompute, and fills what is missing', async () => {
-    const list = (await records(fixture('samples/pubchem_compound_head_245.sdf.gz'))).slice(0, 6) as SdfRecord[];
+    const list = (await records(fixture('samples/pubchem_compound_head_245.sdf.gz'))).slice(
+      0,
+      6,
+    ) as SdfRecord[];
     const truth = list.map((r) => r.fields.get('PUBCHEM_IUPAC_INCHIKEY'));
     list[0]!.fields.set('PUBCHEM_IUPAC_INCHIKEY', 'KEPT-FROM-THE-FILE');
     list[1]!.fields.delete('PUBCHEM_IUPAC_INCHIKEY');
@@ -244,10 +271,19 @@ describe('chemistry stage on WorkItems', () => {
 
   it('turns a record that hangs into a timeout reject and loses no other record', async () => {
     const file = join(dir, 'hang.sdf');
-    const record = (molfile: string, cid: number): string => `${molfile}> <PUBCHEM_COMPOUND_CID>\n${cid}\n\n$$$$\n`;
-    writeFileSync(file, [1, 2, 3, 4, 5].map((cid) => record(ethanol(cid === 3 ? 'HANG_ME' : `ok ${cid}`), cid)).join(''));
+    const record = (molfile: string, cid: number): string =>
+      `${molfile}> <PUBCHEM_COMPOUND_CID>\n${cid}\n\n$$$$\n`;
+    writeFileSync(
+      file,
+      [1, 2, 3, 4, 5].map((cid) => record(ethanol(cid === 3 ? 'HANG_ME' : `ok ${cid}`), cid)).join(''),
+    );
     const items = workItems(await records(file), 'pubchem');
-    const chem = stage({ compute: ['inchikey'], perRecordTimeoutMs: 2_000, workerModule: FAULTY_WORKER, batchSize: 4 });
+    const chem = stage({
+      compute: ['inchikey'],
+      perRecordTimeoutMs: 2_000,
+      workerModule: FAULTY_WORKER,
+      batchSize: 4,
+    });
     const result = await chem.apply(items);
     expect(result.items.map((i) => (i.reject ? i.reject.reason : i.row!.inchikey))).toEqual([
       'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',

@@ -68,7 +68,9 @@ describe.each(backends)('molimport on %s', (backend) => {
       expect(r.code, r.stderr).toBe(0);
       const stats = parseJsonStats(r.stdout);
       expect(stats).toMatchObject({ read: 200, inserted: 0, updated: 0, unchanged: 200 });
-      const n = (await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table()} WHERE source = 'chembl'`))[0]?.n;
+      const n = (
+        await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table()} WHERE source = 'chembl'`)
+      )[0]?.n;
       expect(Number(n)).toBe(200);
     });
 

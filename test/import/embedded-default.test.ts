@@ -34,10 +34,13 @@ describe('embedded default database', () => {
   it('a re-run sees the same rows as unchanged, and query reaches them', async () => {
     const again = await runCli(['chembl', SAMPLE, '--json'], { env: { PATH: process.env.PATH }, cwd });
     expect(parseJsonStats(again.stdout)).toMatchObject({ read: 200, inserted: 0, unchanged: 200 });
-    const q = await runCli(['query', "select count(*)::int as n from molecules where source = 'chembl'", '--json'], {
-      env: { PATH: process.env.PATH },
-      cwd,
-    });
+    const q = await runCli(
+      ['query', "select count(*)::int as n from molecules where source = 'chembl'", '--json'],
+      {
+        env: { PATH: process.env.PATH },
+        cwd,
+      },
+    );
     expect(q.code, q.stderr).toBe(0);
     expect(JSON.parse(q.stdout)).toEqual([{ n: 200 }]);
     const runs = await runCli(['runs', '--json'], { env: { PATH: process.env.PATH }, cwd });

@@ -70,7 +70,11 @@ describe.each(backends)('overlap on %s', (kind) => {
       bTotal: 4,
     });
 
-    const two = await overlapReport(ops.db, { schema: target.schema, table: target.table, sources: ['pubchem', 'chembl', 'zinc'] });
+    const two = await overlapReport(ops.db, {
+      schema: target.schema,
+      table: target.table,
+      sources: ['pubchem', 'chembl', 'zinc'],
+    });
     expect(Object.keys(two.perSource).sort()).toEqual(['chembl', 'pubchem', 'zinc']);
     expect(two.perSource.zinc).toEqual({ molecules: 0, withInchikey: 0 });
     expect(two.pairs.map((p) => `${p.a}->${p.b}:${p.shared}`)).toEqual([
@@ -102,7 +106,11 @@ describe.each(backends)('overlap on %s', (kind) => {
     const pubchemRun = await ops.db.startRun({ source: 'pubchem', target });
     await ops.db.writeMolecules({
       target,
-      rows: [mol('pubchem', '2244', KEY.aspirin), mol('pubchem', '702', KEY.ethanol), mol('pubchem', '241', KEY.benzene)],
+      rows: [
+        mol('pubchem', '2244', KEY.aspirin),
+        mol('pubchem', '702', KEY.ethanol),
+        mol('pubchem', '241', KEY.benzene),
+      ],
       mode: 'upsert',
       runId: pubchemRun,
     });
@@ -126,9 +134,11 @@ describe.each(backends)('overlap on %s', (kind) => {
   });
 
   it('refuses bad identifiers and empty source names before querying', async () => {
-    await expect(overlapReport(ops.db, { schema: ops.schema, table: 'x; DROP TABLE y' })).rejects.toThrow(ConfigurationError);
-    await expect(overlapReport(ops.db, { schema: ops.schema, table: 'known_molecules', sources: [''] })).rejects.toThrow(
-      /sources must be non-empty strings/,
+    await expect(overlapReport(ops.db, { schema: ops.schema, table: 'x; DROP TABLE y' })).rejects.toThrow(
+      ConfigurationError,
     );
+    await expect(
+      overlapReport(ops.db, { schema: ops.schema, table: 'known_molecules', sources: [''] }),
+    ).rejects.toThrow(/sources must be non-empty strings/);
   });
 });

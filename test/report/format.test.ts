@@ -9,7 +9,12 @@ describe('report formatting', () => {
     expect(line[0]).toBe('▁');
     expect(line[7]).toBe('█');
     expect(sparkline([])).toBe('');
-    expect(sparkline(Array.from({ length: 500 }, (_, i) => i), 40)).toHaveLength(40);
+    expect(
+      sparkline(
+        Array.from({ length: 500 }, (_, i) => i),
+        40,
+      ),
+    ).toHaveLength(40);
   });
 
   it('formats bytes and durations for people', () => {

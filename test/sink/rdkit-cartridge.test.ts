@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadToolkit } from '../../src/chem/rdkit-loader.js';
 import { DatabaseOperations, type TableTarget } from '../../src/sink/index.js';
-import { checkRdkitCartridge, ensureMolColumn, fillMolColumn, type RdkitCartridge } from '../../src/sink/rdkit-cartridge.js';
+import {
+  checkRdkitCartridge,
+  ensureMolColumn,
+  fillMolColumn,
+  type RdkitCartridge,
+} from '../../src/sink/rdkit-cartridge.js';
 import { readRecords } from '../../src/sources/index.js';
 import { isReject, toMoleculeRow } from '../../src/transform/index.js';
 import type { MoleculeRow } from '../../src/types.js';
@@ -21,7 +26,8 @@ const INSTALL = 'apt-get install -y postgresql-15-rdkit (and see .ci/run for the
 
 /** Whether the real server answers and `CREATE EXTENSION rdkit` works there; why not, otherwise. */
 async function probe(): Promise<{ ok: true } | { ok: false; why: string }> {
-  if (!(await realPostgresReachable())) return { ok: false, why: `the real PostgreSQL at ${testDatabaseUrl()} is not reachable` };
+  if (!(await realPostgresReachable()))
+    return { ok: false, why: `the real PostgreSQL at ${testDatabaseUrl()} is not reachable` };
   const db = await DatabaseOperations.open({ connectionString: testDatabaseUrl() });
   try {
     await checkRdkitCartridge(db);
@@ -46,7 +52,11 @@ async function sampleRows(): Promise<MoleculeRow[]> {
   }
   // One the cartridge must refuse, one with only a SMILES.
   rows.push({ ...row(PENTAVALENT_CARBON, 9001), source: 'chembl', externalId: 'CHEMBL_BAD_VALENCE' });
-  rows.push({ ...row(null, 9002, { smiles: 'Oc1ccccc1' }), source: 'chembl', externalId: 'CHEMBL_PHENOL_SMILES' });
+  rows.push({
+    ...row(null, 9002, { smiles: 'Oc1ccccc1' }),
+    source: 'chembl',
+    externalId: 'CHEMBL_PHENOL_SMILES',
+  });
   return rows;
 }
 
@@ -97,7 +107,9 @@ describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
     cartridge = await checkRdkitCartridge(db);
     expect(cartridge.schema).toMatch(/\w+/);
     expect(cartridge.extensionVersion).toMatch(/^\d+\.\d+/);
-    console.log(`RDKit cartridge ${cartridge.extensionVersion} (toolkit ${cartridge.toolkitVersion}) in schema ${cartridge.schema}`);
+    console.log(
+      `RDKit cartridge ${cartridge.extensionVersion} (toolkit ${cartridge.toolkitVersion}) in schema ${cartridge.schema}`,
+    );
     // Idempotent.
     expect((await checkRdkitCartridge(db)).created).toBe(false);
   });
@@ -129,7 +141,14 @@ describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
       const batch = rows.slice(i, i + 50);
       const seqs = batch.map((_, k) => i + k + 1);
       await db.transaction(async (tx) => {
-        await db.writeMolecules({ tx, target, rows: batch, mode: 'upsert', runId, seqOf: (_r, k) => seqs[k]! });
+        await db.writeMolecules({
+          tx,
+          target,
+          rows: batch,
+          mode: 'upsert',
+          runId,
+          seqOf: (_r, k) => seqs[k]!,
+        });
         const t = performance.now();
         const result = await fillMolColumn(tx, target, { runId, seqs }, cartridge);
         fillMs += performance.now() - t;
@@ -138,7 +157,9 @@ describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
       });
     }
     const totalMs = performance.now() - started;
-    console.log(`per-batch fill: ${rows.length} rows, filled ${filled}, refused ${failed}; fill ${fillMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms`);
+    console.log(
+      `per-batch fill: ${rows.length} rows, filled ${filled}, refused ${failed}; fill ${fillMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms`,
+    );
     expect(filled + failed).toBe(rows.length);
     expect(failed).toBeGreaterThanOrEqual(1);
     const refused = await db.query<{ external_id: string }>(
@@ -155,7 +176,9 @@ describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
     const expected = await expectedBenzeneMatches(rows);
     const onlyServer = [...got].filter((id) => !expected.has(id));
     const onlyWasm = [...expected].filter((id) => !got.has(id));
-    console.log(`benzene substructure: server ${got.size}, RDKit WASM ${expected.size}; only server: ${onlyServer.join(', ') || 'none'}; only WASM: ${onlyWasm.join(', ') || 'none'}`);
+    console.log(
+      `benzene substructure: server ${got.size}, RDKit WASM ${expected.size}; only server: ${onlyServer.join(', ') || 'none'}; only WASM: ${onlyWasm.join(', ') || 'none'}`,
+    );
     expect(got.has('CHEMBL_PHENOL_SMILES')).toBe(true);
     expect(got.size).toBeGreaterThan(100);
     expect(onlyServer.length + onlyWasm.length).toBeLessThanOrEqual(Math.ceil(rows.length * 0.02));
@@ -172,13 +195,23 @@ describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
     // The other way: once at the end of the run, for every row the run wrote.
     const t = performance.now();
     const once = await fillMolColumn(db, target, { runId }, cartridge);
-    console.log(`end-of-run fill: ${once.filled + once.failed} rows in ${(performance.now() - t).toFixed(0)} ms`);
+    console.log(
+      `end-of-run fill: ${once.filled + once.failed} rows in ${(performance.now() - t).toFixed(0)} ms`,
+    );
     expect(once).toEqual({ filled, failed });
     // Only rows still without mol.
-    expect(await fillMolColumn(db, target, { runId, overwrite: false }, cartridge)).toEqual({ filled: 0, failed });
+    expect(await fillMolColumn(db, target, { runId, overwrite: false }, cartridge)).toEqual({
+      filled: 0,
+      failed,
+    });
     // Rows written before --rdkit-mol (another run, mol null) are caught by the table-wide sweep.
-    await db.query(`UPDATE "${schema}".molecules SET mol = NULL, run_id = 424242 WHERE external_id IN ('CHEMBL_PHENOL_SMILES', 'CHEMBL_BAD_VALENCE')`);
-    expect(await fillMolColumn(db, target, { runId, overwrite: false }, cartridge)).toEqual({ filled: 0, failed: 0 });
+    await db.query(
+      `UPDATE "${schema}".molecules SET mol = NULL, run_id = 424242 WHERE external_id IN ('CHEMBL_PHENOL_SMILES', 'CHEMBL_BAD_VALENCE')`,
+    );
+    expect(await fillMolColumn(db, target, { runId, overwrite: false }, cartridge)).toEqual({
+      filled: 0,
+      failed: 0,
+    });
     expect(await fillMolColumn(db, target, { runId: null }, cartridge)).toEqual({ filled: 1, failed: 1 });
   });
 });

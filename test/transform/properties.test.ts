@@ -16,7 +16,13 @@ describe('extractProperties', () => {
   });
 
   it('a field named __proto__ stays data and does not change the prototype', () => {
-    const out = extractProperties(new Map([['__proto__', 'x'], ['a', '1']]), new Set());
+    const out = extractProperties(
+      new Map([
+        ['__proto__', 'x'],
+        ['a', '1'],
+      ]),
+      new Set(),
+    );
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(['__proto__', 'a']);
     expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse('{"__proto__":"x","a":"1"}'));
