@@ -85,29 +85,22 @@ export const STRATEGY_DEFAULTS: Readonly<StrategyConfig> = Object.freeze({
   adaptive: true,
 });
 
+type SizeRange = { minBatchSize: number; maxBatchSize: number; initialBatchSize: number };
+
+/** The three batch-size options, each checked, with the defaults given; their order is checked by the caller. */
+function fillSizeRange(owner: string, options: Partial<SizeRange>, d: SizeRange): SizeRange {
+  const size = (name: keyof SizeRange): number =>
+    checkInteger(owner, name, options[name] ?? d[name], 1, MAX_BATCH_SIZE_LIMIT);
+  return {
+    minBatchSize: size('minBatchSize'),
+    maxBatchSize: size('maxBatchSize'),
+    initialBatchSize: size('initialBatchSize'),
+  };
+}
+
 export function fillStrategyOptions(owner: string, options: StrategyOptions = {}): StrategyConfig {
   const d = STRATEGY_DEFAULTS;
-  const minBatchSize = checkInteger(
-    owner,
-    'minBatchSize',
-    options.minBatchSize ?? d.minBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
-  const maxBatchSize = checkInteger(
-    owner,
-    'maxBatchSize',
-    options.maxBatchSize ?? d.maxBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
-  const initialBatchSize = checkInteger(
-    owner,
-    'initialBatchSize',
-    options.initialBatchSize ?? d.initialBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
+  const { minBatchSize, maxBatchSize, initialBatchSize } = fillSizeRange(owner, options, d);
   checkSizeRange(owner, minBatchSize, initialBatchSize, maxBatchSize);
   return {
     initialBatchSize,
@@ -248,27 +241,7 @@ export function fillProcessorOptions<T, R>(options: ProcessorOptions<T, R>): Fil
   if (options === null || typeof options !== 'object') fail(owner, 'options', 'an object', options);
   const d = PROCESSOR_DEFAULTS;
   checkProcessFunc(owner, options.processFunc);
-  const minBatchSize = checkInteger(
-    owner,
-    'minBatchSize',
-    options.minBatchSize ?? d.minBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
-  const maxBatchSize = checkInteger(
-    owner,
-    'maxBatchSize',
-    options.maxBatchSize ?? d.maxBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
-  const initialBatchSize = checkInteger(
-    owner,
-    'initialBatchSize',
-    options.initialBatchSize ?? d.initialBatchSize,
-    1,
-    MAX_BATCH_SIZE_LIMIT,
-  );
+  const { minBatchSize, maxBatchSize, initialBatchSize } = fillSizeRange(owner, options, d);
   checkSizeRange(owner, minBatchSize, initialBatchSize, maxBatchSize);
   const maxWorkers = checkInteger(
     owner,
