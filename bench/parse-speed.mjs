@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { iterator } from 'sdf-parser';
 
-/* global TextDecoderStream, performance */
+/* global TextDecoderStream  */
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
