@@ -11,7 +11,8 @@ import { gunzipSync } from 'node:zlib';
 import type { MoleculeRow } from '../../src/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DATA = join(ROOT, '..', 'shared', 'data');
+/** The real sample files, as copied into fixtures/ (see fixtures/README.md for sources and licences). */
+export const DATA = join(ROOT, 'fixtures');
 
 export interface TestRecord {
   file: string;
@@ -53,7 +54,7 @@ function toRecord(file: string, record: number, lines: string[]): TestRecord {
   return { file, record, molfile, fields };
 }
 
-/** Every `.sdf`/`.sdf.gz`/`.sd.gz` in the given shared-data folders. */
+/** Every `.sdf`/`.sdf.gz`/`.sd.gz` in the given fixture folders. */
 export function sdfFiles(...folders: string[]): string[] {
   return folders.flatMap((folder) =>
     readdirSync(join(DATA, folder))
