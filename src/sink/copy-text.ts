@@ -10,12 +10,18 @@ export type CopyValue = string | number | bigint | boolean | Date | null | undef
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
 /**
- * Escape a string for a COPY text field (no quoting: COPY text has none). Four literal replaces
- * beat one regex with a callback by 3-4× on molfiles (measured: 11 ms vs 17-53 ms for 5,000).
+ * Escape a string for a COPY text field (no quoting: COPY text has none). Only the characters
+ * present are replaced, each with a native `replaceAll`: a molfile has only LFs, and that one pass
+ * is 3-4× faster than a regex with a callback or a byte loop (measured on PubChem molfiles).
  */
 export function escapeCopyText(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  let out = value;
+  if (out.includes('\\')) out = out.replaceAll('\\', '\\\\');
+  if (out.includes('\t')) out = out.replaceAll('\t', '\\t');
+  if (out.includes('\n')) out = out.replaceAll('\n', '\\n');
+  if (out.includes('\r')) out = out.replaceAll('\r', '\\r');
+  return out;
 }
 
 /**
@@ -82,4 +88,102 @@ export function* copyChunks<T>(
 /** The whole payload as one string. */
 export function copyText<T>(items: Iterable<T>, toValues: (item: T) => readonly CopyValue[]): string {
   return [...copyChunks(items, toValues, Number.POSITIVE_INFINITY)].join('');
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+
+/**
+ * Encodes rows straight into UTF-8 buffers of about `chunkBytes`: no per-row strings, no joins, and
+ * no second encoding pass in the driver. COPY accepts CopyData chunks cut anywhere, so a chunk may
+ * end in the middle of a row.
+ */
+export class CopyBufferEncoder {
+  readonly #chunkBytes: number;
+  #buf: Buffer;
+  #pos = 0;
+  readonly #full: Buffer[] = [];
+
+  constructor(chunkBytes = 1 << 20) {
+    this.#chunkBytes = chunkBytes;
+    this.#buf = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  /** Append one row, LF-terminated. */
+  row(values: readonly CopyValue[]): void {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.#byte(TAB);
+      this.field(values[i]);
+    }
+    this.#byte(LF);
+  }
+
+  /** Append one field (same text as {@link copyField}). */
+  field(value: CopyValue): void {
+    if (typeof value === 'string') this.#string(value);
+    else if (value === null || value === undefined) this.#ascii('\\N');
+    else if (typeof value === 'number' && Number.isInteger(value)) this.#ascii(String(value));
+    else if (typeof value === 'object' && !(value instanceof Date)) this.#string(JSON.stringify(value));
+    else this.#string(copyField(value));
+  }
+
+  /** Chunks completed and not yet taken. */
+  get fullChunks(): number {
+    return this.#full.length;
+  }
+
+  /** Chunks completed since the last call (to stream while encoding continues). */
+  takeFull(): Buffer[] {
+    return this.#full.splice(0, this.#full.length);
+  }
+
+  /** Everything still buffered, as one chunk (empty when nothing is). */
+  finish(): Buffer[] {
+    const rest = this.takeFull();
+    if (this.#pos > 0) rest.push(this.#buf.subarray(0, this.#pos));
+    this.#buf = Buffer.allocUnsafe(0);
+    this.#pos = 0;
+    return rest;
+  }
+
+  #room(bytes: number): void {
+    if (this.#pos + bytes <= this.#buf.length) return;
+    if (this.#pos > 0) this.#full.push(this.#buf.subarray(0, this.#pos));
+    this.#buf = Buffer.allocUnsafe(Math.max(this.#chunkBytes, bytes));
+    this.#pos = 0;
+  }
+
+  #byte(b: number): void {
+    if (this.#pos >= this.#buf.length) this.#room(1);
+    this.#buf[this.#pos++] = b;
+  }
+
+  #ascii(s: string): void {
+    this.#room(s.length);
+    this.#pos += this.#buf.write(s, this.#pos, 'latin1');
+  }
+
+  #string(s: string): void {
+    const text = escapeCopyText(s);
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    this.#room(text.length * 3);
+    this.#pos += this.#buf.write(text, this.#pos, 'utf8');
+  }
+}
+
+/**
+ * {@link copyChunks} as UTF-8 buffers of about `chunkBytes` (see {@link CopyBufferEncoder}). Lazy:
+ * a chunk is encoded when the consumer asks for it, so COPY backpressure bounds the memory.
+ */
+export function* copyBufferChunks<T>(
+  items: Iterable<T>,
+  toValues: (item: T) => readonly CopyValue[],
+  chunkBytes = 1 << 20,
+): Generator<Buffer> {
+  const encoder = new CopyBufferEncoder(chunkBytes);
+  for (const item of items) {
+    encoder.row(toValues(item));
+    if (encoder.fullChunks > 0) yield* encoder.takeFull();
+  }
+  yield* encoder.finish();
 }

@@ -36,37 +36,67 @@ import { DEFAULT_RETRY, withRetry, type FilledRetryOptions, type RetryOptions } 
 import { BATCHES_TABLE, ensureSchema, RUNS_TABLE } from './schema.js';
 import { lockName, TableLockedError, takeAdvisoryLock, type ReleaseLock } from './table-lock.js';
 
+/**
+ * Options of {@link DatabaseOperations.open}. Give at most one of `connectionString`, `pool` and
+ * `embedded` (else `ConfigurationError`); with none, the target comes from `env`.
+ */
 export interface DatabaseOperationsOptions {
-  /** A PostgreSQL URL or keyword string. Without it (and without `pool`/`embedded`), `DATABASE_URL`, then the `PG*` variables, then the embedded database are used. */
+  /**
+   * A PostgreSQL URL or keyword string. Its password never appears in messages or logs.
+   * @default `DATABASE_URL`, then the `PG*` variables when `PGHOST` or `PGDATABASE` is set, then the embedded database
+   */
   connectionString?: string | undefined;
-  /** Use an existing pool (not ended by `close()`). */
+  /** Use an existing `pg.Pool` (yours: `close()` does not end it, and its own size applies). @default none: a new pool */
   pool?: pg.Pool | undefined;
-  /** Use the embedded PGlite database. `true` = `./.molimport/pgdata`. */
+  /**
+   * Use the embedded PGlite database (one connection, one process per data directory). `true` =
+   * `./.molimport/pgdata`; `{ dataDir }` is created when missing. @default not embedded, unless nothing else is configured
+   */
   embedded?: { dataDir?: string } | true | undefined;
-  /** Pool size: connections (and so batches) in flight at once. Ignored for the embedded database (1) and for `pool`. @default 4 (limits: 1-100) */
+  /** Pool size: connections (and so batches) in flight at once. Integer 1–100. Ignored for the embedded database (1) and for `pool`. @default 4 */
   maxConnections?: number;
-  /** Schema of the bookkeeping tables `molimport_runs` and `molimport_batches`. @default 'public' */
+  /**
+   * Schema of the bookkeeping tables `molimport_runs` and `molimport_batches`, and of tables named
+   * without a schema. A plain identifier: 1–63 letters, digits, `_`, not starting with a digit.
+   * @default 'public'
+   */
   schema?: string;
-  /** pino-compatible; silent by default. */
+  /** pino-compatible logger; gets connection and retry lines, never row values or passwords. @default silent */
   logger?: SinkLogger | undefined;
-  /** Transient-error retry for `open`, `writeMolecules`, `batchInsert` (without `tx`) and `ensureSchema`. */
+  /**
+   * Transient-error retry (connection loss, serialization failure, deadlock...) for `open`,
+   * `writeMolecules`, `batchInsert` without `tx`, and `ensureSchema`; exponential backoff with jitter.
+   * `maxRetries` 0–100, delays ≥ 0. @default { maxRetries: 6, baseDelayMs: 200, maxDelayMs: 5_000 }
+   */
   retry?: RetryOptions | undefined;
-  /** Connect timeout per attempt. @default 10_000 */
+  /** Connect timeout per attempt, in ms. Ignored for the embedded database and for `pool`. @default 10_000 */
   connectionTimeoutMs?: number;
   /** Environment to resolve the target from. @default process.env */
   env?: NodeJS.ProcessEnv;
 }
 
-/** A transaction handle: statements and COPY on the transaction's connection. */
+/**
+ * A transaction handle: statements and COPY on the transaction's one connection. Valid only inside
+ * the `transaction()` callback; using it afterwards throws `DatabaseError`.
+ */
 export type Transaction = SqlExecutor;
 
+/** Options of {@link DatabaseOperations.batchInsert}. */
 export interface BatchInsertOptions {
-  /** `"table"` (in the bookkeeping schema), `"schema.table"`, or a target. */
+  /** `"table"` (in the bookkeeping schema), `"schema.table"`, or a target. The table must exist. */
   table: string | TableTarget;
+  /**
+   * The rows: keys are column names (checked against the table: an unknown column is a
+   * `ConfigurationError`), values are converted by the column types; a missing key is NULL. Sent as
+   * one JSON parameter, so any number of records is one statement (mind the memory: batch them).
+   */
   records: readonly Record<string, unknown>[];
-  /** Run inside this transaction (no retry: the caller owns it). */
+  /** Run inside this transaction (no retry: the caller owns it). @default its own transaction, retried on transient errors */
   tx?: Transaction | undefined;
-  /** @default 'insert' */
+  /**
+   * `insert`: a conflict is a `DatabaseError` (SQLSTATE 23505); `upsert`: update rows whose data
+   * differ; `skip`: keep existing rows. @default 'insert'
+   */
   mode?: WriteMode;
   /** The conflict target for upsert/skip. @default the table's primary key (upsert); none (skip) */
   conflictColumns?: readonly string[];
@@ -74,6 +104,7 @@ export interface BatchInsertOptions {
   returning?: readonly string[];
 }
 
+/** What {@link DatabaseOperations.batchInsert} did; `inserted + updated + unchanged + duplicates` = records. */
 export interface BatchInsertResult {
   /** `id` (or first returned column) of each inserted or updated row. int8 values are strings. */
   ids: unknown[];

@@ -13,15 +13,19 @@ export interface SqlResult<R extends SqlRow = SqlRow> {
   rowCount: number;
 }
 
+/** A COPY payload: one string, or chunks of text or UTF-8 bytes (a chunk may end mid-row). */
+export type CopyPayload = string | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+
 /** What a transaction body may do: run statements and COPY, on the one connection it holds. */
 export interface SqlExecutor {
   /** Run one statement. Values go in `params` ($1, $2, ...), never into `text`. */
   query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
   /**
    * Run `COPY ... FROM STDIN` (text format) with `data` as the payload: one string, or chunks
-   * written with backpressure. Resolves with the number of rows copied.
+   * (strings or UTF-8 bytes, cut anywhere) written with backpressure. Resolves with the number of
+   * rows copied.
    */
-  copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number>;
+  copyFrom(copySql: string, data: CopyPayload): Promise<number>;
 }
 
 /** A connection checked out of the driver; give it back with `release()` exactly once. */

@@ -24,8 +24,25 @@ export {
   type DbErrorClass,
   type ResolvedTarget,
 } from './connection.js';
-export { copyChunks, copyField, copyRow, copyText, escapeCopyText, type CopyValue } from './copy-text.js';
-export type { DatabaseKind, SqlClient, SqlDriver, SqlExecutor, SqlResult, SqlRow } from './driver.js';
+export {
+  CopyBufferEncoder,
+  copyBufferChunks,
+  copyChunks,
+  copyField,
+  copyRow,
+  copyText,
+  escapeCopyText,
+  type CopyValue,
+} from './copy-text.js';
+export type {
+  CopyPayload,
+  DatabaseKind,
+  SqlClient,
+  SqlDriver,
+  SqlExecutor,
+  SqlResult,
+  SqlRow,
+} from './driver.js';
 export {
   DEFAULT_TARGET,
   qualifiedName,

@@ -21,7 +21,7 @@
  */
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
-import { copyChunks, type CopyValue } from './copy-text.js';
+import { copyBufferChunks, type CopyValue } from './copy-text.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
 import { BATCHES_TABLE, MOLECULE_DATA_COLUMNS } from './schema.js';
@@ -321,7 +321,7 @@ async function loadStage(
   if (method === 'copy') {
     await tx.copyFrom(
       `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN`,
-      copyChunks(winners, (i) => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number)),
+      copyBufferChunks(winners, (i) => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number)),
     );
     return;
   }

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { scrubSecrets, toDatabaseError } from './connection.js';
-import type { SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
+import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 import type { SinkLogger } from './logger.js';
 
 export interface PgDriverOptions {
@@ -22,6 +22,9 @@ export interface PgDriverOptions {
   connectionTimeoutMs?: number;
   logger: SinkLogger;
 }
+
+/** Session memory for the staging temp table, per connection (allocated only as used). */
+const TEMP_BUFFERS = '64MB';
 
 export class PgDriver implements SqlDriver {
   readonly kind = 'postgres' as const;
@@ -51,6 +54,14 @@ export class PgDriver implements SqlDriver {
         application_name: 'molimport',
       });
       this.#ownsPool = true;
+    }
+    if (this.#ownsPool) {
+      // Each batch stages its rows in a session temp table; with the server default (8MB) a batch of
+      // a few thousand molfiles spills to temp files. Settable only before the session's first temp
+      // table access, hence on connect. A server that refuses it just keeps its default.
+      this.#pool.on('connect', (client) => {
+        client.query(`SET temp_buffers = '${TEMP_BUFFERS}'`).catch(() => undefined);
+      });
     }
     // An idle client losing its connection (server restart) must never crash the process.
     this.#pool.on('error', (err) => {
@@ -134,7 +145,7 @@ class PgClient implements SqlClient {
     }
   }
 
-  async copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number> {
+  async copyFrom(copySql: string, data: CopyPayload): Promise<number> {
     const stream = this.#client.query(copyFrom(copySql));
     const source = typeof data === 'string' ? Readable.from([data]) : Readable.from(data);
     try {

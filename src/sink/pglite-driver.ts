@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ConfigurationError } from '../errors.js';
 import { toDatabaseError } from './connection.js';
-import type { SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
+import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 
 const INT8_OID = 20;
 
@@ -118,12 +118,12 @@ class PgliteClient implements SqlClient {
     }
   }
 
-  async copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number> {
+  async copyFrom(copySql: string, data: CopyPayload): Promise<number> {
     this.#assertHeld();
     const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
     if (sql === copySql)
       throw new ConfigurationError(`copyFrom expects COPY ... FROM STDIN, got: ${copySql.slice(0, 80)}`);
-    const parts: string[] = [];
+    const parts: (string | Uint8Array)[] = [];
     if (typeof data === 'string') parts.push(data);
     else for await (const chunk of data) parts.push(chunk);
     try {
@@ -159,7 +159,7 @@ class PgliteSessionClient implements SqlClient {
       client.release();
     }
   }
-  async copyFrom(copySql: string, data: string | AsyncIterable<string> | Iterable<string>): Promise<number> {
+  async copyFrom(copySql: string, data: CopyPayload): Promise<number> {
     const client = await this.#driver.checkout();
     try {
       return await client.copyFrom(copySql, data);
