@@ -92,3 +92,29 @@ describe('ChemicalDataBatchStrategy', () => {
     expect(processor.getStats().batchSizes.max).toBe(1);
   });
 });
+
+describe('ChemicalDataBatchStrategy maxBatchBytes', () => {
+  it('caps the weight of an adaptive batch, and leaves a fixed size alone', () => {
+    const capped = new ChemicalDataBatchStrategy({
+      dataSource: 'pubchem',
+      maxBatchSize: 100_000,
+      initialBatchSize: 50_000,
+      maxBatchBytes: 1_000_000,
+    });
+    // pubchem's typical record is 5,000 bytes: 1 MB holds 200 of them.
+    expect(capped.nextBatchLimits().maxWeight).toBe(200);
+    const fixed = new ChemicalDataBatchStrategy({
+      dataSource: 'pubchem',
+      adaptive: false,
+      initialBatchSize: 5_000,
+      maxBatchSize: 10_000,
+      maxBatchBytes: 1_000_000,
+    });
+    expect(fixed.nextBatchLimits()).toEqual({ maxItems: 5_000, maxWeight: Number.POSITIVE_INFINITY });
+  });
+
+  it('refuses a non-positive cap', () => {
+    expect(() => new ChemicalDataBatchStrategy({ maxBatchBytes: 0 })).toThrow(/maxBatchBytes/);
+    expect(() => new ChemicalDataBatchStrategy({ maxBatchBytes: -5 })).toThrow(/maxBatchBytes/);
+  });
+});
