@@ -24,7 +24,6 @@ import {
 } from '../sink/rdkit-cartridge.js';
 import { createChemistryStage, type ChemistryStage } from './chemistry-stage.js';
 import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
-import type { Reject, SourceRecord } from '../types.js';
 import { resolveImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { readWorkItems, type FileProgress } from './work-items.js';
@@ -33,7 +32,7 @@ import { planResume, type ResumePlan } from './resume.js';
 import { RejectsWriter } from './rejects-writer.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
-import type { WorkItem } from './work-items.js';
+import { rejectFromItem, type WorkItem } from './work-items.js';
 
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
@@ -252,7 +251,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         const item = outcome.item;
         touched.add(item.fileIndex);
         if (!outcome.ok) {
-          const reject = rejectFrom(item, `database refused the record: ${errorMessage(outcome.error)}`);
+          const reject = rejectFromItem(item, `database refused the record: ${errorMessage(outcome.error)}`);
           rejects.write(reject);
           tally.count(item.fileIndex, 'rejected');
           continue;
@@ -362,19 +361,6 @@ function ledgerFor(batch: readonly WorkItem[]) {
     }
   }
   return [...byFile.values()];
-}
-
-function rejectFrom(item: WorkItem, reason: string): Reject {
-  const r: SourceRecord = item.record;
-  return {
-    file: r.file,
-    record: r.record,
-    line: r.line,
-    format: r.format,
-    reason,
-    raw: r.raw,
-    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : {}),
-  };
 }
 
 /** An error that is not ours (a bug, or a driver error outside the sink's mapping): fatal, exit 1. */

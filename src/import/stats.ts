@@ -3,6 +3,7 @@
  * `runImport`'s return value, so scripts see the same numbers everywhere.
  */
 import type { DataSource, InputFormat } from '../types.js';
+import type { ChemistryStageTotals } from './chemistry-stage.js';
 
 /** How a run ended; `failed` and `interrupted` runs keep the batches they committed (`--resume`). */
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
@@ -79,14 +80,7 @@ export interface ImportStats extends RecordCounts {
   /** Records kept with a computed identifier missing because the toolkit could not parse them (`compute` without `validate`). */
   chemistryWarnings: number;
   /** Chemistry step totals when `compute`/`validate` was on, else null. */
-  chemistry: {
-    rows: number;
-    rejected: number;
-    timedOut: number;
-    warnings: number;
-    ms: number;
-    threads: number;
-  } | null;
+  chemistry: ChemistryStageTotals | null;
   /** Molecules this run wrote whose InChIKey is already known under another source; null without a database. */
   knownUnderOtherSource: number | null;
   /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */
