@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/faults.json' },
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 180_000,
