@@ -2,16 +2,14 @@
  * Interpret the text of one SDF record (pure): molfile block, title, data fields. Values stay the
  * exact strings written (sdf-parser's default `dynamicTyping` would turn "007" into 7; we never do).
  */
+import type { SdfRecord } from '../types.js';
 import { checkMolfile } from './molfile.js';
 
-export interface ParsedSdfRecord {
-  molfile: string;
-  title: string;
-  fields: Map<string, string>;
-  atomCount: number | undefined;
-  ctabVersion: 'V2000' | 'V3000' | undefined;
-  problem: string | undefined;
-}
+/** The interpreted part of an `SdfRecord` (its origin and raw text are added by the reader). */
+export type ParsedSdfRecord = Pick<
+  SdfRecord,
+  'molfile' | 'title' | 'fields' | 'atomCount' | 'ctabVersion' | 'problem'
+>;
 
 const M_END = 'M  END';
 
