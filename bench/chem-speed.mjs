@@ -66,7 +66,11 @@ for (const threads of THREADS) {
       const t0 = performance.now();
       const out = await pool.processRows(rows);
       const seconds = (performance.now() - t0) / 1000;
-      if (label === 'inchikey') keysByThreads.set(threads, out.rows.map((r) => r.inchikey));
+      if (label === 'inchikey')
+        keysByThreads.set(
+          threads,
+          out.rows.map((r) => r.inchikey),
+        );
       results.push({
         what: `molimport ChemistryPool (RDKit WASM ${await rdkitVersion()}) ${label}`,
         threads,
@@ -85,18 +89,34 @@ let pythonNote = '';
 const tmp = mkdtempSync(join(tmpdir(), 'molimport-chem-bench-'));
 try {
   const keysFile = join(tmp, 'keys.tsv');
-  const py = spawnSync(PYTHON, [join(ROOT, 'bench/chem_rdkit.py'), FILE, '--repeat', String(REPEAT), '--keys', keysFile], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const py = spawnSync(
+    PYTHON,
+    [join(ROOT, 'bench/chem_rdkit.py'), FILE, '--repeat', String(REPEAT), '--keys', keysFile],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (py.status !== 0) {
     pythonNote = `python3-rdkit peer did not run (${PYTHON}): ${(py.stderr || py.error?.message || '').trim().split('\n').at(-1)} — apt-get install -y python3-rdkit`;
   } else {
     const r = JSON.parse(py.stdout);
     const base = `Debian python3-rdkit ${r.rdkit}`;
-    results.push({ what: `${base} smiles`, threads: 1, records: r.records, seconds: r.smiles_seconds, failed: r.parse_failed });
+    results.push({
+      what: `${base} smiles`,
+      threads: 1,
+      records: r.records,
+      seconds: r.smiles_seconds,
+      failed: r.parse_failed,
+    });
     if (r.inchi_available) {
-      results.push({ what: `${base} inchikey`, threads: 1, records: r.records, seconds: r.inchikey_seconds, failed: r.parse_failed });
+      results.push({
+        what: `${base} inchikey`,
+        threads: 1,
+        records: r.records,
+        seconds: r.inchikey_seconds,
+        failed: r.parse_failed,
+      });
       const theirs = readFileSync(keysFile, 'utf8').split('\n').slice(0, rows.length);
       const ours = keysByThreads.get(1) ?? [];
       const same = ours.filter((k, i) => k !== null && k === theirs[i]).length;
@@ -125,7 +145,11 @@ console.log('');
 console.log(`${'what'.padEnd(width)}  threads  records  seconds  molecules/s  failed`);
 for (const r of results) {
   console.log(
-    `${r.what.padEnd(width)}  ${String(r.threads).padStart(7)}  ${String(r.records).padStart(7)}  ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(r.records / r.seconds).toString().padStart(11)}  ${String(r.failed).padStart(6)}`,
+    `${r.what.padEnd(width)}  ${String(r.threads).padStart(7)}  ${String(r.records).padStart(7)}  ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(
+      r.records / r.seconds,
+    )
+      .toString()
+      .padStart(11)}  ${String(r.failed).padStart(6)}`,
   );
 }
 console.log('');

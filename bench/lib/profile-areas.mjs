@@ -19,7 +19,10 @@ for (let i = 0; i < p.samples.length; i++) {
 }
 const busy = total - (agg.get('(idle)') ?? 0);
 console.log(`total ${(total / 1e3).toFixed(0)} ms, busy ${(busy / 1e3).toFixed(0)} ms`);
-for (const [k, v] of [...agg].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 20))
+for (const [k, v] of [...agg]
+  .filter(([k]) => k !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 20))
   console.log(
     `${(v / 1e3).toFixed(0).padStart(6)} ms ${((v / busy) * 100).toFixed(1).padStart(5)} % of busy  ${k}`,
   );

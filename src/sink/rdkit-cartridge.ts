@@ -45,8 +45,7 @@ export interface MolFillScope {
 }
 
 const MOL_COLUMN = 'mol';
-const HINT =
-  'install postgresql-15-rdkit (Debian) or use a server that has it';
+const HINT = 'install postgresql-15-rdkit (Debian) or use a server that has it';
 
 /**
  * Makes sure the RDKit cartridge is usable in the target database: `CREATE EXTENSION IF NOT EXISTS
@@ -69,10 +68,13 @@ export async function checkRdkitCartridge(db: DatabaseOperations): Promise<Rdkit
     throw cartridgeError(err);
   }
   const info = await extensionInfo(db);
-  if (info === undefined) throw cartridgeError(new Error('the extension is not listed in pg_extension after CREATE EXTENSION'));
+  if (info === undefined)
+    throw cartridgeError(new Error('the extension is not listed in pg_extension after CREATE EXTENSION'));
   let toolkitVersion: string | null = null;
   try {
-    const rows = await db.query<{ v: string }>(`SELECT ${quoteIdent(info.schema, 'schema name')}.rdkit_toolkit_version() AS v`);
+    const rows = await db.query<{ v: string }>(
+      `SELECT ${quoteIdent(info.schema, 'schema name')}.rdkit_toolkit_version() AS v`,
+    );
     toolkitVersion = rows[0]?.v ?? null;
   } catch {
     toolkitVersion = null; // older cartridges have no rdkit_toolkit_version()
@@ -85,9 +87,14 @@ export async function checkRdkitCartridge(db: DatabaseOperations): Promise<Rdkit
  * (`<table>_mol_gist`). Idempotent. Throws a `ConfigurationError` when the table already has a
  * `mol` column of another type.
  */
-export async function ensureMolColumn(db: DatabaseOperations, target: TableTarget, cartridge?: RdkitCartridge): Promise<void> {
+export async function ensureMolColumn(
+  db: DatabaseOperations,
+  target: TableTarget,
+  cartridge?: RdkitCartridge,
+): Promise<void> {
   const ext = cartridge ?? (await extensionInfo(db));
-  if (ext === undefined) throw cartridgeError(new Error('extension "rdkit" is not installed (call checkRdkitCartridge first)'));
+  if (ext === undefined)
+    throw cartridgeError(new Error('extension "rdkit" is not installed (call checkRdkitCartridge first)'));
   const table = qualifiedName(target);
   const molType = `${quoteIdent(ext.schema, 'schema name')}.mol`;
   const index = quoteIdent(derivedName(target.table, 'mol_gist'));
@@ -105,7 +112,8 @@ export async function ensureMolColumn(db: DatabaseOperations, target: TableTarge
         `--rdkit-mol: table ${target.schema}.${target.table} already has a column "mol" of type ${existing.type}, not the cartridge's mol; rename or drop it`,
       );
     }
-    if (existing === undefined) await tx.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(MOL_COLUMN)} ${molType}`);
+    if (existing === undefined)
+      await tx.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(MOL_COLUMN)} ${molType}`);
     await tx.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} USING gist (${quoteIdent(MOL_COLUMN)})`);
     // fillMolColumn finds each batch's rows by (run_id, source_seq): without this index every
     // batch would scan the table, quadratic over a run. Only --rdkit-mol tables pay for it.
@@ -165,12 +173,18 @@ export async function fillMolColumn(
   try {
     return exec instanceof DatabaseOperations ? await exec.transaction(run) : await run(exec);
   } catch (err) {
-    throw new DatabaseError(`--rdkit-mol: filling the mol column failed: ${errorMessage(err)}`, sqlStateOf(err), { cause: err });
+    throw new DatabaseError(
+      `--rdkit-mol: filling the mol column failed: ${errorMessage(err)}`,
+      sqlStateOf(err),
+      { cause: err },
+    );
   }
 }
 
 /** The installed extension's schema and version, or undefined. */
-async function extensionInfo(db: DatabaseOperations): Promise<Omit<RdkitCartridge, 'toolkitVersion' | 'created'> | undefined> {
+async function extensionInfo(
+  db: DatabaseOperations,
+): Promise<Omit<RdkitCartridge, 'toolkitVersion' | 'created'> | undefined> {
   const rows = await db.query<{ schema: string; version: string }>(
     `SELECT n.nspname AS schema, e.extversion AS version
      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'rdkit'`,

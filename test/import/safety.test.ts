@@ -92,7 +92,10 @@ describe('records the database refuses', () => {
 });
 
 const pgUp = await realPostgresReachable();
-if (!pgUp) console.warn('[test db] PostgreSQL not reachable: the table-lock and password tests need it and are NOT run');
+if (!pgUp)
+  console.warn(
+    '[test db] PostgreSQL not reachable: the table-lock and password tests need it and are NOT run',
+  );
 
 describe.runIf(pgUp)('overlapping runs into one table', () => {
   it('a second run exits with a clear message while the lock is held, and waits for it with --wait-lock', async () => {
