@@ -24,7 +24,7 @@ import type { MoleculeRow } from '../types.js';
 import { copyBufferChunks, type CopyValue } from './copy-text.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
-import { BATCHES_TABLE, MOLECULE_DATA_COLUMNS } from './schema.js';
+import { BATCHES_TABLE, MOLECULE_DATA_COLUMNS, MOLECULE_DATA_COLUMNS_DDL } from './schema.js';
 
 export type WriteMode = 'insert' | 'upsert' | 'skip';
 export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate';
@@ -88,14 +88,7 @@ const STAGE_DDL = `CREATE TEMP TABLE molimport_stage (
   seq bigint NOT NULL,
   source text NOT NULL,
   external_id text NOT NULL,
-  name text,
-  smiles text,
-  inchi text,
-  inchikey text,
-  formula text,
-  mol_weight double precision,
-  molfile text,
-  properties jsonb NOT NULL,
+${MOLECULE_DATA_COLUMNS_DDL}
   source_file text,
   source_record bigint
 ) ON COMMIT DELETE ROWS`;

@@ -14,17 +14,26 @@ export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
 export const RUNS_TABLE = 'molimport_runs';
 export const BATCHES_TABLE = 'molimport_batches';
 
-/** The data columns compared to tell `updated` from `unchanged`, in table order. */
-export const MOLECULE_DATA_COLUMNS = [
-  'name',
-  'smiles',
-  'inchi',
-  'inchikey',
-  'formula',
-  'mol_weight',
-  'molfile',
-  'properties',
-] as const;
+/** The data columns (compared to tell `updated` from `unchanged`) with their SQL types, in table order. */
+const MOLECULE_DATA_COLUMN_TYPES = {
+  name: 'text',
+  smiles: 'text',
+  inchi: 'text',
+  inchikey: 'text',
+  formula: 'text',
+  mol_weight: 'double precision',
+  molfile: 'text',
+  properties: "jsonb NOT NULL DEFAULT '{}'",
+} as const;
+
+export const MOLECULE_DATA_COLUMNS = Object.keys(
+  MOLECULE_DATA_COLUMN_TYPES,
+) as (keyof typeof MOLECULE_DATA_COLUMN_TYPES)[];
+
+/** The data columns' definitions, shared by the molecules table and the staging table so they cannot drift. */
+export const MOLECULE_DATA_COLUMNS_DDL = Object.entries(MOLECULE_DATA_COLUMN_TYPES)
+  .map(([column, type]) => `  ${column} ${type},`)
+  .join('\n');
 
 const REQUIRED_MOLECULE_COLUMNS = [
   'id',
@@ -46,14 +55,7 @@ export function moleculesTableDdl(target: TableTarget): string {
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source text NOT NULL,
   external_id text NOT NULL,
-  name text,
-  smiles text,
-  inchi text,
-  inchikey text,
-  formula text,
-  mol_weight double precision,
-  molfile text,
-  properties jsonb NOT NULL DEFAULT '{}',
+${MOLECULE_DATA_COLUMNS_DDL}
   run_id bigint,
   source_file text,
   source_record bigint,
