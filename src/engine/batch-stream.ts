@@ -5,7 +5,9 @@ import type { BatchLimits, BatchResult } from './batch-types.js';
  * The streaming core. Pulls items, cuts batches, runs up to `concurrency` of them at once and
  * yields their results in input order. Backpressure, not buffering: a batch is cut only when it
  * can start at once and when running + finished-but-unconsumed batches stay within
- * `concurrency + maxQueuedBatches`; past that nothing more is pulled from the source.
+ * `concurrency + maxQueuedBatches`. While every slot is busy, up to `readAhead` batches' worth of
+ * items are pulled ahead (so reading and parsing overlap the running batches instead of waiting for
+ * a slot); past that nothing more is pulled from the source.
  */
 
 export interface BatchStreamOptions<T, R> {
@@ -14,6 +16,12 @@ export interface BatchStreamOptions<T, R> {
   concurrency: number;
   /** Finished batches allowed to wait for the consumer (≥ 0). */
   maxQueuedBatches: number;
+  /**
+   * Batches' worth of items (by the current limits) pulled ahead while every slot is busy (≥ 0).
+   * Batches are still cut when they start, with the limits of that moment; pulled items are never
+   * dropped, an abort still runs them.
+   */
+  readAhead: number;
   /** Asked just before each cut, so a new decision applies to the very next batch. */
   limits: () => BatchLimits;
   itemWeight?: (item: T) => number;
@@ -44,11 +52,25 @@ export async function* batchStream<T, R>(
     w?.();
   };
   const stopped = (): boolean => closed || failure !== undefined || signal?.aborted === true;
-  const canStart = (): boolean =>
-    !stopped() &&
-    !cutter.done &&
+  /** A slot is free (an abort does not close it: items already pulled still run). */
+  const slotFree = (): boolean =>
+    !closed &&
+    failure === undefined &&
     inFlight.size < concurrency &&
     inFlight.size + ready.size < concurrency + maxQueuedBatches;
+  const canStart = (): boolean => slotFree() && (cutter.buffered > 0 || (!stopped() && !cutter.done));
+  const aheadLimits = (): BatchLimits => {
+    const l = options.limits();
+    return { maxItems: l.maxItems * options.readAhead, maxWeight: l.maxWeight * options.readAhead };
+  };
+  const canReadAhead = (): boolean =>
+    options.readAhead > 0 &&
+    !stopped() &&
+    cutter.sourceOpen &&
+    // Only with every slot busy, and not while finished batches already wait for the consumer.
+    inFlight.size >= concurrency &&
+    ready.size === 0 &&
+    !cutter.aheadFull(aheadLimits());
 
   const start = (items: T[], weight: number): void => {
     const index = nextIndex++;
@@ -68,10 +90,16 @@ export async function* batchStream<T, R>(
 
   const doFill = async (): Promise<void> => {
     try {
-      while (canStart()) {
-        const batch = await cutter.next(options.limits(), stopped);
-        if (batch.items.length === 0) break;
-        start(batch.items, batch.weight);
+      for (;;) {
+        if (canStart()) {
+          const batch = await cutter.next(options.limits(), stopped);
+          if (batch.items.length === 0) break;
+          start(batch.items, batch.weight);
+        } else if (canReadAhead()) {
+          await cutter.readAhead(aheadLimits(), () => stopped() || slotFree());
+        } else {
+          break;
+        }
       }
     } catch (error) {
       failure ??= { error };
@@ -83,7 +111,7 @@ export async function* batchStream<T, R>(
 
   // One filler at a time: source iterators must not be pulled concurrently.
   const fill = (): void => {
-    if (isFilling || !canStart()) return;
+    if (isFilling || !(canStart() || canReadAhead())) return;
     isFilling = true;
     fillDone = doFill();
   };
@@ -99,7 +127,8 @@ export async function* batchStream<T, R>(
         continue;
       }
       fill();
-      if (inFlight.size === 0 && !isFilling && (cutter.done || stopped())) break;
+      const pulledLeft = cutter.buffered > 0 && !closed && failure === undefined;
+      if (inFlight.size === 0 && !isFilling && !pulledLeft && (cutter.done || stopped())) break;
       await new Promise<void>((resolve) => (wake = resolve));
     }
     if (failure !== undefined) throw failure.error;

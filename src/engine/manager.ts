@@ -27,6 +27,7 @@ export interface ProcessRequest<T, R>
       | 'isTransient'
       | 'onBatchError'
       | 'maxQueuedBatches'
+      | 'readAheadBatches'
       | 'signal'
       | 'memoryUsage'
       | 'now'
@@ -123,6 +124,7 @@ export class BatchProcessingManager<TDb = unknown> {
       isTransient: request.isTransient,
       onBatchError: request.onBatchError,
       maxQueuedBatches: request.maxQueuedBatches,
+      readAheadBatches: request.readAheadBatches,
       signal: request.signal,
       memoryUsage: request.memoryUsage,
       now: request.now,

@@ -189,6 +189,13 @@ export interface ProcessorOptions<T, R> {
   adaptive?: boolean;
   /** Finished batches allowed to wait for a slow consumer, beyond the `maxWorkers` running. Integer in [0, 10,000]. @default maxWorkers */
   maxQueuedBatches?: number;
+  /**
+   * Batches' worth of items pulled ahead while all `maxWorkers` batches run, so that reading and
+   * parsing the input overlap the running batches and a freed slot starts the next batch at once.
+   * Batches are still cut at start with the latest size decision. Each costs one more batch of items
+   * in memory. Integer in [0, 16]. @default 1
+   */
+  readAheadBatches?: number;
   /** On abort: stop pulling input, let running batches finish, end the stream. @default none */
   signal?: AbortSignal;
   /** Memory probe, injectable for tests. @default process.memoryUsage */
@@ -216,6 +223,7 @@ export interface FilledProcessorOptions<T, R> {
   onBatchError: BatchErrorMode;
   adaptive: boolean;
   maxQueuedBatches: number;
+  readAheadBatches: number;
   signal: AbortSignal | undefined;
   memoryUsage: () => { rss: number; heapUsed: number };
   now: () => number;
@@ -292,6 +300,7 @@ export function fillProcessorOptions<T, R>(options: ProcessorOptions<T, R>): Fil
       0,
       10_000,
     ),
+    readAheadBatches: checkInteger(owner, 'readAheadBatches', options.readAheadBatches ?? 1, 0, 16),
     signal: options.signal,
     memoryUsage: checkFunction(owner, 'memoryUsage', options.memoryUsage ?? (() => process.memoryUsage())),
     now: checkFunction(owner, 'now', options.now ?? (() => performance.now())),

@@ -125,6 +125,7 @@ export class AdaptiveBatchProcessor<T, R> {
         source: items,
         concurrency: parallel ? o.maxWorkers : 1,
         maxQueuedBatches: o.maxQueuedBatches,
+        readAhead: o.readAheadBatches,
         limits: () =>
           strategy.nextBatchLimits?.() ?? { maxItems: strategy.nextBatchSize(), maxWeight: Infinity },
         itemWeight: weighs

@@ -239,6 +239,65 @@ describe('AdaptiveBatchProcessor: concurrency and backpressure', () => {
     expect(maxAhead).toBeGreaterThan(0);
   });
 
+  it('reads one batch ahead while every slot is busy, and still runs those items after an abort', async () => {
+    const controller = new AbortController();
+    const { source, pulled } = countingSource(1_000);
+    const releases: (() => void)[] = [];
+    const processor = new AdaptiveBatchProcessor<number, number>({
+      processFunc: async (batch) => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return double(batch);
+      },
+      initialBatchSize: 10,
+      adaptive: false,
+      maxWorkers: 2,
+      signal: controller.signal,
+    });
+    const seen: number[] = [];
+    const consuming = (async () => {
+      for await (const batch of processor.stream(source, { parallel: true })) {
+        seen.push(...batch.outcomes.map((o) => o.item));
+      }
+    })();
+    while (releases.length < 2) await ticks();
+    await ticks(5);
+    // Two batches running, one batch's worth read ahead, nothing more.
+    expect(pulled()).toBe(30);
+    controller.abort();
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await ticks(3);
+    }
+    await consuming;
+    // The read-ahead items ran too: everything pulled came back, in order.
+    expect(seen).toEqual(range(30));
+    expect(pulled()).toBe(30);
+  });
+
+  it('reads nothing ahead with readAheadBatches: 0', async () => {
+    const { source, pulled } = countingSource(100);
+    const releases: (() => void)[] = [];
+    const processor = new AdaptiveBatchProcessor<number, number>({
+      processFunc: async (batch) => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return double(batch);
+      },
+      initialBatchSize: 10,
+      adaptive: false,
+      maxWorkers: 2,
+      readAheadBatches: 0,
+    });
+    const consuming = processor.processItemsParallelAsync(source);
+    while (releases.length < 2) await ticks();
+    await ticks(5);
+    expect(pulled()).toBe(20);
+    while (releases.length > 0 || pulled() < 100) {
+      releases.shift()?.();
+      await ticks(3);
+    }
+    expect((await consuming).map((o) => o.item)).toEqual(range(100));
+  });
+
   it('stops pulling input on abort, lets running batches finish and ends the stream', async () => {
     const controller = new AbortController();
     const { source, pulled, closed } = countingSource(1_000_000);
