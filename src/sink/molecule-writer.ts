@@ -5,8 +5,8 @@
  * Steps (all in the caller's transaction):
  * 1. De-duplicate the batch in memory: for an ID seen twice, the row with the higher seq wins and
  *    the others are 'duplicate' (rule a). Only winners are staged.
- * 2. Load the winners into a session temp table (COPY text format, or UNNEST arrays for
- *    comparison), with their input ordinal and seq.
+ * 2. Load the winners into a session temp table (COPY binary format; COPY text or UNNEST arrays
+ *    for comparison), with their input ordinal and seq.
  * 3. `INSERT ... SELECT ... ON CONFLICT (source, external_id) DO NOTHING RETURNING` — the rows
  *    that are new (insert mode: a plain INSERT, where a conflict raises 23505 for the engine to
  *    isolate).
@@ -21,10 +21,16 @@
  */
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
+import { copyBinaryChunks, type BinaryColumnType } from './copy-binary.js';
 import { copyBufferChunks, type CopyValue } from './copy-text.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
-import { BATCHES_TABLE, MOLECULE_DATA_COLUMNS, MOLECULE_DATA_COLUMNS_DDL } from './schema.js';
+import {
+  BATCHES_TABLE,
+  MOLECULE_DATA_BINARY_TYPES,
+  MOLECULE_DATA_COLUMNS,
+  MOLECULE_DATA_COLUMNS_DDL,
+} from './schema.js';
 
 export type WriteMode = 'insert' | 'upsert' | 'skip';
 export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate';
@@ -58,8 +64,8 @@ export interface MoleculeBatchOptions {
   ledger?: readonly LedgerEntry[];
   /** Schema of `molimport_batches`. @default target.schema */
   bookkeepingSchema?: string;
-  /** How rows reach the staging table. @default 'copy' */
-  loadMethod?: 'copy' | 'unnest';
+  /** How rows reach the staging table: COPY binary, COPY text, or one INSERT of UNNEST arrays. @default 'copy' */
+  loadMethod?: 'copy' | 'copy-text' | 'unnest';
 }
 
 export interface MoleculeWriteResult {
@@ -82,6 +88,17 @@ const STAGE_COLUMNS = [
   'source_file',
   'source_record',
 ] as const;
+
+/** STAGE_COLUMNS' types for COPY binary, in the same order. */
+const STAGE_BINARY_TYPES: readonly BinaryColumnType[] = [
+  'int4',
+  'int8',
+  'text',
+  'text',
+  ...MOLECULE_DATA_BINARY_TYPES,
+  'text',
+  'int8',
+];
 
 const STAGE_DDL = `CREATE TEMP TABLE molimport_stage (
   ord int NOT NULL,
@@ -309,12 +326,20 @@ async function loadStage(
   rows: readonly MoleculeRow[],
   seqs: readonly number[],
   winners: readonly number[],
-  method: 'copy' | 'unnest',
+  method: 'copy' | 'copy-text' | 'unnest',
 ): Promise<void> {
+  const values = (i: number): CopyValue[] => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number);
   if (method === 'copy') {
     await tx.copyFrom(
+      `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
+      copyBinaryChunks(winners, STAGE_BINARY_TYPES, values),
+    );
+    return;
+  }
+  if (method === 'copy-text') {
+    await tx.copyFrom(
       `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN`,
-      copyBufferChunks(winners, (i) => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number)),
+      copyBufferChunks(winners, values),
     );
     return;
   }

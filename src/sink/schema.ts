@@ -30,6 +30,13 @@ export const MOLECULE_DATA_COLUMNS = Object.keys(
   MOLECULE_DATA_COLUMN_TYPES,
 ) as (keyof typeof MOLECULE_DATA_COLUMN_TYPES)[];
 
+/** The data columns' COPY binary types, derived from their SQL types so the two cannot drift. */
+export const MOLECULE_DATA_BINARY_TYPES: readonly ('text' | 'float8' | 'jsonb')[] = Object.values(
+  MOLECULE_DATA_COLUMN_TYPES,
+).map((sqlType) =>
+  sqlType.startsWith('jsonb') ? 'jsonb' : sqlType === 'double precision' ? 'float8' : 'text',
+);
+
 /** The data columns' definitions, shared by the molecules table and the staging table so they cannot drift. */
 export const MOLECULE_DATA_COLUMNS_DDL = Object.entries(MOLECULE_DATA_COLUMN_TYPES)
   .map(([column, type]) => `  ${column} ${type},`)

@@ -45,6 +45,40 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     );
   });
 
+  it('stores the same rows whichever way they are staged (COPY binary, COPY text, UNNEST)', async () => {
+    const tricky = [
+      molecule('CHEMBL1'),
+      molecule('CHEMBL2', {
+        name: 'tab\tnewline\ncr\rback\\slash \\N ünïcødé ☃ 𝔘',
+        smiles: '',
+        inchi: null,
+        molWeight: Number.NaN,
+        molfile: `${'x'.repeat(70_000)}\nM  END`,
+        properties: { 'quote"key': 'q"v\\', empty: '', nested: 'a\tb\nc', unicode: '𝔘☃' },
+      }),
+      molecule('CHEMBL3', { molWeight: Number.POSITIVE_INFINITY, formula: null }, 2 ** 40),
+    ];
+    const tables: Record<string, unknown>[][] = [];
+    for (const loadMethod of ['copy', 'copy-text', 'unnest'] as const) {
+      const target = await freshTable();
+      const result = await ctx.db.writeMolecules({ target, rows: tricky, runId: null, loadMethod });
+      expect(result.inserted).toBe(3);
+      tables.push(
+        await ctx.db.query(
+          `SELECT source, external_id, name, smiles, inchi, inchikey, formula, mol_weight::text AS mw,
+                  molfile, properties::text AS properties, source_file, source_record
+           FROM "${target.schema}"."${target.table}" ORDER BY external_id`,
+        ),
+      );
+    }
+    expect(tables[0]).toHaveLength(3);
+    expect(tables[0]?.[1]).toMatchObject({ name: tricky[1]?.name, smiles: '', inchi: null, mw: 'NaN' });
+    expect(tables[0]?.[2]).toMatchObject({ mw: 'Infinity' });
+    expect(String(tables[0]?.[2]?.source_record)).toBe(String(2 ** 40));
+    expect(tables[1]).toEqual(tables[0]);
+    expect(tables[2]).toEqual(tables[0]);
+  });
+
   it('refuses an existing table that is not a molecules table', async () => {
     await ctx.db.query(`CREATE TABLE "${ctx.schema}".other (id int)`);
     await expect(ctx.db.ensureSchema({ schema: ctx.schema, table: 'other' })).rejects.toThrow(
