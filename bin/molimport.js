@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The one place that calls process.exit. Ctrl-C / SIGTERM abort the run cleanly (exit 130);
 // a second signal exits at once (committed batches stay; --resume continues).
+import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
 import { main } from '../dist/cli/main.js';
+
+// Keep the heap near what the import holds alive (see src/cli/heap-policy.ts).
+applyHeapPolicy();
 
 const controller = new AbortController();
 let signals = 0;

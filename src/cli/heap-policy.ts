@@ -1,0 +1,47 @@
+/**
+ * How the `molimport` process lets its heap grow. Process policy, so only bin/ applies it; a
+ * program using the library keeps whatever its own process chose.
+ *
+ * Why: an import keeps a steady 40–50 MB alive (the batches in flight), but V8, seeing cheap
+ * collections, lets the old generation grow to about four times that between full collections
+ * (measured with --trace-gc on 200,000 PubChem records: 36–50 MB live, 130–180 MB heap), so the
+ * process sat near 290 MB RSS for no benefit. A fixed growing factor of 1 + percent/100 keeps the
+ * heap near live × 1.6 at the cost of more frequent (cheap, incremental) full collections: RSS
+ * 290 → ~185 MB for about 5–10 % of throughput (bench/RESULTS.md). No hard cap is set: a user's
+ * large --batch-size still fits, it only collects more often.
+ *
+ * `--heap-growing-percent` is read by V8 at every full collection, so setting it at run time takes
+ * effect; a user who passes it (or any heap-sizing flag) in NODE_OPTIONS or on node's command line
+ * keeps their own choice (`--heap-growing-percent=0` restores V8's default).
+ */
+import v8 from 'node:v8';
+
+export const HEAP_GROWING_PERCENT = 60;
+
+const USER_HEAP_FLAGS = /--(?:heap[-_]growing[-_]percent|max[-_]old[-_]space[-_]size|max[-_]heap[-_]size)\b/;
+
+/** The V8 flag molimport would set, or undefined when the user chose their own heap flags. */
+export function heapPolicyFlag(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): string | undefined {
+  if (execArgv.some((a) => USER_HEAP_FLAGS.test(a)) || USER_HEAP_FLAGS.test(nodeOptions ?? ''))
+    return undefined;
+  return `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+}
+
+/** Apply the policy to this process; returns the flag set, if any. */
+export function applyHeapPolicy(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
+): string | undefined {
+  const flag = heapPolicyFlag(execArgv, nodeOptions);
+  if (flag === undefined) return undefined;
+  try {
+    v8.setFlagsFromString(flag);
+    return flag;
+  } catch {
+    // A Node.js whose V8 freezes flags after start-up: keep V8's default growth.
+    return undefined;
+  }
+}
