@@ -75,17 +75,13 @@ export function extractProperties(
   fields: ReadonlyMap<string, string>,
   mappedKeys: ReadonlySet<string>,
 ): Record<string, string> {
-  // Plain assignment keeps V8's fast object shapes (about 2x faster than Object.fromEntries
-  // here, JSON encoding included); only a field literally named `__proto__` needs defineProperty
-  // to stay data instead of setting the prototype.
-  const out: Record<string, string> = {};
-  for (const [key, value] of fields) {
-    if (mappedKeys.has(key)) continue;
-    if (key === '__proto__')
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
-  }
-  return out;
+  // Object.fromEntries, not `out[key] = value`: V8 turns an object built by keyed stores into a hash
+  // table past a dozen properties (a PubChem record has ~30: 1.6 KB per object), while
+  // fromEntries keeps a fast object (~0.3 KB) that JSON.stringify also walks faster; and it
+  // defines a field named `__proto__` as data, never as the prototype.
+  const entries: [string, string][] = [];
+  for (const entry of fields) if (!mappedKeys.has(entry[0])) entries.push(entry);
+  return Object.fromEntries(entries);
 }
 
 function reject(record: SourceRecord, reason: string): Reject {
