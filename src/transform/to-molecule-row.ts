@@ -41,20 +41,26 @@ export function findField(fields: ReadonlyMap<string, string>, name: string): st
   return undefined;
 }
 
-/** Case-insensitive lookup over one record's fields; the lower-case index is built on the first miss. */
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Lower-case forms of the names looked up (profile candidates, --id-field): few, asked per record. */
+const lowerNames = new Map<string, string>();
+
+/** Case-insensitive lookup over one record's fields, without building anything per record. */
 class FieldIndex {
-  private lower: Map<string, string> | undefined;
   constructor(readonly fields: ReadonlyMap<string, string>) {}
+  /** The record's key for `name`: exact match first, then the first key equal ignoring case. */
   key(name: string): string | undefined {
     if (this.fields.has(name)) return name;
-    if (this.lower === undefined) {
-      this.lower = new Map();
-      for (const k of this.fields.keys()) {
-        const l = k.toLowerCase();
-        if (!this.lower.has(l)) this.lower.set(l, k);
-      }
+    let lower = lowerNames.get(name);
+    if (lower === undefined) {
+      lower = name.toLowerCase();
+      if (lowerNames.size < 1_000) lowerNames.set(name, lower);
     }
-    return this.lower.get(name.toLowerCase());
+    for (const k of this.fields.keys()) {
+      // Lower-casing keeps an ASCII name's length, so most keys are ruled out without a copy.
+      if ((k.length === lower.length || NON_ASCII.test(k)) && k.toLowerCase() === lower) return k;
+    }
+    return undefined;
   }
 }
 

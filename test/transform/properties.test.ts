@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractProperties } from '../../src/transform/index.js';
+import { extractProperties, isReject, toMoleculeRow } from '../../src/transform/index.js';
+import type { MoleculeRow, SourceRecord } from '../../src/types.js';
 
 describe('extractProperties', () => {
   it('keeps every unmapped field verbatim, in file order', () => {
@@ -26,5 +27,42 @@ describe('extractProperties', () => {
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(['__proto__', 'a']);
     expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse('{"__proto__":"x","a":"1"}'));
+  });
+});
+
+describe('field lookup by profile names', () => {
+  const sdf = (fields: [string, string][]): SourceRecord => ({
+    format: 'sdf',
+    file: 'in.sdf',
+    record: 1,
+    line: 1,
+    bytes: 100,
+    raw: '',
+    title: '',
+    molfile: '',
+    atomCount: undefined,
+    ctabVersion: undefined,
+    problem: undefined,
+    fields: new Map(fields),
+  });
+
+  it('matches ignoring case, takes the first such key in file order, and keeps it out of properties', () => {
+    const row = toMoleculeRow(
+      sdf([
+        ['pubchem_compound_cid', '42'],
+        ['Pubchem_Iupac_Name', 'first'],
+        ['PUBCHEM_IUPAC_NAME'.toLowerCase(), 'second'],
+        ['other', 'x'],
+      ]),
+      'pubchem',
+    );
+    expect(isReject(row)).toBe(false);
+    expect(row).toMatchObject({ externalId: '42', name: 'first' });
+    expect((row as MoleculeRow).properties).toEqual({ pubchem_iupac_name: 'second', other: 'x' });
+  });
+
+  it('matches a name whose lower case has another length (Turkish dotted I)', () => {
+    const row = toMoleculeRow(sdf([['İD', '7']]), 'generic', { idField: 'i̇d' });
+    expect(row).toMatchObject({ externalId: '7', properties: {} });
   });
 });
