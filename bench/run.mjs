@@ -8,7 +8,7 @@
 //
 // Options: --n N, --quick, --repeat R (best of R, runs interleaved, default 1), --db URL (default BENCH_DATABASE_URL
 // or postgres://postgres@127.0.0.1:5432/test), --only a,b (sections: ceiling, e2e, peer, rss,
-// sweep, pglite), --sizes 250,1000,... (sweep), --out DIR (default bench/out), --no-results (do not
+// heap, sweep, pglite), --sizes 250,1000,... (sweep), --out DIR (default bench/out), --no-results (do not
 // write bench/RESULTS.md).
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -42,7 +42,7 @@ const REPEAT = Number(opt('repeat', '1'));
 const DB = opt('db', process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const OUT = resolve(opt('out', join(ROOT, 'bench', 'out')));
 const SECTIONS = new Set(
-  opt('only', 'ceiling,e2e,peer,rss,sweep,pglite')
+  opt('only', 'ceiling,e2e,peer,heap,rss,sweep,pglite')
     .split(',')
     .map((s) => s.trim()),
 );
@@ -114,10 +114,15 @@ const checkpoint = () => psql('CHECKPOINT;');
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 /** Run `molimport <source> <file> --json` into a fresh schema; returns its stats plus max RSS. */
-async function molimport(source, file, extra = [], { embedded = false, keep = false } = {}) {
+async function molimport(
+  source,
+  file,
+  extra = [],
+  { embedded = false, keep = false, env: extraEnv = {} } = {},
+) {
   const schema = `molimport_bench_${process.pid}`;
   let cwd = ROOT;
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   const args = [
     BIN,
     source,
@@ -466,6 +471,19 @@ async function main() {
         ...p,
       });
     }
+  }
+
+  if (SECTIONS.has('heap')) {
+    // What bin/molimport.js's heap policy (src/cli/heap-policy.ts) buys and costs: the same run
+    // with V8's own heap growth.
+    const h = await measure('molimport pubchem adaptive, V8 default heap growth', REPEAT, () =>
+      molimport('pubchem', data.pubchem, [], { env: { NODE_OPTIONS: '--heap-growing-percent=0' } }),
+    );
+    add({
+      name: 'molimport, adaptive, V8 default heap growth (NODE_OPTIONS=--heap-growing-percent=0)',
+      input: 'PubChem SDF.gz',
+      ...h,
+    });
   }
 
   if (SECTIONS.has('sweep')) {
