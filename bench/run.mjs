@@ -477,10 +477,10 @@ async function main() {
     // What bin/molimport.js's heap policy (src/cli/heap-policy.ts) buys and costs: the same run
     // with V8's own heap growth.
     const h = await measure('molimport pubchem adaptive, V8 default heap growth', REPEAT, () =>
-      molimport('pubchem', data.pubchem, [], { env: { NODE_OPTIONS: '--heap-growing-percent=0' } }),
+      molimport('pubchem', data.pubchem, [], { env: { MOLIMPORT_HEAP_GROWING_PERCENT: '0' } }),
     );
     add({
-      name: 'molimport, adaptive, V8 default heap growth (NODE_OPTIONS=--heap-growing-percent=0)',
+      name: 'molimport, adaptive, V8 default heap growth (MOLIMPORT_HEAP_GROWING_PERCENT=0)',
       input: 'PubChem SDF.gz',
       ...h,
     });

@@ -5,7 +5,12 @@ import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
 import { main } from '../dist/cli/main.js';
 
 // Keep the heap near what the import holds alive (see src/cli/heap-policy.ts).
-applyHeapPolicy();
+try {
+  applyHeapPolicy();
+} catch (err) {
+  process.stderr.write(`molimport: ${err.message}\n`);
+  process.exit(2);
+}
 
 const controller = new AbortController();
 let signals = 0;

@@ -11,31 +11,47 @@
  * large --batch-size still fits, it only collects more often.
  *
  * `--heap-growing-percent` is read by V8 at every full collection, so setting it at run time takes
- * effect; a user who passes it (or any heap-sizing flag) in NODE_OPTIONS or on node's command line
- * keeps their own choice (`--heap-growing-percent=0` restores V8's default).
+ * effect. Node.js refuses it in NODE_OPTIONS, so `MOLIMPORT_HEAP_GROWING_PERCENT` sets it (0 keeps
+ * V8's own growth); a heap flag on node's command line or `--max-old-space-size` in NODE_OPTIONS
+ * means the user chose, and nothing is set.
  */
 import v8 from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 60;
+export const HEAP_GROWING_PERCENT_ENV = 'MOLIMPORT_HEAP_GROWING_PERCENT';
 
 const USER_HEAP_FLAGS = /--(?:heap[-_]growing[-_]percent|max[-_]old[-_]space[-_]size|max[-_]heap[-_]size)\b/;
 
-/** The V8 flag molimport would set, or undefined when the user chose their own heap flags. */
+/**
+ * The V8 flag molimport would set, or undefined when the user chose their own heap flags or asked
+ * for V8's default. Throws a message for an invalid `MOLIMPORT_HEAP_GROWING_PERCENT`.
+ */
 export function heapPolicyFlag(
   execArgv: readonly string[],
-  nodeOptions: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
 ): string | undefined {
-  if (execArgv.some((a) => USER_HEAP_FLAGS.test(a)) || USER_HEAP_FLAGS.test(nodeOptions ?? ''))
+  if (execArgv.some((a) => USER_HEAP_FLAGS.test(a)) || USER_HEAP_FLAGS.test(env.NODE_OPTIONS ?? '')) {
     return undefined;
-  return `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+  }
+  const asked = env[HEAP_GROWING_PERCENT_ENV];
+  let percent = HEAP_GROWING_PERCENT;
+  if (asked !== undefined && asked.trim() !== '') {
+    percent = Number(asked);
+    if (!Number.isInteger(percent) || percent < 0 || percent > 1000) {
+      throw new Error(
+        `${HEAP_GROWING_PERCENT_ENV}: expected an integer from 0 to 1000, got ${JSON.stringify(asked)}`,
+      );
+    }
+  }
+  return percent === 0 ? undefined : `--heap-growing-percent=${percent}`;
 }
 
 /** Apply the policy to this process; returns the flag set, if any. */
 export function applyHeapPolicy(
   execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): string | undefined {
-  const flag = heapPolicyFlag(execArgv, nodeOptions);
+  const flag = heapPolicyFlag(execArgv, env);
   if (flag === undefined) return undefined;
   try {
     v8.setFlagsFromString(flag);
