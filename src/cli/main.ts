@@ -9,11 +9,11 @@ import { runImport } from '../import/run-import.js';
 import { listRuns } from '../import/list-runs.js';
 import type { ImportOptions } from '../import/options.js';
 import type { ImportEventListener } from '../import/events.js';
-import { createEventLogger, createProgressReporter, renderStatsTable } from '../report/index.js';
-import { renderRowsTable, renderRunsTable } from '../report/runs-table.js';
+// The terminal and table modules (ora, cli-progress, cli-table3) are loaded only when used: a cron
+// job's process never needs the progress bars, and ~4 MB of module code stays out of its RSS.
+import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
 import { runOverlap } from '../import/overlap.js';
-import { renderOverlap } from '../report/overlap-table.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
@@ -48,7 +48,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             table: opts.table as string,
             limit: opts.limit as number,
           }),
-        renderRunsTable,
+        async (v) => (await import('../report/runs-table.js')).renderRunsTable(v),
       );
     },
     overlapCommand: async (opts) => {
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         opts,
         io,
         () => runOverlap({ ...target, schema: opts.schema as string, table: opts.table as string, sources }),
-        renderOverlap,
+        async (v) => (await import('../report/overlap-table.js')).renderOverlap(v),
       );
     },
     queryCommand: async (sql, opts) => {
@@ -68,7 +68,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         opts,
         io,
         async () => (await runQuery(sql, target)).rows,
-        renderRowsTable,
+        async (v) => (await import('../report/runs-table.js')).renderRowsTable(v),
       );
     },
   });
@@ -114,17 +114,18 @@ interface OutputSetup {
   close(): void;
 }
 
-function setUpOutput(
+async function setUpOutput(
   opts: Record<string, unknown>,
   io: CliIo,
   env: Record<string, string | undefined>,
-): OutputSetup {
+): Promise<OutputSetup> {
   const interactive = Boolean(io.stderr.isTTY) && !opts.quiet && !env.CI;
   const logFile = opts.logFile as string | undefined;
   // On a terminal the bars are the output; log lines would tear them, so they go only to --log-file.
   const level: LogLevel = interactive && !logFile ? 'silent' : (opts.logLevel as LogLevel);
   const { logger, flush } = createCliLogger({ level, logFile, stderr: io.stderr });
   if (interactive) {
+    const { createProgressReporter } = await import('../report/progress.js');
     const progress = createProgressReporter({ stream: io.stderr as NodeJS.WriteStream });
     const log = createEventLogger(logger);
     return {
@@ -158,7 +159,7 @@ async function importCommand(
   } catch (err) {
     return reportFatal(err, io, json);
   }
-  const out = setUpOutput(opts, io, env);
+  const out = await setUpOutput(opts, io, env);
   const options: ImportOptions = {
     source,
     files,
@@ -197,7 +198,11 @@ async function importCommand(
   try {
     const stats = await runImport(options, { onEvent: out.listener });
     out.close();
-    io.stdout.write(json ? JSON.stringify(stats) + '\n' : renderStatsTable(stats));
+    io.stdout.write(
+      json
+        ? JSON.stringify(stats) + '\n'
+        : (await import('../report/stats-table.js')).renderStatsTable(stats),
+    );
     if (stats.error && !json) io.stderr.write(`molimport: ${stats.error}\n`);
     return stats.exitCode;
   } catch (err) {
@@ -227,12 +232,12 @@ async function printCommand<T>(
   opts: Record<string, unknown>,
   io: CliIo,
   fetch: () => Promise<T>,
-  render: (value: T) => string,
+  render: (value: T) => Promise<string>,
 ): Promise<number> {
   const json = Boolean(opts.json);
   try {
     const value = await fetch();
-    io.stdout.write(json ? JSON.stringify(value) + '\n' : render(value));
+    io.stdout.write(json ? JSON.stringify(value) + '\n' : await render(value));
     return 0;
   } catch (err) {
     return reportFatal(err, io, json);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { BatchInfo, WorkerProcessFunc } from './batch-types.js';
 import { WORKER_ENTRY_SOURCE } from './worker-entry-source.js';
 import { deserializeError } from './worker-messages.js';
@@ -33,7 +33,7 @@ export type WorkerRunResult<R> =
 export class WorkerPool<T, R> {
   private readonly moduleUrl: string;
   private readonly exportName: string;
-  private pool: Piscina | undefined;
+  private pool: Promise<Piscina> | undefined;
   private entryDir: string | undefined;
   /** Removes the entry file if the process exits without close(); threads are unref'd, so it can. */
   private readonly removeEntryOnExit = (): void => {
@@ -48,26 +48,29 @@ export class WorkerPool<T, R> {
     this.exportName = spec.exportName ?? 'default';
   }
 
-  /** Threads start on first use, not at construction: a processor that is never run costs nothing. */
-  private ensurePool(): Piscina {
+  /**
+   * Threads start on first use, not at construction: a processor that is never run costs nothing,
+   * and piscina itself is loaded only then (a process that never uses worker mode never loads it).
+   */
+  private ensurePool(): Promise<Piscina> {
     if (this.pool !== undefined) return this.pool;
     // mkdtemp gives a fresh 0700 directory: no other user can swap the file we are about to load.
     this.entryDir = mkdtempSync(join(tmpdir(), 'molimport-engine-'));
     const entry = join(this.entryDir, 'worker-entry.mjs');
     writeFileSync(entry, WORKER_ENTRY_SOURCE);
     process.once('exit', this.removeEntryOnExit);
-    this.pool = new Piscina({
-      filename: pathToFileURL(entry).href,
-      minThreads: this.maxWorkers,
-      maxThreads: this.maxWorkers,
-    });
+    const filename = pathToFileURL(entry).href;
+    const threads = this.maxWorkers;
+    this.pool = import('piscina').then(
+      ({ Piscina: Pool }) => new Pool({ filename, minThreads: threads, maxThreads: threads }),
+    );
     return this.pool;
   }
 
   /** Run one batch on a thread. Failures come back as a reply, not a rejection, so `heapUsed` is never lost. */
   async run(batch: T[], info: BatchInfo): Promise<WorkerRunResult<R>> {
     const task: WorkerTask<T> = { moduleUrl: this.moduleUrl, exportName: this.exportName, batch, info };
-    const reply = (await this.ensurePool().run(task)) as WorkerReply<R>;
+    const reply = (await (await this.ensurePool()).run(task)) as WorkerReply<R>;
     return reply.ok
       ? { ok: true, results: reply.results, heapUsed: reply.heapUsed }
       : { ok: false, error: deserializeError(reply.error), heapUsed: reply.heapUsed };
@@ -80,7 +83,7 @@ export class WorkerPool<T, R> {
     this.pool = undefined;
     this.entryDir = undefined;
     process.off('exit', this.removeEntryOnExit);
-    if (pool !== undefined) await pool.destroy();
+    if (pool !== undefined) await (await pool.catch(() => undefined))?.destroy();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

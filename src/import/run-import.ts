@@ -22,7 +22,7 @@ import {
   fillMolColumn,
   type RdkitCartridge,
 } from '../sink/rdkit-cartridge.js';
-import { createChemistryStage, type ChemistryStage } from './chemistry-stage.js';
+import type { ChemistryStage } from './chemistry-stage.js';
 import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
 import { resolveImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -74,9 +74,10 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   let databaseLabel = cfg.dryRun ? 'none (dry run)' : '';
   let cartridge: RdkitCartridge | undefined;
   let crossSource = false;
+  // Loaded only when asked for: RDKit's pool (piscina, worker threads) is not part of a plain import.
   const chem: ChemistryStage | undefined =
     cfg.compute.size > 0 || cfg.validate
-      ? createChemistryStage({
+      ? (await import('./chemistry-stage.js')).createChemistryStage({
           compute: cfg.compute,
           validate: cfg.validate,
           recompute: cfg.recompute,

@@ -31,7 +31,7 @@ import {
 } from './molecule-writer.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
-import { PgliteDriver } from './pglite-driver.js';
+
 import { DEFAULT_RETRY, withRetry, type FilledRetryOptions, type RetryOptions } from './retry.js';
 import { BATCHES_TABLE, ensureSchema, RUNS_TABLE } from './schema.js';
 import { lockName, TableLockedError, takeAdvisoryLock, type ReleaseLock } from './table-lock.js';
@@ -232,7 +232,8 @@ export class DatabaseOperations {
       secrets = target.secrets;
       driver =
         target.kind === 'embedded'
-          ? await PgliteDriver.open(target.dataDir)
+          ? // Loaded only for the embedded database: a PostgreSQL user's process never loads PGlite.
+            await (await import('./pglite-driver.js')).PgliteDriver.open(target.dataDir)
           : new PgDriver({
               connectionString: target.connectionString,
               display: target.display,

@@ -63,7 +63,6 @@ export {
 } from './molecule-writer.js';
 export type { OperationStats } from './operation-stats.js';
 export { PgDriver, type PgDriverOptions } from './pg-driver.js';
-export { PgliteDriver } from './pglite-driver.js';
 export { backoffDelayMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 export { BATCHES_TABLE, ensureSchema, MOLECULE_DATA_COLUMNS, RUNS_TABLE } from './schema.js';
 export { TableLockedError, type ReleaseLock } from './table-lock.js';
