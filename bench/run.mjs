@@ -8,8 +8,8 @@
 //
 // Options: --n N, --quick, --repeat R (best of R, runs interleaved, default 1), --db URL (default BENCH_DATABASE_URL
 // or postgres://postgres@127.0.0.1:5432/test), --only a,b (sections: ceiling, e2e, peer, rss,
-// heap, sweep, pglite), --sizes 250,1000,... (sweep), --out DIR (default bench/out), --no-results (do not
-// write bench/RESULTS.md).
+// heap, sweep, pglite), --sizes 250,1000,... (sweep), --out DIR (default bench/out), --results FILE
+// (default bench/RESULTS.md), --no-results (write no file).
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -50,6 +50,7 @@ const SWEEP = opt('sizes', '250,1000,2500,5000,10000').split(',').map(Number);
 /** The memory check runs at N and 10×N (quick: 20,000 and 200,000, below which RSS has not levelled off). */
 const RSS_N = N;
 const WRITE_RESULTS = !flag('no-results');
+const RESULTS_FILE = resolve(opt('results', join(ROOT, 'bench', 'RESULTS.md')));
 if (!Number.isInteger(N) || N < 100) usage(`--n must be an integer >= 100, got ${opt('n')}`);
 if (!Number.isInteger(REPEAT) || REPEAT < 1) usage(`--repeat must be a positive integer`);
 if (SWEEP.some((s) => !Number.isInteger(s) || s < 1)) usage(`--sizes must be positive integers`);
@@ -488,9 +489,12 @@ async function main() {
 
   if (SECTIONS.has('sweep')) {
     // Round-robin over adaptive and every fixed size, repeated: load drift hits them all alike.
+    // The last configuration is adaptive with the memory cap lifted: what the strategy finds when
+    // only timing steers it (the default 4 MiB cap trades speed for flat memory).
     const configs = [
-      { size: undefined, args: [] },
+      { label: 'adaptive (default)', args: [] },
       ...SWEEP.map((size) => ({
+        label: `fixed ${size.toLocaleString('en-US')}`,
         size,
         args: [
           '--no-adaptive',
@@ -500,29 +504,21 @@ async function main() {
           String(Math.max(size, 10_000)),
         ],
       })),
+      { label: 'adaptive, --max-batch-bytes 32MiB', args: ['--max-batch-bytes', '32MiB'] },
     ];
     const runs = configs.map(() => []);
     for (let i = 0; i < REPEAT; i++) {
       for (const [k, c] of configs.entries()) {
-        log(
-          `sweep: ${c.size === undefined ? 'adaptive' : `fixed ${c.size}`}${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}`,
-        );
+        log(`sweep: ${c.label}${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}`);
         runs[k].push(await molimport('pubchem', data.pubchem, c.args));
       }
     }
-    const results = configs.map((c, k) => ({
-      size: c.size,
-      ...best(runs[k]),
-      all: runs[k].map((r) => r.rows / r.seconds),
-    }));
-    for (const r of results) {
+    for (const [k, c] of configs.entries()) {
       add({
-        name:
-          r.size === undefined
-            ? 'sweep: adaptive (default)'
-            : `sweep: fixed ${r.size.toLocaleString('en-US')}`,
+        name: `sweep: ${c.label}`,
         input: 'PubChem SDF.gz',
-        ...r,
+        ...best(runs[k]),
+        all: runs[k].map((r) => r.rows / r.seconds),
       });
     }
     // The verdict compares medians: the best of many fixed-size runs against the best of a few
@@ -532,10 +528,16 @@ async function main() {
       return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     };
     const medians = runs.map(median);
-    let bestK = 1;
-    for (let k = 2; k < configs.length; k++) if (medians[k] > medians[bestK]) bestK = k;
+    const fixedKs = configs.flatMap((c, k) => (c.size === undefined ? [] : [k]));
+    const bestK = fixedKs.reduce((a, k) => (medians[k] > medians[a] ? k : a));
+    const of = `medians of ${REPEAT} run${REPEAT > 1 ? 's' : ''}`;
+    const pct = (k) => ((medians[k] / medians[bestK]) * 100).toFixed(0);
     add({
-      name: `sweep: adaptive vs best fixed (${configs[bestK].size.toLocaleString('en-US')}), medians of ${REPEAT} run${REPEAT > 1 ? 's' : ''}: ${((medians[0] / medians[bestK]) * 100).toFixed(0)} %`,
+      name: `sweep: adaptive vs best fixed (${configs[bestK].size.toLocaleString('en-US')}), ${of}: ${pct(0)} %`,
+      input: 'PubChem SDF.gz',
+    });
+    add({
+      name: `sweep: adaptive with --max-batch-bytes 32MiB vs best fixed, ${of}: ${pct(configs.length - 1)} %`,
       input: 'PubChem SDF.gz',
     });
   }
@@ -619,9 +621,13 @@ async function main() {
     );
   }
   const sweepRow = rows.find((r) => r.name.startsWith('sweep: adaptive vs best'));
-  if (sweepRow) {
+  const liftedRow = rows.find((r) => r.name.startsWith('sweep: adaptive with --max-batch-bytes'));
+  if (sweepRow && liftedRow) {
     const pct = Number(/: (\d+) %/.exec(sweepRow.name)?.[1]);
-    verdicts.push(`- adaptive vs best fixed size: ${pct} % (target ≥ 90 %) ${pct >= 90 ? 'met' : 'MISSED'}`);
+    const lifted = Number(/: (\d+) %/.exec(liftedRow.name)?.[1]);
+    verdicts.push(
+      `- adaptive vs best fixed size: ${pct} % with the default 4 MiB cap, ${lifted} % with the cap lifted to 32 MiB (target ≥ 90 % for the default: ${pct >= 90 ? 'met' : 'MISSED'})`,
+    );
   }
 
   const m = machine();
@@ -651,8 +657,8 @@ ${Object.values(data)
     `machine: ${m.cpu}, ${m.ram}, node ${m.node}, PostgreSQL ${m.postgres}\nload before: ${loadBefore}\nload after:  ${loadAfter}`,
   );
   if (WRITE_RESULTS) {
-    writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), report);
-    log('wrote bench/RESULTS.md');
+    writeFileSync(RESULTS_FILE, report);
+    log(`wrote ${relative(ROOT, RESULTS_FILE)}`);
   }
 }
 

@@ -175,6 +175,7 @@ async function importCommand(
     maxBatchSize: opts.maxBatchSize as number | undefined,
     targetBatchMs: opts.targetBatchMs as number | undefined,
     memoryLimitBytes: opts.memoryLimit as number | undefined,
+    maxBatchBytes: opts.maxBatchBytes as number | undefined,
     adaptive: opts.adaptive as boolean,
     parallel: opts.parallel as boolean,
     idField: opts.idField as string | undefined,

@@ -34,8 +34,8 @@ const UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-/** Bytes with an optional unit: `1073741824`, `512MiB`, `1GiB`, `800MB`, `2g`. */
-export function byteSize(value: string): number {
+/** Bytes with an optional unit (`1073741824`, `512MiB`, `1GiB`, `800MB`, `2g`), at least `min`. */
+function sizeAtLeast(value: string, min: number, minText: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
   const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
   if (!m || unit === undefined) {
@@ -44,10 +44,20 @@ export function byteSize(value: string): number {
     );
   }
   const bytes = Math.round(Number(m[1]) * unit);
-  if (bytes < 64 * 1024 ** 2) {
-    throw new InvalidArgumentError(`expected at least 64MiB, got '${value}'.`);
+  if (bytes < min) {
+    throw new InvalidArgumentError(`expected at least ${minText}, got '${value}'.`);
   }
   return bytes;
+}
+
+/** A memory size (`--memory-limit`): at least 64 MiB. */
+export function byteSize(value: string): number {
+  return sizeAtLeast(value, 64 * 1024 ** 2, '64MiB');
+}
+
+/** A batch size in bytes (`--max-batch-bytes`): at least 64 KiB. */
+export function batchBytes(value: string): number {
+  return sizeAtLeast(value, 64 * 1024, '64KiB');
 }
 
 /** `--compute smiles,inchikey,…` → the list, refused with the allowed names otherwise. */

@@ -1,6 +1,6 @@
 /** The commander program: commands, options, help. Parsing only; running is in commands/. */
 import { Command, Option } from 'commander';
-import { byteSize, computeList, integerIn, ratio } from './parse-values.js';
+import { batchBytes, byteSize, computeList, integerIn, ratio } from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
 
@@ -49,6 +49,11 @@ export function addImportOptions(cmd: Command): Command {
     .option('--max-batch-size <n>', 'largest batch size', integerIn(1, 1_000_000))
     .option('--target-batch-ms <ms>', 'batch duration the adaptive strategy aims for', integerIn(10, 600_000))
     .option('--memory-limit <size>', 'memory the strategy stays under, e.g. 1GiB', byteSize)
+    .option(
+      '--max-batch-bytes <size>',
+      'largest adaptive batch, in bytes of records (default 4MiB; more is faster and uses more memory)',
+      batchBytes,
+    )
     .option('--no-adaptive', 'fixed batch size (--batch-size)')
     .option('--no-parallel', 'write one batch at a time')
     .option('--id-field <name>', 'field holding the molecule ID (generic source; overrides the profile)')

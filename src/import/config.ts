@@ -5,6 +5,7 @@ import type { DataSource } from '../types.js';
 import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
+import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 
 export type ResolvedImportConfig = Required<
   Omit<
@@ -95,6 +96,12 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
       'memoryLimitBytes',
       o.memoryLimitBytes ?? 1024 ** 3,
       64 * 1024 ** 2,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    maxBatchBytes: int(
+      'maxBatchBytes',
+      o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      65_536,
       Number.MAX_SAFE_INTEGER,
     ),
     adaptive: o.adaptive ?? true,

@@ -53,6 +53,13 @@ export interface ImportOptions {
   targetBatchMs?: number;
   /** Memory the strategy keeps the process under (RSS), in bytes. Integer ≥ 64 MiB. @default 1 GiB */
   memoryLimitBytes?: number;
+  /**
+   * Adaptive batches never hold more than this many bytes of records: the batches in flight are
+   * most of the process's memory. Larger batches amortise per-transaction costs (on the project's
+   * 2-core machine 5,000 PubChem records per batch ran ~15 % faster than the default's ~870, at 2.3×
+   * the RSS). Ignored when not adaptive. Integer ≥ 64 KiB. @default 4 MiB
+   */
+  maxBatchBytes?: number;
   /** Tune batch sizes from timing, memory and errors; off = fixed `batchSize`. @default true */
   adaptive?: boolean;
   /** Write several batches at once; off = one at a time. @default true */

@@ -116,6 +116,7 @@ function recordedOptions(cfg: ResolvedImportConfig): Record<string, unknown> {
     maxBatchSize: cfg.maxBatchSize,
     targetBatchMs: cfg.targetBatchMs,
     memoryLimitBytes: cfg.memoryLimitBytes,
+    maxBatchBytes: cfg.maxBatchBytes,
     adaptive: cfg.adaptive,
     parallel: cfg.parallel,
     idField: cfg.idField ?? null,

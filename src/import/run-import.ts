@@ -219,6 +219,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       maxBatchSize: cfg.maxBatchSize,
       targetDurationMs: cfg.targetBatchMs,
       memoryLimitBytes: cfg.memoryLimitBytes,
+      maxBatchBytes: cfg.maxBatchBytes,
       adaptive: cfg.adaptive,
       weightUnit: 'bytes',
       logger: log,
