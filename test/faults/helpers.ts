@@ -38,3 +38,19 @@ export async function snapshot(schema: string, table = 'molecules'): Promise<str
 export async function dropSchema(schema: string): Promise<void> {
   await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
 }
+
+/**
+ * After killing an importer, wait until its server sessions are gone. A COMMIT it sent just before
+ * dying still completes on the server, so counting committed records any earlier can come up short.
+ */
+export async function importerSessionsGone(timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await sql<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'molimport%'`,
+    );
+    if (Number(row?.n ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`importer sessions still open after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -10,7 +10,7 @@ import { parseJsonStats, runCli } from '../helpers/cli.js';
 import { randomSchemaName, realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
 import { spawnCli, waitFor } from '../helpers/spawn-cli.js';
 import { tilePubchem } from '../helpers/tile.js';
-import { committedRecords, dropSchema, snapshot, sql } from './helpers.js';
+import { committedRecords, dropSchema, importerSessionsGone, snapshot, sql } from './helpers.js';
 
 const pgUp = await realPostgresReachable();
 if (!pgUp)
@@ -52,7 +52,9 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
     );
     expect(run.child.exitCode, 'the import finished before it could be interrupted').toBeNull();
     run.child.kill(signal);
-    return run.done;
+    const ended = await run.done;
+    await importerSessionsGone();
+    return ended;
   }
 
   for (const fraction of [0.05, 0.4, 0.85]) {
