@@ -9,6 +9,7 @@
  * message, exactly as in text format.
  */
 import { ConfigurationError } from '../errors.js';
+import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
 import type { CopyValue } from './copy-text.js';
 
 export type BinaryColumnType = 'int4' | 'int8' | 'float8' | 'text' | 'jsonb';
@@ -20,27 +21,22 @@ const TWO_32 = 4_294_967_296;
 const JSONB_VERSION = 1;
 
 /**
- * Encodes rows straight into buffers of about `chunkBytes`, each a valid slice of one COPY binary
- * stream (COPY accepts CopyData chunks cut anywhere). Strings are written with `Buffer.write`, whose
- * byte count is patched into the length slot afterwards: no `Buffer.byteLength` pass, no copies.
+ * Encodes rows straight into buffers of about `chunkBytes`, each a slice of one COPY binary stream.
+ * Strings are written with `Buffer.write`, whose byte count is patched into the length slot
+ * afterwards: no `Buffer.byteLength` pass, no copies.
  */
-export class CopyBinaryEncoder {
+export class CopyBinaryEncoder extends ChunkedBuffer {
   readonly #types: readonly BinaryColumnType[];
-  readonly #chunkBytes: number;
-  #buf: Buffer;
-  #pos = 0;
-  readonly #full: Buffer[] = [];
 
   constructor(types: readonly BinaryColumnType[], chunkBytes = 1 << 20) {
     if (types.length === 0 || types.length > 1600)
       throw new ConfigurationError(`COPY binary: expected 1 to 1600 columns, got ${types.length}`);
+    super(Math.max(chunkBytes, HEADER_BYTES));
     this.#types = types;
-    this.#chunkBytes = Math.max(chunkBytes, HEADER_BYTES);
-    this.#buf = Buffer.allocUnsafe(this.#chunkBytes);
-    SIGNATURE.copy(this.#buf, 0);
-    this.#buf.writeInt32BE(0, SIGNATURE.length);
-    this.#buf.writeInt32BE(0, SIGNATURE.length + 4);
-    this.#pos = HEADER_BYTES;
+    SIGNATURE.copy(this.buf, 0);
+    this.buf.writeInt32BE(0, SIGNATURE.length);
+    this.buf.writeInt32BE(0, SIGNATURE.length + 4);
+    this.pos = HEADER_BYTES;
   }
 
   /** Append one row; `values` are in column order, one per column type. */
@@ -48,36 +44,21 @@ export class CopyBinaryEncoder {
     const types = this.#types;
     if (values.length !== types.length)
       throw new ConfigurationError(`COPY binary: expected ${types.length} values, got ${values.length}`);
-    this.#room(2);
-    this.#pos = this.#buf.writeInt16BE(types.length, this.#pos);
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(types.length, this.pos);
     for (let i = 0; i < types.length; i++) this.#field(types[i] as BinaryColumnType, values[i]);
   }
 
-  /** Chunks completed and not yet taken. */
-  get fullChunks(): number {
-    return this.#full.length;
-  }
-
-  /** Chunks completed since the last call (to stream while encoding continues). */
-  takeFull(): Buffer[] {
-    return this.#full.splice(0, this.#full.length);
-  }
-
-  /** The trailer and everything still buffered; the encoder is spent afterwards. */
-  finish(): Buffer[] {
-    this.#room(2);
-    this.#pos = this.#buf.writeInt16BE(-1, this.#pos);
-    const rest = this.takeFull();
-    rest.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = Buffer.allocUnsafe(0);
-    this.#pos = 0;
-    return rest;
+  /** The trailer: a field count of -1. */
+  protected override beforeFinish(): void {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(-1, this.pos);
   }
 
   #field(type: BinaryColumnType, value: CopyValue): void {
     if (value === null || value === undefined) {
-      this.#room(4);
-      this.#pos = this.#buf.writeInt32BE(-1, this.#pos);
+      this.room(4);
+      this.pos = this.buf.writeInt32BE(-1, this.pos);
       return;
     }
     switch (type) {
@@ -88,24 +69,24 @@ export class CopyBinaryEncoder {
         this.#text(typeof value === 'string' ? value : JSON.stringify(value), JSONB_VERSION);
         return;
       case 'float8':
-        this.#room(12);
-        this.#pos = this.#buf.writeInt32BE(8, this.#pos);
-        this.#pos = this.#buf.writeDoubleBE(Number(value), this.#pos);
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeDoubleBE(Number(value), this.pos);
         return;
       case 'int4': {
         const n = integer(value, -2_147_483_648, 2_147_483_647, type);
-        this.#room(8);
-        this.#pos = this.#buf.writeInt32BE(4, this.#pos);
-        this.#pos = this.#buf.writeInt32BE(n, this.#pos);
+        this.room(8);
+        this.pos = this.buf.writeInt32BE(4, this.pos);
+        this.pos = this.buf.writeInt32BE(n, this.pos);
         return;
       }
       case 'int8': {
         const n = integer(value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, type);
         const hi = Math.floor(n / TWO_32);
-        this.#room(12);
-        this.#pos = this.#buf.writeInt32BE(8, this.#pos);
-        this.#pos = this.#buf.writeInt32BE(hi, this.#pos);
-        this.#pos = this.#buf.writeUInt32BE(n - hi * TWO_32, this.#pos);
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeInt32BE(hi, this.pos);
+        this.pos = this.buf.writeUInt32BE(n - hi * TWO_32, this.pos);
         return;
       }
     }
@@ -115,21 +96,14 @@ export class CopyBinaryEncoder {
   #text(s: string, versionByte: number): void {
     const prefix = versionByte >= 0 ? 1 : 0;
     // At most 3 UTF-8 bytes per UTF-16 unit.
-    this.#room(4 + prefix + s.length * 3);
-    const buf = this.#buf;
-    const slot = this.#pos;
+    this.room(4 + prefix + s.length * 3);
+    const buf = this.buf;
+    const slot = this.pos;
     let p = slot + 4;
     if (prefix) buf[p++] = versionByte;
     const written = s.length === 0 ? 0 : buf.write(s, p, 'utf8');
     buf.writeInt32BE(prefix + written, slot);
-    this.#pos = p + written;
-  }
-
-  #room(bytes: number): void {
-    if (this.#pos + bytes <= this.#buf.length) return;
-    if (this.#pos > 0) this.#full.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = Buffer.allocUnsafe(Math.max(this.#chunkBytes, bytes));
-    this.#pos = 0;
+    this.pos = p + written;
   }
 }
 
@@ -140,20 +114,12 @@ function integer(value: CopyValue, min: number, max: number, type: string): numb
   return n;
 }
 
-/**
- * Rows as COPY binary buffers of about `chunkBytes`. Lazy: a chunk is encoded when the consumer
- * asks for it, so COPY backpressure bounds the memory.
- */
-export function* copyBinaryChunks<T>(
+/** Rows as COPY binary buffers of about `chunkBytes` (see {@link CopyBinaryEncoder}), lazily. */
+export function copyBinaryChunks<T>(
   items: Iterable<T>,
   types: readonly BinaryColumnType[],
   toValues: (item: T) => readonly CopyValue[],
   chunkBytes = 1 << 20,
 ): Generator<Buffer> {
-  const encoder = new CopyBinaryEncoder(types, chunkBytes);
-  for (const item of items) {
-    encoder.row(toValues(item));
-    if (encoder.fullChunks > 0) yield* encoder.takeFull();
-  }
-  yield* encoder.finish();
+  return encodeChunks(new CopyBinaryEncoder(types, chunkBytes), items, toValues);
 }

@@ -5,6 +5,8 @@
  * into a reject after isolating the record. Stripping them silently would change the data.
  */
 
+import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
+
 export type CopyValue = string | number | bigint | boolean | Date | null | undefined | object;
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
@@ -95,18 +97,11 @@ const LF = 0x0a;
 
 /**
  * Encodes rows straight into UTF-8 buffers of about `chunkBytes`: no per-row strings, no joins, and
- * no second encoding pass in the driver. COPY accepts CopyData chunks cut anywhere, so a chunk may
- * end in the middle of a row.
+ * no second encoding pass in the driver.
  */
-export class CopyBufferEncoder {
-  readonly #chunkBytes: number;
-  #buf: Buffer;
-  #pos = 0;
-  readonly #full: Buffer[] = [];
-
+export class CopyBufferEncoder extends ChunkedBuffer {
   constructor(chunkBytes = 1 << 20) {
-    this.#chunkBytes = chunkBytes;
-    this.#buf = Buffer.allocUnsafe(chunkBytes);
+    super(chunkBytes);
   }
 
   /** Append one row, LF-terminated. */
@@ -127,63 +122,29 @@ export class CopyBufferEncoder {
     else this.#string(copyField(value));
   }
 
-  /** Chunks completed and not yet taken. */
-  get fullChunks(): number {
-    return this.#full.length;
-  }
-
-  /** Chunks completed since the last call (to stream while encoding continues). */
-  takeFull(): Buffer[] {
-    return this.#full.splice(0, this.#full.length);
-  }
-
-  /** Everything still buffered, as one chunk (empty when nothing is). */
-  finish(): Buffer[] {
-    const rest = this.takeFull();
-    if (this.#pos > 0) rest.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = Buffer.allocUnsafe(0);
-    this.#pos = 0;
-    return rest;
-  }
-
-  #room(bytes: number): void {
-    if (this.#pos + bytes <= this.#buf.length) return;
-    if (this.#pos > 0) this.#full.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = Buffer.allocUnsafe(Math.max(this.#chunkBytes, bytes));
-    this.#pos = 0;
-  }
-
   #byte(b: number): void {
-    if (this.#pos >= this.#buf.length) this.#room(1);
-    this.#buf[this.#pos++] = b;
+    if (this.pos >= this.buf.length) this.room(1);
+    this.buf[this.pos++] = b;
   }
 
   #ascii(s: string): void {
-    this.#room(s.length);
-    this.#pos += this.#buf.write(s, this.#pos, 'latin1');
+    this.room(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
   }
 
   #string(s: string): void {
     const text = escapeCopyText(s);
     // At most 3 UTF-8 bytes per UTF-16 unit.
-    this.#room(text.length * 3);
-    this.#pos += this.#buf.write(text, this.#pos, 'utf8');
+    this.room(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 }
 
-/**
- * {@link copyChunks} as UTF-8 buffers of about `chunkBytes` (see {@link CopyBufferEncoder}). Lazy:
- * a chunk is encoded when the consumer asks for it, so COPY backpressure bounds the memory.
- */
-export function* copyBufferChunks<T>(
+/** {@link copyChunks} as UTF-8 buffers of about `chunkBytes` (see {@link CopyBufferEncoder}), lazily. */
+export function copyBufferChunks<T>(
   items: Iterable<T>,
   toValues: (item: T) => readonly CopyValue[],
   chunkBytes = 1 << 20,
 ): Generator<Buffer> {
-  const encoder = new CopyBufferEncoder(chunkBytes);
-  for (const item of items) {
-    encoder.row(toValues(item));
-    if (encoder.fullChunks > 0) yield* encoder.takeFull();
-  }
-  yield* encoder.finish();
+  return encodeChunks(new CopyBufferEncoder(chunkBytes), items, toValues);
 }

@@ -14,32 +14,32 @@ export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
 export const RUNS_TABLE = 'molimport_runs';
 export const BATCHES_TABLE = 'molimport_batches';
 
-/** The data columns (compared to tell `updated` from `unchanged`) with their SQL types, in table order. */
+/**
+ * The data columns (compared to tell `updated` from `unchanged`), in table order, with their SQL
+ * type and the type of their COPY binary form: one list, so the table, the staging table and the
+ * binary encoding cannot drift apart.
+ */
 const MOLECULE_DATA_COLUMN_TYPES = {
-  name: 'text',
-  smiles: 'text',
-  inchi: 'text',
-  inchikey: 'text',
-  formula: 'text',
-  mol_weight: 'double precision',
-  molfile: 'text',
-  properties: "jsonb NOT NULL DEFAULT '{}'",
+  name: { sql: 'text', binary: 'text' },
+  smiles: { sql: 'text', binary: 'text' },
+  inchi: { sql: 'text', binary: 'text' },
+  inchikey: { sql: 'text', binary: 'text' },
+  formula: { sql: 'text', binary: 'text' },
+  mol_weight: { sql: 'double precision', binary: 'float8' },
+  molfile: { sql: 'text', binary: 'text' },
+  properties: { sql: "jsonb NOT NULL DEFAULT '{}'", binary: 'jsonb' },
 } as const;
 
 export const MOLECULE_DATA_COLUMNS = Object.keys(
   MOLECULE_DATA_COLUMN_TYPES,
 ) as (keyof typeof MOLECULE_DATA_COLUMN_TYPES)[];
 
-/** The data columns' COPY binary types, derived from their SQL types so the two cannot drift. */
-export const MOLECULE_DATA_BINARY_TYPES: readonly ('text' | 'float8' | 'jsonb')[] = Object.values(
-  MOLECULE_DATA_COLUMN_TYPES,
-).map((sqlType) =>
-  sqlType.startsWith('jsonb') ? 'jsonb' : sqlType === 'double precision' ? 'float8' : 'text',
-);
+/** The data columns' COPY binary types, in table order. */
+export const MOLECULE_DATA_BINARY_TYPES = Object.values(MOLECULE_DATA_COLUMN_TYPES).map((t) => t.binary);
 
 /** The data columns' definitions, shared by the molecules table and the staging table so they cannot drift. */
 export const MOLECULE_DATA_COLUMNS_DDL = Object.entries(MOLECULE_DATA_COLUMN_TYPES)
-  .map(([column, type]) => `  ${column} ${type},`)
+  .map(([column, type]) => `  ${column} ${type.sql},`)
   .join('\n');
 
 const REQUIRED_MOLECULE_COLUMNS = [

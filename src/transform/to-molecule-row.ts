@@ -43,7 +43,17 @@ export function findField(fields: ReadonlyMap<string, string>, name: string): st
 
 const NON_ASCII = /[\u0080-\uffff]/;
 /** Lower-case forms of the names looked up (profile candidates, --id-field): few, asked per record. */
-const lowerNames = new Map<string, string>();
+const lowerNames = new Map<string, { lower: string; ascii: boolean }>();
+
+function lowerName(name: string): { lower: string; ascii: boolean } {
+  let entry = lowerNames.get(name);
+  if (entry === undefined) {
+    const lower = name.toLowerCase();
+    entry = { lower, ascii: !NON_ASCII.test(lower) };
+    if (lowerNames.size < 1_000) lowerNames.set(name, entry);
+  }
+  return entry;
+}
 
 /** Case-insensitive lookup over one record's fields, without building anything per record. */
 class FieldIndex {
@@ -51,14 +61,12 @@ class FieldIndex {
   /** The record's key for `name`: exact match first, then the first key equal ignoring case. */
   key(name: string): string | undefined {
     if (this.fields.has(name)) return name;
-    let lower = lowerNames.get(name);
-    if (lower === undefined) {
-      lower = name.toLowerCase();
-      if (lowerNames.size < 1_000) lowerNames.set(name, lower);
-    }
+    const { lower, ascii } = lowerName(name);
     for (const k of this.fields.keys()) {
-      // Lower-casing keeps an ASCII name's length, so most keys are ruled out without a copy.
-      if ((k.length === lower.length || NON_ASCII.test(k)) && k.toLowerCase() === lower) return k;
+      // Lower-casing changes a string's length only through U+0130 (İ → i + U+0307), which is never
+      // ASCII: for an ASCII target only keys of its length can match, and no key needs a copy or a
+      // scan to be ruled out.
+      if ((k.length === lower.length || (!ascii && NON_ASCII.test(k))) && k.toLowerCase() === lower) return k;
     }
     return undefined;
   }

@@ -239,9 +239,8 @@ describe('AdaptiveBatchProcessor: concurrency and backpressure', () => {
     expect(maxAhead).toBeGreaterThan(0);
   });
 
-  it('reads one batch ahead while every slot is busy, and still runs those items after an abort', async () => {
-    const controller = new AbortController();
-    const { source, pulled } = countingSource(1_000);
+  /** Two workers, batches of 10 that each wait until the test releases them (in order of start). */
+  function heldBatches(extra: { signal?: AbortSignal; readAheadBatches?: number }) {
     const releases: (() => void)[] = [];
     const processor = new AdaptiveBatchProcessor<number, number>({
       processFunc: async (batch) => {
@@ -251,8 +250,15 @@ describe('AdaptiveBatchProcessor: concurrency and backpressure', () => {
       initialBatchSize: 10,
       adaptive: false,
       maxWorkers: 2,
-      signal: controller.signal,
+      ...extra,
     });
+    return { processor, releases };
+  }
+
+  it('reads one batch ahead while every slot is busy, and still runs those items after an abort', async () => {
+    const controller = new AbortController();
+    const { source, pulled } = countingSource(1_000);
+    const { processor, releases } = heldBatches({ signal: controller.signal });
     const seen: number[] = [];
     const consuming = (async () => {
       for await (const batch of processor.stream(source, { parallel: true })) {
@@ -276,17 +282,7 @@ describe('AdaptiveBatchProcessor: concurrency and backpressure', () => {
 
   it('reads nothing ahead with readAheadBatches: 0', async () => {
     const { source, pulled } = countingSource(100);
-    const releases: (() => void)[] = [];
-    const processor = new AdaptiveBatchProcessor<number, number>({
-      processFunc: async (batch) => {
-        await new Promise<void>((resolve) => releases.push(resolve));
-        return double(batch);
-      },
-      initialBatchSize: 10,
-      adaptive: false,
-      maxWorkers: 2,
-      readAheadBatches: 0,
-    });
+    const { processor, releases } = heldBatches({ readAheadBatches: 0 });
     const consuming = processor.processItemsParallelAsync(source);
     while (releases.length < 2) await ticks();
     await ticks(5);

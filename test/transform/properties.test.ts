@@ -64,5 +64,8 @@ describe('field lookup by profile names', () => {
   it('matches a name whose lower case has another length (Turkish dotted I)', () => {
     const row = toMoleculeRow(sdf([['İD', '7']]), 'generic', { idField: 'i̇d' });
     expect(row).toMatchObject({ externalId: '7', properties: {} });
+    // And a non-ASCII key whose lower case is ASCII (the Kelvin sign K lower-cases to k).
+    const kelvin = toMoleculeRow(sdf([['\u212AID', '8']]), 'generic', { idField: 'kid' });
+    expect(kelvin).toMatchObject({ externalId: '8', properties: {} });
   });
 });
