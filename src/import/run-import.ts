@@ -32,7 +32,7 @@ import { planResume, type ResumePlan } from './resume.js';
 import { RejectsWriter } from './rejects-writer.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
-import { rejectFromItem, type WorkItem } from './work-items.js';
+import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
@@ -203,7 +203,9 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         if (cartridge && rowItems.length > 0) await fillMol(writer, writeTarget, rowItems);
         if (crossSource) await countCrossSource(writer, writeTarget, rowItems, result.statuses);
         let k = 0;
-        return batch.map((i) => (i.row ? (result.statuses[k++] ?? 'unwritten') : 'rejected'));
+        const statuses = batch.map((i) => (i.row ? (result.statuses[k++] ?? 'unwritten') : 'rejected'));
+        for (const i of rowItems) releaseWritten(i);
+        return statuses;
       } catch (err) {
         // A value PostgreSQL refuses: let the engine split the batch down to the offending records.
         if (isDataDbError(err)) throw err;
