@@ -147,7 +147,9 @@ class PgClient implements SqlClient {
 
   async copyFrom(copySql: string, data: CopyPayload): Promise<number> {
     const stream = this.#client.query(copyFrom(copySql));
-    const source = typeof data === 'string' ? Readable.from([data]) : Readable.from(data);
+    // One encoded chunk (~1 MiB) waits ahead of the socket, not Readable.from's default 16: the
+    // encoder then runs as the server takes the bytes, and a batch is never held encoded in full.
+    const source = Readable.from(typeof data === 'string' ? [data] : data, { highWaterMark: 1 });
     try {
       // pipeline() honours write() → 'drain', and destroys the COPY stream on error, which sends
       // CopyFail so the server abandons the COPY.
