@@ -23,6 +23,7 @@ import {
 } from './identifiers.js';
 import { SILENT_LOGGER, type SinkLogger } from './logger.js';
 import {
+  withDirectCopyFallback,
   writeMoleculesInTransaction,
   type LedgerEntry,
   type MoleculeBatchOptions,
@@ -153,9 +154,14 @@ export interface CommittedRange {
   rows: number;
 }
 
-export type WriteMoleculesOptions = Omit<MoleculeBatchOptions, 'bookkeepingSchema'> & {
-  /** Run inside this transaction (no retry: the caller owns it). */
+export type WriteMoleculesOptions = Omit<MoleculeBatchOptions, 'bookkeepingSchema' | 'directCopy'> & {
+  /** Run inside this transaction (no retry: the caller owns it; no direct COPY path either). */
   tx?: Transaction | undefined;
+  /**
+   * COPY a batch whose keys are all new straight into the table (see molecule-writer.ts); ignored
+   * with `tx`. @default true
+   */
+  directCopy?: boolean;
 };
 
 interface TableInfo {
@@ -314,12 +320,16 @@ export class DatabaseOperations {
    * to split the batch.
    */
   async writeMolecules(options: WriteMoleculesOptions): Promise<MoleculeWriteResult> {
-    const { tx, ...rest } = options;
+    const { tx, directCopy, ...rest } = options;
     const batch: MoleculeBatchOptions = { ...rest, bookkeepingSchema: this.schema };
-    const run = (t: Transaction): Promise<MoleculeWriteResult> => writeMoleculesInTransaction(t, batch);
+    const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> =>
+      this.#withRetry('writeMolecules', () => this.#transaction((t) => writeMoleculesInTransaction(t, b)));
     return this.#timings.time(
       'writeMolecules',
-      () => (tx !== undefined ? run(tx) : this.#withRetry('writeMolecules', () => this.#transaction(run))),
+      () =>
+        tx !== undefined
+          ? writeMoleculesInTransaction(tx, batch)
+          : withDirectCopyFallback({ ...batch, directCopy: directCopy ?? true }, own),
       (r) => r.statuses.length,
     );
   }

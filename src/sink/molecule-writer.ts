@@ -18,6 +18,13 @@
  *    else 'unchanged' (rule c).
  * 5. One `UPDATE ... FROM staging` for the rows to overwrite.
  * 6. The resume ledger rows, in the same transaction.
+ *
+ * Direct path (`directCopy`, for a caller that owns the transaction): when no key of the batch is
+ * in the table yet (one index probe per source), steps 2-5 become one COPY straight into the table:
+ * every row is 'inserted' and the server skips the staging table, the INSERT ... SELECT, the rows
+ * sent back and the staging table's truncation at commit. A key that appears in between (a
+ * parallel batch with the same ID) makes the COPY fail with 23505: `DirectCopyConflict` tells the
+ * caller to roll back and write the batch again by the staging path, whose rules then apply.
  */
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
@@ -66,6 +73,23 @@ export interface MoleculeBatchOptions {
   bookkeepingSchema?: string;
   /** How rows reach the staging table: COPY binary, COPY text, or one INSERT of UNNEST arrays. @default 'copy' */
   loadMethod?: 'copy' | 'copy-text' | 'unnest';
+  /**
+   * Try the direct path (see the module comment) before staging; only with `loadMethod` 'copy'.
+   * Needs the caller to own the transaction: a `DirectCopyConflict` leaves it aborted.
+   * @default false
+   */
+  directCopy?: boolean;
+}
+
+/**
+ * The direct COPY met a key that was not there when the batch was checked (23505): roll back and
+ * write the batch again with `directCopy: false`. Never reaches the engine.
+ */
+export class DirectCopyConflict extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('a key of the batch appeared during the direct COPY; write the batch by the staging path', options);
+    this.name = 'DirectCopyConflict';
+  }
 }
 
 export interface MoleculeWriteResult {
@@ -133,6 +157,17 @@ const TARGET_COLUMNS = [
   'source_seq',
 ].join(', ');
 
+/** TARGET_COLUMNS' types for COPY binary, in the same order (run_id, source_record, source_seq: bigint). */
+const TARGET_BINARY_TYPES: readonly BinaryColumnType[] = [
+  'text',
+  'text',
+  ...MOLECULE_DATA_BINARY_TYPES,
+  'int8',
+  'text',
+  'int8',
+  'int8',
+];
+
 const STAGE_SELECT = `source, external_id, ${MOLECULE_DATA_COLUMNS.join(', ')}, $1::bigint, source_file, source_record, seq`;
 
 /** Run `writeMoleculesInTransaction` inside BEGIN/COMMIT on `client` (ROLLBACK on error). */
@@ -140,14 +175,34 @@ export async function writeMoleculeBatch(
   client: SqlExecutor,
   options: MoleculeBatchOptions,
 ): Promise<MoleculeWriteResult> {
-  await client.query('BEGIN');
+  const once = async (batch: MoleculeBatchOptions): Promise<MoleculeWriteResult> => {
+    await client.query('BEGIN');
+    try {
+      const result = await writeMoleculesInTransaction(client, batch);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+  return withDirectCopyFallback(options, once);
+}
+
+/**
+ * Write `options` by `write` (one whole transaction per call): first with the direct path when it
+ * applies, and once more by the staging path if the direct COPY met a conflict.
+ */
+export async function withDirectCopyFallback<R>(
+  options: MoleculeBatchOptions,
+  write: (batch: MoleculeBatchOptions) => Promise<R>,
+): Promise<R> {
+  if (options.directCopy !== true) return write(options);
   try {
-    const result = await writeMoleculesInTransaction(client, options);
-    await client.query('COMMIT');
-    return result;
+    return await write(options);
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    if (!(err instanceof DirectCopyConflict)) throw err;
+    return write({ ...options, directCopy: false });
   }
 }
 
@@ -196,7 +251,14 @@ export async function writeMoleculesInTransaction(
   // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
   winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
 
-  if (winners.length > 0) {
+  const direct =
+    winners.length > 0 &&
+    options.directCopy === true &&
+    (options.loadMethod ?? 'copy') === 'copy' &&
+    (await copyDirect(tx, table, rows, seqs, winners, winnerOf, runId));
+  if (direct) {
+    for (const i of winners) statuses[i] = 'inserted';
+  } else if (winners.length > 0) {
     await tx.query(PREPARE_STAGE);
     await loadStage(tx, rows, seqs, winners, options.loadMethod ?? 'copy');
 
@@ -242,6 +304,46 @@ export async function writeMoleculesInTransaction(
   }
 
   return summarize(statuses);
+}
+
+/**
+ * The direct path: false (nothing done) when a key of the batch is already in the table; otherwise
+ * COPY the winners into the table and return true. A conflict met during the COPY (23505, or fewer
+ * rows stored than sent) throws `DirectCopyConflict`.
+ */
+async function copyDirect(
+  tx: SqlExecutor,
+  table: string,
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  winnerOf: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  runId: number | null,
+): Promise<boolean> {
+  for (const [source, ids] of winnerOf) {
+    // source = $1 AND external_id = ANY($2): one scan of the unique index, whatever the table size.
+    const found = await tx.query(
+      `SELECT 1 FROM ${table} WHERE source = $1 AND external_id = ANY($2::text[]) LIMIT 1`,
+      [source, [...ids.keys()]],
+    );
+    if (found.rows.length > 0) return false;
+  }
+  let stored: number;
+  try {
+    stored = await tx.copyFrom(
+      `COPY ${table} (${TARGET_COLUMNS}) FROM STDIN (FORMAT binary)`,
+      copyBinaryChunks(winners, TARGET_BINARY_TYPES, (i) =>
+        targetValues(rows[i] as MoleculeRow, seqs[i] as number, runId),
+      ),
+    );
+  } catch (err) {
+    if (err instanceof DatabaseError && err.sqlState === '23505')
+      throw new DirectCopyConflict({ cause: err });
+    throw err;
+  }
+  // A trigger that skips rows would leave some unaccounted for: the staging path reports those.
+  if (stored !== winners.length) throw new DirectCopyConflict();
+  return true;
 }
 
 async function classifyExisting(
@@ -318,6 +420,25 @@ function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
     row.properties,
     row.origin.file,
     row.origin.record,
+  ];
+}
+
+function targetValues(row: MoleculeRow, seq: number, runId: number | null): CopyValue[] {
+  return [
+    row.source,
+    row.externalId,
+    row.name,
+    row.smiles,
+    row.inchi,
+    row.inchikey,
+    row.formula,
+    row.molWeight,
+    row.molfile,
+    row.properties,
+    runId,
+    row.origin.file,
+    row.origin.record,
+    seq,
   ];
 }
 

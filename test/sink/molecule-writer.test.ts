@@ -59,14 +59,26 @@ describe.each(backends)('molecule writer on %s', (kind) => {
       molecule('CHEMBL3', { molWeight: Number.POSITIVE_INFINITY, formula: null }, 2 ** 40),
     ];
     const tables: Record<string, unknown>[][] = [];
-    for (const loadMethod of ['copy', 'copy-text', 'unnest'] as const) {
+    const ways = [
+      { loadMethod: 'copy', directCopy: true },
+      { loadMethod: 'copy', directCopy: false },
+      { loadMethod: 'copy-text' },
+      { loadMethod: 'unnest' },
+    ] as const;
+    for (const way of ways) {
       const target = await freshTable();
-      const result = await ctx.db.writeMolecules({ target, rows: tricky, runId: null, loadMethod });
+      const result = await ctx.db.writeMolecules({
+        target,
+        rows: tricky,
+        runId: 7,
+        seqOf: (_row, i) => 2 ** 33 + i,
+        ...way,
+      });
       expect(result.inserted).toBe(3);
       tables.push(
         await ctx.db.query(
           `SELECT source, external_id, name, smiles, inchi, inchikey, formula, mol_weight::text AS mw,
-                  molfile, properties::text AS properties, source_file, source_record
+                  molfile, properties::text AS properties, source_file, source_record, run_id, source_seq
            FROM "${target.schema}"."${target.table}" ORDER BY external_id`,
         ),
       );
@@ -75,9 +87,109 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     expect(tables[0]?.[1]).toMatchObject({ name: tricky[1]?.name, smiles: '', inchi: null, mw: 'NaN' });
     expect(tables[0]?.[2]).toMatchObject({ mw: 'Infinity' });
     expect(String(tables[0]?.[2]?.source_record)).toBe(String(2 ** 40));
-    expect(tables[1]).toEqual(tables[0]);
-    expect(tables[2]).toEqual(tables[0]);
+    expect(tables[0]?.[2]).toMatchObject({ run_id: '7', source_seq: String(2 ** 33 + 2) });
+    for (const other of tables.slice(1)) expect(other).toEqual(tables[0]);
   });
+
+  it('COPYs a batch of new keys straight into the table, and stages a batch that meets existing keys', async () => {
+    const target = await freshTable();
+    const table = `"${target.schema}"."${target.table}"`;
+    // Which statement wrote the rows: COPY (direct) or INSERT ... SELECT (staging).
+    await ctx.db.query(`CREATE TABLE "${target.schema}".${target.table}_log (n serial, q text)`);
+    await ctx.db
+      .query(`CREATE FUNCTION "${target.schema}".${target.table}_note() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO "${target.schema}".${target.table}_log (q) VALUES (split_part(ltrim(current_query()), ' ', 1)); RETURN NULL; END $$`);
+    await ctx.db.query(
+      `CREATE TRIGGER note AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION "${target.schema}".${target.table}_note()`,
+    );
+    const lastWrite = async (): Promise<string | undefined> =>
+      (
+        await ctx.db.query<{ q: string }>(
+          `SELECT q FROM "${target.schema}".${target.table}_log ORDER BY n DESC LIMIT 1`,
+        )
+      )[0]?.q;
+
+    const fresh = await ctx.db.writeMolecules({ target, rows: [molecule('D1'), molecule('D2')], runId: 1 });
+    expect(fresh.statuses).toEqual(['inserted', 'inserted']);
+    expect(await lastWrite()).toBe('COPY');
+
+    // One key already there: the whole batch goes the staging way, with its usual statuses.
+    const mixed = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('D3'), molecule('D1'), molecule('D2', { name: 'renamed' }), molecule('D3')],
+      runId: 2,
+    });
+    expect(mixed.statuses).toEqual(['duplicate', 'unchanged', 'updated', 'inserted']);
+    expect(await lastWrite()).toBe('INSERT');
+
+    // Duplicates inside a batch of new keys: still direct, the later record wins.
+    const dup = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('D4', { name: 'early' }), molecule('D4', { name: 'late' })],
+      runId: 3,
+    });
+    expect(dup.statuses).toEqual(['duplicate', 'inserted']);
+    expect(await lastWrite()).toBe('COPY');
+
+    const staged = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('D5')],
+      runId: 4,
+      directCopy: false,
+    });
+    expect(staged.statuses).toEqual(['inserted']);
+    expect(await lastWrite()).toBe('INSERT');
+
+    const names = Object.fromEntries((await tableRows(target)).map((r) => [r.external_id, r.name]));
+    expect(names).toEqual({
+      D1: 'name of D1',
+      D2: 'renamed',
+      D3: 'name of D3',
+      D4: 'late',
+      D5: 'name of D5',
+    });
+  });
+
+  it.runIf(kind === 'postgres')(
+    'falls back to staging when a parallel batch commits one of its keys during the direct COPY',
+    async () => {
+      const target = await freshTable();
+      const runId = await ctx.db.startRun({ source: 'chembl', target });
+      let later: Promise<{ statuses: RowStatus[] }> | undefined;
+      await ctx.db.transaction(async (tx) => {
+        // The earlier record of K, written but not committed: the direct COPY below must wait for it.
+        await ctx.db.writeMolecules({
+          tx,
+          target,
+          rows: [molecule('K', { name: 'earlier' })],
+          runId,
+          seqOf: () => 1,
+        });
+        later = ctx.db.writeMolecules({
+          target,
+          rows: [molecule('K2'), molecule('K', { name: 'later' })],
+          runId,
+          seqOf: (_row, i) => 10 + i,
+        });
+        for (let i = 0; i < 500; i++) {
+          const waiting = await ctx.db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY%'`,
+          );
+          if (waiting.length > 0) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the direct COPY never waited for the uncommitted key');
+      });
+      // 23505 on K once the first transaction committed: rolled back, written again by staging.
+      const result = await later!;
+      expect(result.statuses).toEqual(['inserted', 'duplicate']);
+      const rows = await tableRows(target);
+      expect(rows.map((r) => [r.external_id, r.name, r.source_seq])).toEqual([
+        ['K', 'later', '11'],
+        ['K2', 'name of K2', '10'],
+      ]);
+    },
+  );
 
   it('refuses an existing table that is not a molecules table', async () => {
     await ctx.db.query(`CREATE TABLE "${ctx.schema}".other (id int)`);
