@@ -55,9 +55,9 @@ export interface ImportOptions {
   memoryLimitBytes?: number;
   /**
    * Adaptive batches never hold more than this many bytes of records: the batches in flight are
-   * most of the process's memory. Larger batches amortise per-transaction costs (on the project's
-   * 2-core machine 5,000 PubChem records per batch ran ~15 % faster than the default's ~870, at 2.3×
-   * the RSS). Ignored when not adaptive. Integer ≥ 64 KiB. @default 4 MiB
+   * most of the process's memory. Larger batches amortise per-transaction costs (see
+   * ChemicalStrategyOptions.maxBatchBytes for measurements). Ignored when not adaptive.
+   * Integer ≥ 64 KiB. @default 8 MiB
    */
   maxBatchBytes?: number;
   /** Tune batch sizes from timing, memory and errors; off = fixed `batchSize`. @default true */
