@@ -51,7 +51,7 @@ export function addImportOptions(cmd: Command): Command {
     .option('--memory-limit <size>', 'memory the strategy stays under, e.g. 1GiB', byteSize)
     .option(
       '--max-batch-bytes <size>',
-      'largest adaptive batch, in bytes of records (default 8MiB; more is faster and uses more memory)',
+      'largest adaptive batch, in bytes of records (default 6MiB; more is faster and uses more memory)',
       batchBytes,
     )
     .option('--no-adaptive', 'fixed batch size (--batch-size)')

@@ -42,16 +42,18 @@ export interface ChemicalStrategyOptions extends StrategyOptions {
    * `maxBatchBytes / typicalBytes`). The batches in flight (running, read ahead, being cut) are
    * most of the process's memory, so RSS grows with the cap, while the gain in speed flattens out
    * once commit and statement costs are amortised. Measured with molimport's CLI on PubChem SDF.gz,
-   * 200,000 records, 2 workers: 4 MiB ~870 records per batch, 155–170 MB RSS; 8 MiB ~1,700
-   * records, 186–190 MB; 12 MiB ~2,600, 225 MB; fixed 5,000, 300 MB, a few % faster than 8 MiB.
+   * 200,000 records, 2 workers, medians of 4 interleaved runs: 6 MiB (~1,300 records per batch)
+   * 168–169 MB RSS (178 MB at 2,000,000 records), 92 % of the best fixed size's speed; 8 MiB
+   * 183–200 MB (200 MB at 2,000,000), 95 %; fixed 5,000 records 293–318 MB. 6 MiB keeps the
+   * 200 MB promise with a margin that GC timing cannot eat.
    * Ignored when not adaptive (a fixed size is taken as asked). Greater than 0.
-   * @default 8 MiB (8_388_608)
+   * @default 6 MiB (6_291_456)
    */
   maxBatchBytes?: number;
 }
 
 /** @see ChemicalStrategyOptions.maxBatchBytes */
-export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 const OWNER = 'ChemicalDataBatchStrategy';
 

@@ -57,7 +57,7 @@ export interface ImportOptions {
    * Adaptive batches never hold more than this many bytes of records: the batches in flight are
    * most of the process's memory. Larger batches amortise per-transaction costs (see
    * ChemicalStrategyOptions.maxBatchBytes for measurements). Ignored when not adaptive.
-   * Integer ≥ 64 KiB. @default 8 MiB
+   * Integer ≥ 64 KiB. @default 6 MiB
    */
   maxBatchBytes?: number;
   /** Tune batch sizes from timing, memory and errors; off = fixed `batchSize`. @default true */
