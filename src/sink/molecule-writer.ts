@@ -251,16 +251,17 @@ export async function writeMoleculesInTransaction(
   // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
   winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
 
+  const loadMethod = options.loadMethod ?? 'copy';
   const direct =
     winners.length > 0 &&
     options.directCopy === true &&
-    (options.loadMethod ?? 'copy') === 'copy' &&
+    loadMethod === 'copy' &&
     (await copyDirect(tx, table, rows, seqs, winners, winnerOf, runId));
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
   } else if (winners.length > 0) {
     await tx.query(PREPARE_STAGE);
-    await loadStage(tx, rows, seqs, winners, options.loadMethod ?? 'copy');
+    await loadStage(tx, rows, seqs, winners, loadMethod);
 
     if (mode === 'insert') {
       await tx.query(`INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}`, [
@@ -404,12 +405,9 @@ async function classifyExisting(
   }
 }
 
-function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
+/** The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct COPY). */
+function dataValues(row: MoleculeRow): CopyValue[] {
   return [
-    ord,
-    seq,
-    row.source,
-    row.externalId,
     row.name,
     row.smiles,
     row.inchi,
@@ -418,28 +416,17 @@ function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
     row.molWeight,
     row.molfile,
     row.properties,
-    row.origin.file,
-    row.origin.record,
   ];
 }
 
+/** STAGE_COLUMNS' values. */
+function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
+  return [ord, seq, row.source, row.externalId, ...dataValues(row), row.origin.file, row.origin.record];
+}
+
+/** TARGET_COLUMNS' values. */
 function targetValues(row: MoleculeRow, seq: number, runId: number | null): CopyValue[] {
-  return [
-    row.source,
-    row.externalId,
-    row.name,
-    row.smiles,
-    row.inchi,
-    row.inchikey,
-    row.formula,
-    row.molWeight,
-    row.molfile,
-    row.properties,
-    runId,
-    row.origin.file,
-    row.origin.record,
-    seq,
-  ];
+  return [row.source, row.externalId, ...dataValues(row), runId, row.origin.file, row.origin.record, seq];
 }
 
 async function loadStage(
