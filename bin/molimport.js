@@ -2,11 +2,13 @@
 // The one place that calls process.exit. Ctrl-C / SIGTERM abort the run cleanly (exit 130);
 // a second signal exits at once (committed batches stay; --resume continues).
 import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
+import { startHeapWatchdog } from '../dist/cli/heap-watchdog.js';
 import { main } from '../dist/cli/main.js';
 
-// Keep the heap near what the import holds alive (see src/cli/heap-policy.ts).
+// Keep the heap near what the import holds alive (src/cli/heap-policy.ts), and collect again when
+// a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
-  applyHeapPolicy();
+  if (applyHeapPolicy() !== undefined) startHeapWatchdog();
 } catch (err) {
   process.stderr.write(`molimport: ${err.message}\n`);
   process.exit(2);

@@ -8,12 +8,13 @@
  * process sat near 290 MB RSS for no benefit. A fixed growing factor of 1 + percent/100 keeps the
  * heap near live × 1.6 at the cost of more frequent (cheap, incremental) full collections: RSS
  * 290 → ~185 MB for about 5–10 % of throughput (bench/RESULTS.md). No hard cap is set: a user's
- * large --batch-size still fits, it only collects more often.
+ * large --batch-size still fits, it only collects more often. bin/ pairs it with the heap watchdog
+ * (heap-watchdog.ts), which catches the collections that overstate the live set.
  *
  * `--heap-growing-percent` is read by V8 at every full collection, so setting it at run time takes
  * effect. Node.js refuses it in NODE_OPTIONS, so `MOLIMPORT_HEAP_GROWING_PERCENT` sets it (0 keeps
- * V8's own growth); a heap flag on node's command line or `--max-old-space-size` in NODE_OPTIONS
- * means the user chose, and nothing is set.
+ * V8's own growth and no watchdog); a heap flag on node's command line or `--max-old-space-size`
+ * in NODE_OPTIONS means the user chose, and nothing is set.
  */
 import v8 from 'node:v8';
 
