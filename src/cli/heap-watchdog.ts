@@ -10,7 +10,7 @@
  * PubChem records). V8 sets the next limit from that (× 1.6 under the heap policy), the heap grows
  * to 125–150 MB and peak RSS jumps by ~35 MB; a long run is the likelier to catch one. An atomic
  * collection right after such a cycle frees that floating garbage and resets the limit: about one
- * per 2,000,000 records, and peak RSS stays at 167–176 MB where a third of the runs without it
+ * per 2,000,000 records, and peak RSS stays at 167–176 MB where one run in four without it
  * peaked at 185–225 (bench/README.md). A normal collection costs one read of the heap's spaces.
  */
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
