@@ -55,13 +55,17 @@ describe('startHeapWatchdog', () => {
     // detector doubts exactly one collection, so the count is exact.
     const watchdog = pathToFileURL(path.resolve('dist/cli/heap-watchdog.js')).href;
     const script = `
-      import v8 from 'node:v8';
+      import { constants, PerformanceObserver } from 'node:perf_hooks';
       import { runInNewContext } from 'node:vm';
       import { HeapInflationDetector, startHeapWatchdog } from ${JSON.stringify(watchdog)};
       let doubts = 1;
       const detector = new (class extends HeapInflationDetector {
         isInflated() { return doubts-- > 0; }
       })();
+      let majors = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+      }).observe({ entryTypes: ['gc'] });
       const dog = startHeapWatchdog(detector);
       if (!dog) { console.log(JSON.stringify({ unavailable: true })); process.exit(0); }
       const gc = runInNewContext('gc');
@@ -70,13 +74,15 @@ describe('startHeapWatchdog', () => {
       gc();
       await new Promise((r) => setTimeout(r, 50));
       dog.stop();
-      console.log(JSON.stringify({ forced: dog.forcedCollections, baseline: detector.baselineBytes }));
+      console.log(JSON.stringify({ forced: dog.forcedCollections, majors, baseline: detector.baselineBytes }));
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout.trim()) as { forced: number; baseline: number };
+    const out = JSON.parse(r.stdout.trim()) as { forced: number; majors: number; baseline: number };
     expect(out.forced).toBe(1);
+    // The script's two full collections and the watchdog's own: it really collected.
+    expect(out.majors).toBe(3);
     // Every full collection (the test's two and the forced one) left its live set as the baseline.
     expect(out.baseline).toBeGreaterThan(0);
   });
