@@ -81,8 +81,9 @@ describe('startHeapWatchdog', () => {
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout.trim()) as { forced: number; majors: number; baseline: number };
     expect(out.forced).toBe(1);
-    // The script's two full collections and the watchdog's own: it really collected.
-    expect(out.majors).toBe(3);
+    // The script's two full collections and the watchdog's own: it really collected. (At least:
+    // V8 may add one of its own, which would not be the watchdog's, as forced = 1 shows.)
+    expect(out.majors).toBeGreaterThanOrEqual(3);
     // Every full collection (the test's two and the forced one) left its live set as the baseline.
     expect(out.baseline).toBeGreaterThan(0);
   });
