@@ -6,12 +6,13 @@
  * Why: V8 marks the old generation incrementally while the import runs, and everything allocated
  * or promoted during marking counts as alive until the next cycle. On two cores shared with
  * PostgreSQL the concurrent marker is starved, marking runs long, and now and then a full
- * collection ends with 60–75 MB "alive" where the import holds 30–45 MB (--trace-gc, 2,000,000
- * PubChem records). V8 sets the next limit from that (× 1.6 under the heap policy), the heap grows
- * to 125–150 MB and peak RSS jumps by ~35 MB; a long run is the likelier to catch one. An atomic
- * collection right after such a cycle frees that floating garbage and resets the limit: about one
- * per 2,000,000 records, and peak RSS stays at 167–176 MB where one run in four without it
- * peaked at 185–225 (bench/README.md). A normal collection costs one read of the heap's spaces.
+ * collection ends with 55–80 MB "alive" where the import holds 25–45 MB (--trace-gc, PubChem
+ * records). V8 sets the next limit from that (× 1.6 under the heap policy), the next cycle can do
+ * it again, the heap grows to 125–150 MB and peak RSS jumps by 25–55 MB; a long run is the likelier
+ * to catch one. An atomic collection right after such a cycle frees that floating garbage and
+ * resets the limit: about one per 2,000,000 records, and peak RSS stayed at 167–183 MB (200,000
+ * and 2,000,000 records) where one run in four without it peaked at 185–225 (bench/README.md).
+ * A normal collection costs one read of the heap's spaces.
  */
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
