@@ -8,3 +8,16 @@ export interface CliIo {
   /** Aborted on Ctrl-C / SIGTERM by the binary; the run then stops cleanly with exit 130. */
   signal?: AbortSignal;
 }
+
+/**
+ * Live progress (spinners and bars) or log lines: progress only at a terminal that knows its width,
+ * without --quiet or CI. A pty whose window size was never set reports 0 columns; ora divides by
+ * them and redraws forever (the CLI hung at 100 % CPU with memory growing), so it gets log lines.
+ */
+export function wantsProgress(
+  stderr: CliIo['stderr'],
+  quiet: boolean,
+  env: Record<string, string | undefined>,
+): boolean {
+  return Boolean(stderr.isTTY) && stderr.columns !== 0 && !quiet && !env.CI;
+}

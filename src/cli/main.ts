@@ -17,7 +17,7 @@ import { runOverlap } from '../import/overlap.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
-import type { CliIo } from './io.js';
+import { wantsProgress, type CliIo } from './io.js';
 import { createCliLogger, type LogLevel } from './logger.js';
 import { buildProgram } from './program.js';
 
@@ -119,7 +119,7 @@ async function setUpOutput(
   io: CliIo,
   env: Record<string, string | undefined>,
 ): Promise<OutputSetup> {
-  const interactive = Boolean(io.stderr.isTTY) && !opts.quiet && !env.CI;
+  const interactive = wantsProgress(io.stderr, Boolean(opts.quiet), env);
   const logFile = opts.logFile as string | undefined;
   // On a terminal the bars are the output; log lines would tear them, so they go only to --log-file.
   const level: LogLevel = interactive && !logFile ? 'silent' : (opts.logLevel as LogLevel);
