@@ -45,10 +45,8 @@ export function createProgressReporter({ stream }: ProgressOutput): ImportEventL
         // The connecting spinner already named a server; the embedded default needs explaining.
         if (event.kind !== 'embedded') return;
         stream.write(
-          event.kind === 'embedded'
-            ? `No database named (--db, DATABASE_URL, PGHOST): using the embedded PostgreSQL (PGlite) in ${event.dataDir}\n` +
-                `  query it with: molimport query 'select source, count(*) from molecules group by 1'\n`
-            : `Database: ${event.target}\n`,
+          `No database named (--db, DATABASE_URL, PGHOST): using the embedded PostgreSQL (PGlite) in ${event.dataDir}\n` +
+            `  query it with: molimport query 'select source, count(*) from molecules group by 1'\n`,
         );
         return;
       case 'file-start':
