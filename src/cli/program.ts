@@ -38,9 +38,9 @@ export function addImportOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--mode <mode>',
-        'insert: new rows only (conflicts are rejects); upsert: insert or update; skip: keep existing',
+        'upsert: insert, or merge into the stored row (a column the record lacks keeps its value); replace: insert or overwrite the whole row; skip: keep existing; insert: new rows only (conflicts are rejects)',
       )
-        .choices(['insert', 'upsert', 'skip'])
+        .choices(['upsert', 'replace', 'skip', 'insert'])
         .default('upsert'),
     )
     .option('--workers <n>', 'batches written in parallel (1-64)', integerIn(1, 64), 2)

@@ -6,6 +6,7 @@ import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
+import { WRITE_MODES } from '../sink/molecule-writer.js';
 
 export type ResolvedImportConfig = Required<
   Omit<
@@ -49,8 +50,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     throw new ConfigurationError('no input files: expected at least one path (or - for standard input)');
   }
   const mode = o.mode ?? 'upsert';
-  if (!['insert', 'upsert', 'skip'].includes(mode)) {
-    throw new ConfigurationError(`unknown mode '${mode}': expected insert, upsert or skip`);
+  if (!WRITE_MODES.includes(mode)) {
+    throw new ConfigurationError(`unknown mode '${String(mode)}': expected ${WRITE_MODES.join(', ')}`);
   }
   const cwd = o.cwd ?? process.cwd();
   const minBatchSize = int('minBatchSize', o.minBatchSize ?? 50, 1, 1_000_000);

@@ -3,16 +3,12 @@
  * `runImport`'s return value, so scripts see the same numbers everywhere.
  */
 import type { DataSource, InputFormat } from '../types.js';
+import type { WriteMode } from '../sink/molecule-writer.js';
 import type { ChemistryStageTotals } from './chemistry-stage.js';
 
 /** How a run ended; `failed` and `interrupted` runs keep the batches they committed (`--resume`). */
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
-/**
- * What happens when a molecule's (source, external_id) already exists: `upsert` updates it (rows
- * with identical data are left `unchanged`), `skip` keeps the existing row, `insert` rejects the
- * record.
- */
-export type WriteMode = 'insert' | 'upsert' | 'skip';
+export type { WriteMode };
 
 /** Counts that always satisfy read = inserted + updated + unchanged + duplicates + rejected + skipped. */
 export interface RecordCounts {

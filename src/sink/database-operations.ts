@@ -29,6 +29,7 @@ import {
   type MoleculeBatchOptions,
   type MoleculeWriteResult,
   type WriteMode,
+  WRITE_MODES,
 } from './molecule-writer.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
@@ -556,8 +557,11 @@ export class DatabaseOperations {
     const target = resolveTableTarget(options.table, this.schema);
     const table = qualifiedName(target);
     const mode = options.mode ?? 'insert';
-    if (!['insert', 'upsert', 'skip'].includes(mode))
-      throw new ConfigurationError(`invalid mode ${JSON.stringify(mode)}: expected insert, upsert or skip`);
+    if (!WRITE_MODES.includes(mode))
+      throw new ConfigurationError(
+        `invalid mode ${JSON.stringify(mode)}: expected ${WRITE_MODES.join(', ')}`,
+      );
+    const overwrites = mode === 'upsert' || mode === 'replace';
     const empty: BatchInsertResult = {
       ids: [],
       rows: [],
@@ -581,11 +585,11 @@ export class DatabaseOperations {
         columns.push(key);
       }
     }
-    const conflict = [...(options.conflictColumns ?? (mode === 'upsert' ? info.primaryKey : []))];
+    const conflict = [...(options.conflictColumns ?? (overwrites ? info.primaryKey : []))];
     conflict.forEach((c) => validateIdentifier(c, 'conflict column'));
-    if (mode === 'upsert' && conflict.length === 0) {
+    if (overwrites && conflict.length === 0) {
       throw new ConfigurationError(
-        `upsert into ${lockName(target)} needs conflictColumns (the table has no primary key)`,
+        `${mode} into ${lockName(target)} needs conflictColumns (the table has no primary key)`,
       );
     }
     const returning = [...(options.returning ?? (info.columns.has('id') ? ['id'] : []))];
@@ -612,9 +616,14 @@ export class DatabaseOperations {
       if (mode === 'skip' || updatable.length === 0) {
         onConflict = ` ON CONFLICT${targetCols} DO NOTHING`;
       } else {
-        const set = updatable.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ');
+        // upsert merges: a null (or absent) incoming value keeps the stored one; replace overwrites.
+        const incoming = (c: string): string =>
+          mode === 'upsert'
+            ? `COALESCE(EXCLUDED.${quoteIdent(c)}, t.${quoteIdent(c)})`
+            : `EXCLUDED.${quoteIdent(c)}`;
+        const set = updatable.map((c) => `${quoteIdent(c)} = ${incoming(c)}`).join(', ');
         const oldRow = updatable.map((c) => `t.${quoteIdent(c)}`).join(', ');
-        const newRow = updatable.map((c) => `EXCLUDED.${quoteIdent(c)}`).join(', ');
+        const newRow = updatable.map(incoming).join(', ');
         onConflict = ` ON CONFLICT${targetCols} DO UPDATE SET ${set} WHERE (${oldRow}, NULL) IS DISTINCT FROM (${newRow}, NULL)`;
       }
     }

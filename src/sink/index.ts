@@ -60,6 +60,7 @@ export {
   type MoleculeWriteResult,
   type RowStatus,
   type WriteMode,
+  WRITE_MODES,
 } from './molecule-writer.js';
 export type { OperationStats } from './operation-stats.js';
 export { PgDriver, type PgDriverOptions } from './pg-driver.js';

@@ -37,9 +37,18 @@ import {
   MOLECULE_DATA_BINARY_TYPES,
   MOLECULE_DATA_COLUMNS,
   MOLECULE_DATA_COLUMNS_DDL,
+  RECORD_SCOPED_PROPERTIES,
 } from './schema.js';
 
-export type WriteMode = 'insert' | 'upsert' | 'skip';
+/**
+ * What happens when a molecule's (source, external_id) is already stored:
+ * - `upsert` merges: a column the incoming record has a value for is written, one it has no value
+ *   for (null) keeps the stored value; `properties` merge key by key, the incoming value winning.
+ * - `replace` overwrites the whole row with the incoming one (a source lacking a column erases it).
+ * - `skip` keeps the stored row; `insert` makes the conflict an error (a reject).
+ */
+export type WriteMode = 'insert' | 'upsert' | 'replace' | 'skip';
+export const WRITE_MODES: readonly WriteMode[] = ['insert', 'upsert', 'replace', 'skip'];
 export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate';
 
 /** One committed range of one input file, recorded with the batch for exactly-once resume. */
@@ -211,16 +220,24 @@ export async function writeMoleculesInTransaction(
   tx: SqlExecutor,
   options: MoleculeBatchOptions,
 ): Promise<MoleculeWriteResult> {
-  const { rows, runId } = options;
+  const { runId } = options;
   const mode = options.mode ?? 'upsert';
-  if (!['insert', 'upsert', 'skip'].includes(mode)) {
-    throw new ConfigurationError(`invalid mode ${JSON.stringify(mode)}: expected insert, upsert or skip`);
+  if (!WRITE_MODES.includes(mode)) {
+    throw new ConfigurationError(`invalid mode ${JSON.stringify(mode)}: expected ${WRITE_MODES.join(', ')}`);
   }
   const ledger = options.ledger ?? [];
   if (ledger.length > 0 && runId === null) throw new ConfigurationError('a ledger needs a runId');
   const table = qualifiedName(options.target);
   const seqOf = options.seqOf ?? ((_row: MoleculeRow, index: number) => index);
 
+  // Rows as they will be written: under `upsert` a winner absorbs the values of the records of its
+  // ID it beat in this batch, so the result does not depend on where batch boundaries fall (copied
+  // only when that happens: the caller's array stays as given).
+  let rows = options.rows as MoleculeRow[];
+  const merge = (at: number, earlier: MoleculeRow, later: MoleculeRow): void => {
+    if (rows === options.rows) rows = rows.slice();
+    rows[at] = mergeRows(earlier, later);
+  };
   const statuses: RowStatus[] = new Array<RowStatus>(rows.length);
   const seqs = rows.map((row, i) => {
     const seq = seqOf(row, i);
@@ -241,8 +258,10 @@ export async function writeMoleculesInTransaction(
     } else if ((seqs[i] as number) >= (seqs[previous] as number)) {
       statuses[previous] = 'duplicate';
       bySource.set(row.externalId, i);
+      if (mode === 'upsert') merge(i, rows[previous] as MoleculeRow, row);
     } else {
       statuses[i] = 'duplicate';
+      if (mode === 'upsert') merge(previous, row, rows[previous] as MoleculeRow);
     }
   }
   const winners: number[] = [];
@@ -347,34 +366,70 @@ async function copyDirect(
   return true;
 }
 
+/**
+ * One data column of the row an existing row becomes when `win`'s values take precedence over
+ * `lose`'s: under `upsert` a null keeps the other side's value and `properties` merge key by key
+ * (record-scoped keys such as `molimport_warnings` come from the winner only); under `replace` the
+ * winner's value whatever it is.
+ */
+function resolvedColumn(column: string, mode: 'upsert' | 'replace', win: string, lose: string): string {
+  if (mode === 'replace') return `${win}.${column}`;
+  if (column === 'properties') {
+    return `((${lose}.properties - ${RECORD_SCOPED_KEYS_SQL}) || ${win}.properties)`;
+  }
+  return `COALESCE(${win}.${column}, ${lose}.${column})`;
+}
+
+const RECORD_SCOPED_KEYS_SQL = `'{${RECORD_SCOPED_PROPERTIES.join(',')}}'::text[]`;
+
+/** The data columns of the row after `win` meets `lose`, and whether that differs from the stored row `t`. */
+function resolvedRow(
+  mode: 'upsert' | 'replace',
+  win: string,
+  lose: string,
+): { set: string; differs: string } {
+  const resolved = MOLECULE_DATA_COLUMNS.map((c) => resolvedColumn(c, mode, win, lose));
+  return {
+    set: MOLECULE_DATA_COLUMNS.map((c, i) => `${c} = ${resolved[i]}`).join(', '),
+    differs: `(${resolved.join(', ')}) IS DISTINCT FROM (${MOLECULE_DATA_COLUMNS.map((c) => `t.${c}`).join(', ')})`,
+  };
+}
+
 async function classifyExisting(
   tx: SqlExecutor,
   table: string,
-  mode: 'upsert' | 'skip',
+  mode: 'upsert' | 'replace' | 'skip',
   runId: number | null,
   ords: number[],
   statuses: RowStatus[],
 ): Promise<void> {
-  const differs = `(${MOLECULE_DATA_COLUMNS.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${MOLECULE_DATA_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
+  const write = mode !== 'skip';
+  // What the incoming row would make of the stored one (skip compares nothing: it writes nothing).
+  const incoming = resolvedRow(mode === 'skip' ? 'replace' : mode, 's', 't');
   const existing = await tx.query<{
     ord: number;
     same_run: boolean | null;
     newer: boolean;
     differs: boolean;
   }>(
-    `SELECT s.ord, t.run_id = $1::bigint AS same_run, (t.source_seq IS NULL OR t.source_seq < s.seq) AS newer, ${differs} AS differs
+    `SELECT s.ord, t.run_id = $1::bigint AS same_run, (t.source_seq IS NULL OR t.source_seq < s.seq) AS newer, ${write ? incoming.differs : 'false'} AS differs
      FROM ${STAGE} s JOIN ${table} t ON t.source = s.source AND t.external_id = s.external_id
      WHERE s.ord = ANY($2::int[])
-     ORDER BY t.source, t.external_id${mode === 'upsert' ? ' FOR UPDATE OF t' : ''}`,
+     ORDER BY t.source, t.external_id${write ? ' FOR UPDATE OF t' : ''}`,
     [runId, ords],
   );
+  // Rows the incoming record wins over, and (upsert) rows of this run that a later record already
+  // wrote: those only take the values the later record lacked, so the commit order of parallel
+  // batches does not change the result.
   const overwrite: number[] = [];
+  const fill: number[] = [];
   for (const r of existing.rows) {
     const ord = Number(r.ord);
     if (r.same_run === true) {
       statuses[ord] = 'duplicate';
-      if (mode === 'upsert' && r.newer) overwrite.push(ord);
-    } else if (mode === 'upsert' && r.differs) {
+      if (write && r.newer) overwrite.push(ord);
+      else if (mode === 'upsert') fill.push(ord);
+    } else if (write && r.differs) {
       statuses[ord] = 'updated';
       overwrite.push(ord);
     } else {
@@ -390,7 +445,7 @@ async function classifyExisting(
   }
   if (overwrite.length > 0) {
     const set = [
-      ...MOLECULE_DATA_COLUMNS.map((c) => `${c} = s.${c}`),
+      incoming.set,
       'run_id = $1::bigint',
       'source_file = s.source_file',
       'source_record = s.source_record',
@@ -403,6 +458,35 @@ async function classifyExisting(
       [runId, overwrite],
     );
   }
+  if (fill.length > 0) {
+    const stored = resolvedRow('upsert', 't', 's');
+    await tx.query(
+      `UPDATE ${table} t SET ${stored.set}, updated_at = now() FROM ${STAGE} s
+       WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($1::int[]) AND ${stored.differs}`,
+      [fill],
+    );
+  }
+}
+
+/**
+ * Under `upsert`, two records of one ID met in one batch: `later`'s values, and `earlier`'s where
+ * `later` has none (the same rule as {@link resolvedColumn}, in memory).
+ */
+function mergeRows(earlier: MoleculeRow, later: MoleculeRow): MoleculeRow {
+  const properties: Record<string, string> = { ...earlier.properties };
+  for (const key of RECORD_SCOPED_PROPERTIES) delete properties[key];
+  Object.assign(properties, later.properties);
+  return {
+    ...later,
+    name: later.name ?? earlier.name,
+    smiles: later.smiles ?? earlier.smiles,
+    inchi: later.inchi ?? earlier.inchi,
+    inchikey: later.inchikey ?? earlier.inchikey,
+    formula: later.formula ?? earlier.formula,
+    molWeight: later.molWeight ?? earlier.molWeight,
+    molfile: later.molfile ?? earlier.molfile,
+    properties,
+  };
 }
 
 /** The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct COPY). */

@@ -42,6 +42,12 @@ export const MOLECULE_DATA_COLUMNS_DDL = Object.entries(MOLECULE_DATA_COLUMN_TYP
   .map(([column, type]) => `  ${column} ${type.sql},`)
   .join('\n');
 
+/**
+ * `properties` keys that describe one record's import, not the molecule (warnings met while
+ * computing it): a merge takes them from the winning record only, so stale ones do not linger.
+ */
+export const RECORD_SCOPED_PROPERTIES: readonly string[] = ['molimport_warnings'];
+
 const REQUIRED_MOLECULE_COLUMNS = [
   'id',
   'source',

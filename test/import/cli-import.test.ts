@@ -219,7 +219,7 @@ describe.each(backends)('molimport on %s', (backend) => {
       expect(r.stderr).toMatch(/expected an integer from 1 to 64, got 'many'/);
       const unknown = await runCli(['chembl', CHEMBL_SDF, '--mode', 'merge'], { env: t.env, cwd: t.cwd });
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toMatch(/insert, upsert, skip/);
+      expect(unknown.stderr).toMatch(/upsert, replace, skip, insert/);
       const source = await runCli(['chemspider', CHEMBL_SDF], { env: t.env, cwd: t.cwd });
       expect(source.code).toBe(2);
     });

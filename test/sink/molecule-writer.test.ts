@@ -314,6 +314,97 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     expect(other.statuses).toEqual(['updated']);
   });
 
+  it('upsert merges: a null keeps the stored value, properties merge key by key, warnings come from the winner', async () => {
+    const target = await freshTable();
+    await ctx.db.writeMolecules({
+      target,
+      rows: [
+        molecule('M', {
+          smiles: null,
+          properties: { a: 'old', b: 'kept', molimport_warnings: 'rdkit: old warning' },
+        }),
+      ],
+      mode: 'upsert',
+      runId: 1,
+    });
+    const result = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('M', { molfile: null, name: null, smiles: 'C', properties: { a: 'new', c: 'added' } })],
+      mode: 'upsert',
+      runId: 2,
+    });
+    expect(result.statuses).toEqual(['updated']);
+    const [row] = await tableRows(target);
+    expect(row).toMatchObject({
+      name: 'name of M',
+      smiles: 'C',
+      molfile: molecule('M').molfile,
+      properties: { a: 'new', b: 'kept', c: 'added' },
+      run_id: '2',
+    });
+    expect(row?.properties).not.toHaveProperty('molimport_warnings');
+    // Nothing new in the record: unchanged, and not rewritten.
+    const again = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('M', { molfile: null, name: null, smiles: null, properties: { c: 'added' } })],
+      mode: 'upsert',
+      runId: 3,
+    });
+    expect(again.statuses).toEqual(['unchanged']);
+    expect((await tableRows(target))[0]?.updated_at).toEqual(row?.updated_at);
+  });
+
+  it('upsert merges the records of one ID whatever the batch boundaries and commit order', async () => {
+    const early = molecule('D', { smiles: null, properties: { from: 'early', only_early: 'e' } });
+    const late = molecule('D', { molfile: null, properties: { from: 'late' } });
+    const expected = {
+      smiles: late.smiles,
+      molfile: early.molfile,
+      properties: { from: 'late', only_early: 'e' },
+    };
+    // One batch.
+    const one = await freshTable();
+    const runOne = await ctx.db.startRun({ source: 'chembl', target: one });
+    const inOne = await ctx.db.writeMolecules({
+      target: one,
+      rows: [late, early],
+      mode: 'upsert',
+      runId: runOne,
+      seqOf: (_r, i) => (i === 0 ? 2 : 1),
+    });
+    expect(inOne.statuses).toEqual(['inserted', 'duplicate']);
+    expect((await tableRows(one))[0]).toMatchObject(expected);
+    // Two batches, the later record committed first.
+    const two = await freshTable();
+    const runTwo = await ctx.db.startRun({ source: 'chembl', target: two });
+    for (const [row, seq] of [
+      [late, 2],
+      [early, 1],
+    ] as const) {
+      await ctx.db.writeMolecules({
+        target: two,
+        rows: [row],
+        mode: 'upsert',
+        runId: runTwo,
+        seqOf: () => seq,
+      });
+    }
+    expect((await tableRows(two))[0]).toMatchObject({ ...expected, source_seq: '2' });
+  });
+
+  it('replace mode overwrites the whole row, nulls included', async () => {
+    const target = await freshTable();
+    await ctx.db.writeMolecules({ target, rows: [molecule('R')], mode: 'upsert', runId: 1 });
+    const result = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('R', { molfile: null, properties: { only: 'this' } })],
+      mode: 'replace',
+      runId: 2,
+    });
+    expect(result.statuses).toEqual(['updated']);
+    expect((await tableRows(target))[0]).toMatchObject({ molfile: null, properties: { only: 'this' } });
+  });
+
   it('skip mode keeps existing rows and reports them unchanged', async () => {
     const target = await freshTable();
     await ctx.db.writeMolecules({
