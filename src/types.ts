@@ -32,6 +32,8 @@ export interface SdfRecord extends RecordOrigin {
   problem: string | undefined;
   /** Size of the raw text in bytes (UTF-8), used to weigh items in batches. */
   bytes: number;
+  /** The file's lines end in CRLF: `raw` had them before they were normalised to LF. */
+  crlf: boolean;
 }
 
 /** One CSV/TSV row, with the header the file had (or synthetic column names). */
@@ -68,12 +70,39 @@ export interface MoleculeRow {
   weight: number;
 }
 
+/**
+ * Why a record was rejected, as a class a script can count (`rejectReasons` in the stats):
+ * - `parse`: the record's structure is malformed (no counts line, no `M  END`, …)
+ * - `encoding`: invalid UTF-8
+ * - `columns`: a CSV row whose cells do not match the header
+ * - `no-id`: no usable ID field
+ * - `valence` / `chem-invalid`: the toolkit refused the structure (`--validate`)
+ * - `chem-timeout` / `chem-crash`: the toolkit ran over its time limit or crashed (`--validate`)
+ * - `duplicate-key`: `--mode insert` met a stored ID
+ * - `db-refused`: PostgreSQL refused a value (e.g. a NUL byte)
+ */
+export type RejectKind =
+  | 'parse'
+  | 'encoding'
+  | 'columns'
+  | 'no-id'
+  | 'valence'
+  | 'chem-invalid'
+  | 'chem-timeout'
+  | 'chem-crash'
+  | 'duplicate-key'
+  | 'db-refused';
+
 /** A record that could not become a row, or that the database refused. Never lost: written to the rejects file. */
 export interface Reject extends RecordOrigin {
   format: InputFormat;
   reason: string;
+  /** The reason's class. */
+  kind: RejectKind;
   /** The original text of the record (SDF record text, or CSV row). */
   raw: string;
+  /** SDF: the original text had CRLF line endings (`raw` has LF); the rejects file restores them. */
+  crlf?: boolean;
   /** CSV only: the columns of the file, so rejects can be written back as CSV. */
   columns?: readonly string[];
   /** CSV only: the row's values by column. */

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { errorMessage } from '../errors.js';
-import type { MoleculeRow, RecordOrigin, Reject } from '../types.js';
+import type { MoleculeRow, RecordOrigin, Reject, RejectKind } from '../types.js';
 import { ChemistryError } from './chemistry-error.js';
 import type { ComputedValues } from './fields.js';
 import { FIELD_COLUMN } from './fields.js';
@@ -31,24 +31,32 @@ export interface ChemistryResult {
   warnings: number;
   /** Why, one entry per warned record. */
   warningDetails: ChemistryWarning[];
+  /** Records whose toolkit run exceeded the time limit (kept with a warning, or rejects under `validate`). */
+  timedOut: number;
 }
 
 /** Turns a row the chemistry step refuses into a reject; the caller knows the record's raw text. */
-export type RejectBuilder = (row: MoleculeRow, reason: string) => Reject;
+export type RejectBuilder = (row: MoleculeRow, reason: string, kind: RejectKind) => Reject;
 
 /** A reject from the row alone: raw is the molfile (or SMILES), format `sdf` when there is a molfile. */
-export const rejectFromRow: RejectBuilder = (row, reason) => ({
+export const rejectFromRow: RejectBuilder = (row, reason, kind) => ({
   file: row.origin.file,
   record: row.origin.record,
   line: row.origin.line,
   format: row.molfile !== null ? 'sdf' : 'csv',
   reason,
+  kind,
   raw: row.molfile ?? row.smiles ?? '',
 });
 
-type Failure = { status: 'failed'; reason: string };
+/** The `properties` key listing a kept record's chemistry warnings (one string, `; `-separated). */
+export const WARNINGS_PROPERTY = 'molimport_warnings';
+
+/** A task that timed out or crashed its worker: the record's toolkit run gave no answer. */
+type Failure = { status: 'failed'; reason: string; kind: 'chem-timeout' | 'chem-crash' };
 type Outcome = ItemResult | Failure;
-type TaskOutcome = { ok: true; result: ComputeTaskResult } | { ok: false; reason: string };
+type TaskOutcome =
+  { ok: true; result: ComputeTaskResult } | { ok: false; reason: string; kind: Failure['kind'] };
 
 export class ChemistryPool {
   readonly options: Readonly<FilledChemistryPoolOptions>;
@@ -147,35 +155,48 @@ export class ChemistryPool {
       this.#assertOpen();
     }
 
-    const result: ChemistryResult = { rows: [], rejects: [], warnings: 0, warningDetails: [] };
+    const result: ChemistryResult = { rows: [], rejects: [], warnings: 0, warningDetails: [], timedOut: 0 };
     rows.forEach((row, index) => {
       const outcome = outcomes[index];
       if (outcome === undefined)
         throw new ChemistryError(`internal: no chemistry outcome for record ${row.origin.record}`);
-      const warn = (messages: string[]): void => {
-        if (messages.length === 0) return;
+      // A kept row names its warnings in its own properties, so they can be found per molecule.
+      const keep = (kept: MoleculeRow, messages: string[]): void => {
+        if (messages.length === 0) {
+          result.rows.push(kept);
+          return;
+        }
+        const message = messages.join('; ');
         result.warnings += 1;
-        result.warningDetails.push({ origin: row.origin, message: messages.join('; ') });
+        result.warningDetails.push({ origin: row.origin, message });
+        result.rows.push({ ...kept, properties: { ...kept.properties, [WARNINGS_PROPERTY]: message } });
       };
+      // One outcome per kind of failure, whatever fields were asked: without `validate` the record
+      // is kept with the file's values and a warning; with it, it is a reject.
       switch (outcome.status) {
         case 'failed':
-          result.rejects.push(toReject(row, outcome.reason));
+          if (outcome.kind === 'chem-timeout') result.timedOut += 1;
+          if (validate) result.rejects.push(toReject(row, outcome.reason, outcome.kind));
+          else keep(row, [`${outcome.reason}; computed fields left empty`]);
           break;
         case 'invalid':
           if (validate) {
-            result.rejects.push(toReject(row, `invalid structure: ${outcome.reason}`));
+            result.rejects.push(
+              toReject(
+                row,
+                `invalid structure: ${outcome.reason}`,
+                /valence/i.test(outcome.reason) ? 'valence' : 'chem-invalid',
+              ),
+            );
           } else {
-            result.rows.push(row);
-            warn([`invalid structure: ${outcome.reason}; computed fields left empty`]);
+            keep(row, [`invalid structure: ${outcome.reason}; computed fields left empty`]);
           }
           break;
         case 'skipped':
-          result.rows.push(row);
-          warn(outcome.warnings);
+          keep(row, outcome.warnings);
           break;
         case 'ok':
-          result.rows.push(applyValues(row, outcome.values));
-          warn(outcome.warnings);
+          keep(applyValues(row, outcome.values), outcome.warnings);
           break;
       }
     });
@@ -188,12 +209,14 @@ export class ChemistryPool {
     const task = (items: ComputeItem[]): ComputeTask => ({ compute, validate, recompute, items });
     const whole = await this.#run(task(chunk), perRecordTimeoutMs);
     if (whole.ok) return whole.result.results;
-    if (chunk.length === 1) return [{ status: 'failed', reason: whole.reason }];
+    if (chunk.length === 1) return [{ status: 'failed', reason: whole.reason, kind: whole.kind }];
     const outcomes: Outcome[] = [];
     for (const item of chunk) {
       const single = await this.#run(task([item]), perRecordTimeoutMs);
       outcomes.push(
-        single.ok ? (single.result.results[0] as ItemResult) : { status: 'failed', reason: single.reason },
+        single.ok
+          ? (single.result.results[0] as ItemResult)
+          : { status: 'failed', reason: single.reason, kind: single.kind },
       );
     }
     return outcomes;
@@ -219,8 +242,8 @@ export class ChemistryPool {
       if (this.#closed)
         throw new ChemistryError('chemistry pool closed while records were in flight', { cause: err });
       outcome = controller.signal.aborted
-        ? { ok: false, reason: `chemistry timed out after ${timeoutMs} ms` }
-        : { ok: false, reason: `chemistry worker crashed: ${errorMessage(err)}` };
+        ? { ok: false, reason: `chemistry timed out after ${timeoutMs} ms`, kind: 'chem-timeout' }
+        : { ok: false, reason: `chemistry worker crashed: ${errorMessage(err)}`, kind: 'chem-crash' };
     } finally {
       clearTimeout(timer);
     }

@@ -8,7 +8,7 @@
 import type { ChemistryWarning } from '../chem/compute-pool.js';
 import { ChemistryPool } from '../chem/compute-pool.js';
 import type { ComputeField } from '../chem/fields.js';
-import type { MoleculeRow, Reject } from '../types.js';
+import type { MoleculeRow, Reject, RejectKind } from '../types.js';
 import { rejectFromItem, type WorkItem } from './work-items.js';
 
 export interface ChemistryStageOptions {
@@ -20,7 +20,10 @@ export interface ChemistryStageOptions {
   recompute: boolean;
   /** Worker threads (each loads its own RDKit, ~0.3 s and tens of MB). */
   threads: number;
-  /** `--chem-timeout-ms`: a record taking longer becomes a reject and its worker is replaced. */
+  /**
+   * `--chem-timeout-ms`: a record taking longer is kept with a warning (a reject under
+   * `--validate`) and its worker is replaced.
+   */
   perRecordTimeoutMs: number;
   /** Records per worker task. @default 32 */
   batchSize?: number;
@@ -44,7 +47,7 @@ export interface ChemistryStageTotals {
   rows: number;
   /** Rows that became rejects (invalid with --validate, timed out, crashed a worker). */
   rejected: number;
-  /** Of those, how many exceeded the per-record time limit. */
+  /** Rows whose toolkit run exceeded the per-record time limit (kept with a warning, or rejects under `validate`). */
   timedOut: number;
   /** Rows kept with a warning (unparseable without --validate, InChI impossible, no structure…). */
   warnings: number;
@@ -106,9 +109,10 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
       withRow.map((index) => [items[index]!.row!, items[index]!]),
     );
     const rejectsByRow = new Map<MoleculeRow, Reject>();
-    const result = await pool.processRows(rows, (row, reason) => {
+    const result = await pool.processRows(rows, (row, reason, kind) => {
       const item = itemOfRow.get(row);
-      const reject = item === undefined ? fallbackReject(row, reason) : rejectFromItem(item, reason);
+      const reject =
+        item === undefined ? fallbackReject(row, reason, kind) : rejectFromItem(item, reason, kind);
       rejectsByRow.set(row, reject);
       return reject;
     });
@@ -127,7 +131,6 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
           const { row: _dropped, ...rest } = item;
           out[index] = { ...rest, reject };
         }
-        if (/^chemistry timed out/.test(reject.reason)) totals.timedOut += 1;
       } else {
         const row = result.rows[next++];
         if (row === undefined)
@@ -142,6 +145,7 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
     totals.rows += rows.length;
     totals.rejected += result.rejects.length;
     totals.warnings += result.warnings;
+    totals.timedOut += result.timedOut;
     totals.ms += performance.now() - started;
     return {
       items: out,
@@ -159,11 +163,12 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
 }
 
 /** Only for a row the stage was not given as an item (cannot happen through run-import). */
-function fallbackReject(row: MoleculeRow, reason: string): Reject {
+function fallbackReject(row: MoleculeRow, reason: string, kind: RejectKind): Reject {
   return {
     ...row.origin,
     format: row.molfile !== null ? 'sdf' : 'csv',
     reason,
+    kind,
     raw: row.molfile ?? row.smiles ?? '',
   };
 }

@@ -30,8 +30,12 @@ export type ResolvedImportConfig = Required<
     'database' | 'idField' | 'format' | 'limit' | 'maxErrors' | 'maxErrorRate' | 'signal' | 'logger' | 'stdin'
   > & {
     batchSize: number;
-    rejectsFile: string;
-    rejectsFileExplicit: boolean;
+    /** `--rejects`, resolved; undefined for the default name (made when the run id is known). */
+    rejectsFile: string | undefined;
+    /** Where default-named rejects files go (the working directory). */
+    rejectsDir: string;
+    /** When the run was configured: the default rejects name's timestamp. */
+    startedAt: Date;
     compute: ReadonlySet<ComputeField>;
   };
 
@@ -63,8 +67,6 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   }
   const initial = o.batchSize ?? Math.min(maxBatchSize, Math.max(minBatchSize, INITIAL_BATCH[o.source]));
   const batchSize = int('batchSize', initial, minBatchSize, maxBatchSize);
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const rejectsFileExplicit = o.rejectsFile !== undefined;
   const compute = new Set<ComputeField>();
   for (const f of o.compute ?? []) {
     if (!(COMPUTE_FIELDS as readonly string[]).includes(f)) {
@@ -111,8 +113,9 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     format: o.format,
     limit: o.limit === undefined ? undefined : int('limit', o.limit, 1, Number.MAX_SAFE_INTEGER),
     dryRun: o.dryRun ?? false,
-    rejectsFile: path.resolve(cwd, o.rejectsFile ?? `molimport-rejects-${stamp}`),
-    rejectsFileExplicit,
+    rejectsFile: o.rejectsFile === undefined ? undefined : path.resolve(cwd, o.rejectsFile),
+    rejectsDir: cwd,
+    startedAt: now,
     maxErrors:
       o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
     maxErrorRate: o.maxErrorRate === undefined ? undefined : rate(o.maxErrorRate),

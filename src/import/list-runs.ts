@@ -1,5 +1,7 @@
 /** `molimport runs`: the recent runs recorded in `molimport_runs`. */
+import { existsSync } from 'node:fs';
 import type { ImportLogger } from './options.js';
+import { rejectsPaths } from './rejects-writer.js';
 import { openDatabase, type TargetOptions } from './open-database.js';
 
 export interface RunSummary {
@@ -15,6 +17,10 @@ export interface RunSummary {
   updated: number | null;
   unchanged: number | null;
   rejected: number | null;
+  /** The files holding the run's rejects (found on disk from its recorded name when it never finished). */
+  rejectsFiles: string[];
+  /** Rejected records by the class of their reason, when the run recorded its stats. */
+  rejectReasons: Record<string, number> | null;
   durationMs: number | null;
   error: string | null;
 }
@@ -51,6 +57,11 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
         updated: num('updated'),
         unchanged: num('unchanged'),
         rejected: num('rejected'),
+        rejectsFiles: rejectsFilesOf(stats, r.options),
+        rejectReasons:
+          typeof stats.rejectReasons === 'object' && stats.rejectReasons !== null
+            ? (stats.rejectReasons as Record<string, number>)
+            : null,
         durationMs: num('durationMs'),
         error: r.error,
       };
@@ -58,4 +69,20 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
   } finally {
     await db.close();
   }
+}
+
+/**
+ * A run's rejects files: as its stats list them; for a run that never finished (killed), the
+ * files its recorded rejects name points to that exist on this machine.
+ */
+function rejectsFilesOf(stats: Record<string, unknown>, options: unknown): string[] {
+  if (Array.isArray(stats.rejectsFiles)) return stats.rejectsFiles.map(String);
+  if (typeof stats.rejectsFile === 'string') return [stats.rejectsFile];
+  const recorded = (options ?? {}) as { rejectsBase?: unknown; rejectsExplicit?: unknown };
+  if (typeof recorded.rejectsBase !== 'string') return [];
+  const { sdf, csv } = rejectsPaths({
+    base: recorded.rejectsBase,
+    explicit: recorded.rejectsExplicit === true,
+  });
+  return [...new Set([sdf, csv])].filter((p) => existsSync(p));
 }

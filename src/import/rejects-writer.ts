@@ -1,36 +1,89 @@
 /**
- * Writes every rejected record, as its original text, to a rejects file that can be fixed and fed
- * back to molimport: SDF rejects as SDF records with `molimport_*` data fields added, CSV rejects as
- * CSV rows with `molimport_*` columns added. Opened lazily (no empty files); each record is written
- * synchronously so a crash right after cannot lose it.
+ * Writes every rejected record to a rejects file that any reader takes as it took the input, and
+ * that can be fixed and fed back to molimport:
+ * - SDF: the record's original text byte for byte (its line endings included), then `molimport_*`
+ *   data items, then `$$$$`. A record whose last data item lacks its closing blank line gets one, or
+ *   that item would swallow the first added one.
+ * - CSV: the file's own columns, then `molimport_*` columns (RFC 4180 quoting); a row whose cells
+ *   do not match the header also keeps its original line in `molimport_raw`. Each header gets its
+ *   own file, so a run over files with different columns loses no column.
+ * Files are created only when needed and exclusively (`wx`): a run never overwrites another run's
+ * rejects. Only a resumed run appends, to the files of the run it continues. Each record is written
+ * synchronously, so a crash right after cannot lose it.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigurationError, InputError } from '../errors.js';
 import type { Reject } from '../types.js';
 
 /** Fields/columns this writer adds; the import strips them when a rejects file is read back. */
 export const REJECT_FIELD_PREFIX = 'molimport_';
 const EXTRA = ['molimport_file', 'molimport_record', 'molimport_line', 'molimport_reason'] as const;
+const RAW_COLUMN = 'molimport_raw';
+
+/** Where a run's rejects go. */
+export interface RejectsTarget {
+  /** The path named by the user, or the default base (`<dir>/molimport-rejects-run<id>-<time>`). */
+  base: string;
+  /** Named by the user (`--rejects`): used as is when its extension fits the format. */
+  explicit: boolean;
+  /** Append to files that exist (a resumed run continuing its own rejects files). */
+  append: boolean;
+}
+
+/** The default base name of a run's rejects: unique per run and per millisecond. */
+export function defaultRejectsBase(dir: string, runId: number | null, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '');
+  return path.join(dir, `molimport-rejects-${runId === null ? 'dry-run' : `run${runId}`}-${stamp}`);
+}
+
+/** The files a target may write: the SDF one and the first CSV one (later headers add `-2`, …). */
+export function rejectsPaths(target: Pick<RejectsTarget, 'base' | 'explicit'>): { sdf: string; csv: string } {
+  const ext = path.extname(target.base).toLowerCase();
+  const keep = target.explicit;
+  return {
+    sdf: keep && (ext === '.sdf' || ext === '.sd') ? target.base : `${target.base}.sdf`,
+    csv: keep && (ext === '.csv' || ext === '.tsv' || ext === '.txt') ? target.base : `${target.base}.csv`,
+  };
+}
+
+/**
+ * Refuse (exit 2) a `--rejects` path that already holds rejects, unless `append` (a resumed run
+ * continuing the run that wrote it): an existing file is another run's record of what it lost.
+ */
+export function checkRejectsTarget(target: RejectsTarget): void {
+  if (!target.explicit || target.append) return;
+  const { sdf, csv } = rejectsPaths(target);
+  for (const p of new Set([target.base, sdf, csv])) {
+    if (existsSync(p)) {
+      throw new ConfigurationError(
+        `rejects file ${p} already exists: it holds another run's rejects; choose a new --rejects path, move it away, or --resume the run that wrote it`,
+      );
+    }
+  }
+}
+
+interface CsvFile {
+  fd: number;
+  columns: readonly string[];
+}
 
 export class RejectsWriter {
   private sdfFd: number | undefined;
-  private csvFd: number | undefined;
-  private csvColumns: readonly string[] | undefined;
+  /** One CSV file per distinct header, keyed by the header's columns. */
+  private readonly csvFiles = new Map<string, CsvFile>();
   private readonly written: string[] = [];
   count = 0;
 
-  /**
-   * @param basePath the file named by --rejects, or a default; SDF rejects go to it (or to
-   *   `<base>.sdf`), CSV rejects to it (or `<base>.csv`) — a run mixing both formats gets two files.
-   */
-  constructor(
-    private readonly basePath: string,
-    private readonly explicit: boolean,
-    /** Append to an existing file (a resumed run) instead of starting it afresh. */
-    private readonly append = false,
-  ) {}
+  constructor(private target: RejectsTarget) {}
 
-  /** Paths actually written (for the stats). */
+  /** Set where rejects go, before the first is written (the default name needs the run's id). */
+  retarget(target: RejectsTarget): void {
+    if (this.count > 0) throw new Error('rejects target changed after rejects were written');
+    this.target = target;
+  }
+
+  /** Paths actually written (for the stats and `molimport runs`). */
   get files(): readonly string[] {
     return this.written;
   }
@@ -43,52 +96,89 @@ export class RejectsWriter {
 
   close(): void {
     if (this.sdfFd !== undefined) closeSync(this.sdfFd);
-    if (this.csvFd !== undefined) closeSync(this.csvFd);
-    this.sdfFd = this.csvFd = undefined;
+    for (const f of this.csvFiles.values()) closeSync(f.fd);
+    this.sdfFd = undefined;
+    this.csvFiles.clear();
   }
 
-  private pathFor(ext: '.sdf' | '.csv'): string {
-    const current = path.extname(this.basePath).toLowerCase();
-    if (this.explicit && (current === ext || (ext === '.sdf' && current === '.sd'))) return this.basePath;
-    if (!this.explicit) return this.basePath + ext;
-    // An explicit name whose extension does not match this format: keep formats apart.
-    return this.basePath + ext;
-  }
-
-  private open(ext: '.sdf' | '.csv'): number {
-    const p = this.pathFor(ext);
-    const fd = openSync(p, this.append ? 'a' : 'w');
-    this.written.push(p);
-    return fd;
+  private open(p: string): number {
+    try {
+      const fd = openSync(p, this.target.append ? 'a' : 'wx');
+      this.written.push(p);
+      return fd;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && !this.target.explicit) return this.open(nextName(p));
+      throw new InputError(
+        code === 'EEXIST'
+          ? `rejects file ${p} appeared while this run was starting: not overwritten; choose another --rejects path`
+          : `cannot create rejects file ${p}: ${(err as Error).message}`,
+        p,
+        undefined,
+        { cause: err },
+      );
+    }
   }
 
   private writeSdf(r: Reject): void {
-    this.sdfFd ??= this.open('.sdf');
-    let text = r.raw.replace(/\r\n?/g, '\n');
-    // Keep the record's own fields; drop a previous round's molimport_* fields so they do not pile up.
-    text = stripSdfRejectFields(text).replace(/\n*$/, '\n');
-    const extra = [r.file, String(r.record), String(r.line), oneLine(r.reason)];
-    const fields = EXTRA.map((name, i) => `> <${name}>\n${extra[i]}\n\n`).join('');
-    // A record whose molfile has no M  END still gets a parseable data block after it.
-    writeSync(this.sdfFd, `${text}${fields}$$$$\n`);
+    this.sdfFd ??= this.open(rejectsPaths(this.target).sdf);
+    writeSync(this.sdfFd, sdfRejectText(r));
   }
 
   private writeCsv(r: Reject): void {
-    if (this.csvFd === undefined) {
-      this.csvFd = this.open('.csv');
-      this.csvColumns = r.columns ?? ['raw'];
-      writeSync(this.csvFd, [...this.csvColumns, ...EXTRA].map(csvQuote).join(',') + '\n');
+    const columns = (r.columns ?? ['raw']).filter((c) => !c.startsWith(REJECT_FIELD_PREFIX));
+    const key = columns.join('\u0000');
+    let file = this.csvFiles.get(key);
+    if (file === undefined) {
+      const first = rejectsPaths(this.target).csv;
+      const p = this.csvFiles.size === 0 ? first : numbered(first, this.csvFiles.size + 1);
+      file = { fd: this.open(p), columns };
+      this.csvFiles.set(key, file);
+      writeSync(file.fd, csvLine([...columns, ...EXTRA, RAW_COLUMN]));
     }
-    const values = r.columns && this.csvColumns ? alignRow(r, this.csvColumns) : [r.raw];
-    const extra = [r.file, String(r.record), String(r.line), oneLine(r.reason)];
-    writeSync(this.csvFd, [...values, ...extra].map(csvQuote).join(',') + '\n');
+    const { values, aligned } = alignRow(r, file.columns);
+    writeSync(file.fd, csvLine([...values, ...extraValues(r), aligned ? '' : r.raw]));
   }
 }
 
-function alignRow(r: Reject, columns: readonly string[]): string[] {
+/** One SDF reject: the original record, the added data items, `$$$$`. */
+export function sdfRejectText(r: Reject): string {
+  // A rejects file fed back and rejected again: its earlier molimport_* items are ours, not the record's.
+  let text = stripSdfRejectFields(r.raw);
+  if (text.length > 0 && !text.endsWith('\n')) text += '\n';
+  if (hasDataItems(text) && !text.endsWith('\n\n')) text += '\n';
+  const extra = extraValues(r);
+  const items = EXTRA.map((name, i) => `> <${name}>\n${extra[i]}\n\n`).join('');
+  const out = `${text}${items}$$$$\n`;
+  return r.crlf === true ? out.replace(/\n/g, '\r\n') : out;
+}
+
+function extraValues(r: Reject): string[] {
+  return [r.file, String(r.record), String(r.line), oneLine(r.reason)];
+}
+
+/** Whether the record has a data item after its molfile (a `>` header line after `M  END`). */
+function hasDataItems(text: string): boolean {
+  const end = text.indexOf('M  END');
+  return /(^|\n)>/.test(end < 0 ? text : text.slice(end));
+}
+
+function alignRow(r: Reject, columns: readonly string[]): { values: string[]; aligned: boolean } {
   const fields = r.fields;
-  if (!fields) return columns.map((_c, i) => (i === 0 ? r.raw : ''));
-  return columns.map((c) => fields.get(c) ?? '');
+  if (!fields) return { values: columns.map((_c, i) => (i === 0 ? r.raw : '')), aligned: true };
+  let matched = 0;
+  const values = columns.map((c) => {
+    const v = fields.get(c);
+    if (v !== undefined) matched++;
+    return v ?? '';
+  });
+  let own = 0;
+  for (const k of fields.keys()) if (!k.startsWith(REJECT_FIELD_PREFIX)) own++;
+  return { values, aligned: matched === columns.length && own === columns.length };
+}
+
+function csvLine(values: readonly string[]): string {
+  return values.map(csvQuote).join(',') + '\n';
 }
 
 function csvQuote(v: string): string {
@@ -100,5 +190,19 @@ function oneLine(s: string): string {
 }
 
 function stripSdfRejectFields(text: string): string {
-  return text.replace(/^>[^\n]*<molimport_[a-z]+>[^\n]*\n[^\n]*\n\n?/gm, '');
+  return text.replace(/^>[^\n]*<molimport_[a-z_]+>[^\n]*\n[^\n]*\n\n?/gm, '');
+}
+
+/** `a.sdf` → `a-2.sdf`. */
+function numbered(p: string, n: number): string {
+  const ext = path.extname(p);
+  return `${p.slice(0, p.length - ext.length)}-${n}${ext}`;
+}
+
+/** A default name that exists already (same run id and millisecond, another database): `-2`, `-3`, … */
+function nextName(p: string): string {
+  const ext = path.extname(p);
+  const stem = p.slice(0, p.length - ext.length);
+  const m = /-(\d+)$/.exec(stem);
+  return m ? `${stem.slice(0, m.index)}-${Number(m[1]) + 1}${ext}` : `${stem}-2${ext}`;
 }

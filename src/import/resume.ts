@@ -16,6 +16,8 @@ export interface ResumePlan {
   runId: number | undefined;
   runInfo: RunStartInfo;
   warning: string | undefined;
+  /** Where the resumed run's rejects went, as it recorded at its start. */
+  previousRejects?: { base: string; explicit: boolean };
   /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
   skipperFor(fileIndex: number): ((record: number) => boolean) | undefined;
 }
@@ -73,10 +75,14 @@ export async function planResume(
     list.push(r);
     byFile.set(r.fileIndex, list);
   }
+  const recorded = (run.options ?? {}) as { rejectsBase?: unknown; rejectsExplicit?: unknown };
   return {
     runId: run.id,
     runInfo,
     warning: undefined,
+    ...(typeof recorded.rejectsBase === 'string'
+      ? { previousRejects: { base: recorded.rejectsBase, explicit: recorded.rejectsExplicit === true } }
+      : {}),
     skipperFor: (fileIndex) => {
       const list = byFile.get(fileIndex);
       if (!list || list.length === 0) return undefined;

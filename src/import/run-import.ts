@@ -24,12 +24,17 @@ import {
 } from '../sink/rdkit-cartridge.js';
 import type { ChemistryStage } from './chemistry-stage.js';
 import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
-import { resolveImportConfig } from './config.js';
+import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { readWorkItems, type FileProgress } from './work-items.js';
 import type { ImportOptions } from './options.js';
 import { planResume, type ResumePlan } from './resume.js';
-import { RejectsWriter } from './rejects-writer.js';
+import {
+  checkRejectsTarget,
+  defaultRejectsBase,
+  RejectsWriter,
+  type RejectsTarget,
+} from './rejects-writer.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
@@ -52,7 +57,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     tally.rdkitMol.filled += r.filled;
     tally.rdkitMol.failed += r.failed;
   };
-  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit, cfg.resume);
+  // A --rejects file that holds another run's rejects is refused before anything is read; a
+  // resumed run may append to its own (checked once the run it continues is known).
+  if (cfg.rejectsFile !== undefined && !cfg.resume)
+    checkRejectsTarget({ base: cfg.rejectsFile, explicit: true, append: false });
+  const rejects = new RejectsWriter({
+    base: cfg.rejectsFile ?? defaultRejectsBase(cfg.rejectsDir, null, cfg.startedAt),
+    explicit: cfg.rejectsFile !== undefined,
+    append: false,
+  });
 
   // One controller stops reading: the caller's signal (Ctrl-C), an error limit, or a fatal error.
   const stop = new AbortController();
@@ -129,6 +142,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       resume = await planResume(db, cfg, target);
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      const rejectsTarget = rejectsTargetFor(cfg, runId, resume.previousRejects);
+      rejects.retarget(rejectsTarget);
+      await db.noteRunOptions(runId, {
+        rejectsBase: rejectsTarget.base,
+        rejectsExplicit: rejectsTarget.explicit,
+      });
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
       // Cross-source identity is counted per batch, and only when there is another source to meet.
@@ -255,14 +274,23 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         const item = outcome.item;
         touched.add(item.fileIndex);
         if (!outcome.ok) {
-          const reject = rejectFromItem(item, `database refused the record: ${errorMessage(outcome.error)}`);
+          const duplicateKey = outcome.error instanceof DatabaseError && outcome.error.sqlState === '23505';
+          const reject = rejectFromItem(
+            item,
+            `database refused the record: ${errorMessage(outcome.error)}`,
+            duplicateKey ? 'duplicate-key' : 'db-refused',
+          );
           rejects.write(reject);
-          tally.count(item.fileIndex, 'rejected');
+          tally.reject(item.fileIndex, reject.kind);
           continue;
         }
         if (outcome.value === 'unwritten') continue;
-        if (outcome.value === 'rejected' && item.reject) rejects.write(item.reject);
-        tally.count(item.fileIndex, outcome.value);
+        if (outcome.value === 'rejected' && item.reject) {
+          rejects.write(item.reject);
+          tally.reject(item.fileIndex, item.reject.kind);
+        } else {
+          tally.count(item.fileIndex, outcome.value);
+        }
       }
       tally.batch(batch.size, touched);
       const limit = tally.errorLimitExceeded(false);
@@ -304,7 +332,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     durationMs: performance.now() - started,
     database: databaseLabel,
     table: `${target?.schema ?? cfg.schema}.${target?.table ?? cfg.table}`,
-    rejectsFile: rejects.files[0] ?? null,
+    rejectsFiles: rejects.files,
     error: stopReason,
   });
 
@@ -328,6 +356,26 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   }
   emit({ type: 'done', stats });
   return stats;
+}
+
+/**
+ * Where this run's rejects go: a resumed run continues the files of the run it resumes (unless
+ * given another --rejects); otherwise --rejects, which must not exist yet, or a new default name
+ * with the run's id.
+ */
+function rejectsTargetFor(
+  cfg: ResolvedImportConfig,
+  runId: number,
+  previous: { base: string; explicit: boolean } | undefined,
+): RejectsTarget {
+  if (previous !== undefined && (cfg.rejectsFile === undefined || cfg.rejectsFile === previous.base))
+    return { ...previous, append: true };
+  const target: RejectsTarget =
+    cfg.rejectsFile === undefined
+      ? { base: defaultRejectsBase(cfg.rejectsDir, runId, cfg.startedAt), explicit: false, append: false }
+      : { base: cfg.rejectsFile, explicit: true, append: false };
+  checkRejectsTarget(target);
+  return target;
 }
 
 async function checkInputsExist(files: readonly string[]): Promise<void> {

@@ -12,6 +12,7 @@ import type { EngineStats } from '../engine/index.js';
 import type { OpenedInput } from '../sources/index.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { FileProgress } from './work-items.js';
+import type { RejectKind } from '../types.js';
 import {
   accountedFor,
   BatchSizeTracker,
@@ -44,6 +45,8 @@ export class RunTally {
   chemistry: ImportStats['chemistry'] = null;
   knownUnderOtherSource: number | null = null;
   rdkitMol: ImportStats['rdkitMol'] = null;
+  /** Rejected records by the class of their reason. */
+  readonly rejectReasons: Partial<Record<RejectKind, number>> = {};
   /** Records parsed so far (for progress; the counts only move once a record's batch settled). */
   parsed = 0;
   private readonly files: FileTally[] = [];
@@ -83,6 +86,12 @@ export class RunTally {
     f.format = input.format;
     f.compressed = input.compressed;
     f.bytes = input.totalBytes ?? null;
+  }
+
+  /** A rejected record: counted, and its reason's class too. */
+  reject(fileIndex: number, kind: RejectKind): void {
+    this.rejectReasons[kind] = (this.rejectReasons[kind] ?? 0) + 1;
+    this.count(fileIndex, 'rejected');
   }
 
   count(fileIndex: number, status: RowStatus): void {
@@ -162,7 +171,7 @@ export class RunTally {
     durationMs: number;
     database: string;
     table: string;
-    rejectsFile: string | null;
+    rejectsFiles: readonly string[];
     error: MolimportError | undefined;
   }): ImportStats {
     this.samplePeakRss();
@@ -206,7 +215,9 @@ export class RunTally {
       durationMs: Math.round(end.durationMs),
       moleculesPerSecond: rate(this.totals.read, performance.now() - this.started),
       peakRssBytes: this.peakRss,
-      rejectsFile: end.rejectsFile,
+      rejectsFile: end.rejectsFiles[0] ?? null,
+      rejectsFiles: [...end.rejectsFiles],
+      rejectReasons: sortedReasons(this.rejectReasons),
       chemistryWarnings: this.chemistryWarnings,
       chemistry: this.chemistry,
       knownUnderOtherSource: this.knownUnderOtherSource,
@@ -220,6 +231,11 @@ export class RunTally {
   private samplePeakRss(): void {
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
   }
+}
+
+/** Most frequent first, so the top reasons read first in the JSON too. */
+function sortedReasons(reasons: Partial<Record<RejectKind, number>>): Partial<Record<RejectKind, number>> {
+  return Object.fromEntries(Object.entries(reasons).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)));
 }
 
 function rate(n: number, ms: number): number {

@@ -2,7 +2,7 @@
  * The run's statistics: one shape for `--json`, the stats table, `molimport_runs.stats` and
  * `runImport`'s return value, so scripts see the same numbers everywhere.
  */
-import type { DataSource, InputFormat } from '../types.js';
+import type { DataSource, InputFormat, RejectKind } from '../types.js';
 import type { WriteMode } from '../sink/molecule-writer.js';
 import type { ChemistryStageTotals } from './chemistry-stage.js';
 
@@ -72,8 +72,17 @@ export interface ImportStats extends RecordCounts {
   durationMs: number;
   moleculesPerSecond: number;
   peakRssBytes: number;
+  /** The first rejects file written (kept for older scripts: see `rejectsFiles`). */
   rejectsFile: string | null;
-  /** Records kept with a computed identifier missing because the toolkit could not parse them (`compute` without `validate`). */
+  /** Every rejects file this run wrote to: one SDF file, and one CSV file per distinct CSV header. */
+  rejectsFiles: string[];
+  /** Rejected records by the class of their reason (see {@link RejectKind}), most frequent first. */
+  rejectReasons: Partial<Record<RejectKind, number>>;
+  /**
+   * Records kept with a warning from the chemistry step (`compute` without `validate`): the toolkit
+   * could not parse the structure, timed out or crashed, or a field could not be computed. Each such
+   * row names its warnings in `properties.molimport_warnings`.
+   */
   chemistryWarnings: number;
   /** Chemistry step totals when `compute`/`validate` was on, else null. */
   chemistry: ChemistryStageTotals | null;

@@ -5,8 +5,9 @@
  */
 import { InputError, ParseError } from '../errors.js';
 import { readRecords, type OpenedInput } from '../sources/index.js';
-import { isReject, missingIdColumn, toMoleculeRow } from '../transform/index.js';
-import type { MoleculeRow, Reject, SourceRecord } from '../types.js';
+import { isReject, missingIdColumn, toMoleculeRow, type TransformOptions } from '../transform/index.js';
+import { FIELD_COLUMN } from '../chem/fields.js';
+import type { MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { REJECT_FIELD_PREFIX } from './rejects-writer.js';
@@ -55,6 +56,10 @@ export async function* readWorkItems(
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
+  const transformOptions: TransformOptions = { idField: cfg.idField };
+  // --recompute replaces the file's identifiers: the file's own values stay as properties.
+  if (cfg.recompute && cfg.compute.size > 0)
+    transformOptions.keepInProperties = new Set([...cfg.compute].map((f) => FIELD_COLUMN[f]));
   for (let fileIndex = 0; fileIndex < cfg.files.length; fileIndex++) {
     if (ctx.signal.aborted) return;
     const file = cfg.files[fileIndex]!;
@@ -100,7 +105,7 @@ export async function* readWorkItems(
           continue;
         }
         dropRejectFields(record);
-        const out = toMoleculeRow(record, cfg.source, { idField: cfg.idField });
+        const out = toMoleculeRow(record, cfg.source, transformOptions);
         const item: WorkItem = {
           fileIndex,
           fileKey,
@@ -144,7 +149,7 @@ export async function* readWorkItems(
 }
 
 /** A reject carrying the record's own text (SDF record or CSV row), as the rejects file wants it. */
-export function rejectFromItem(item: WorkItem, reason: string): Reject {
+export function rejectFromItem(item: WorkItem, reason: string, kind: RejectKind): Reject {
   const r = item.record;
   return {
     file: r.file,
@@ -152,8 +157,9 @@ export function rejectFromItem(item: WorkItem, reason: string): Reject {
     line: r.line,
     format: r.format,
     reason,
+    kind,
     raw: r.raw,
-    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : {}),
+    ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : r.crlf ? { crlf: true } : {}),
   };
 }
 
@@ -176,8 +182,24 @@ export function releaseWritten(item: WorkItem): void {
 
 /** A rejects file fed back after fixing carries molimport_* fields; they are ours, not the molecule's. */
 function dropRejectFields(record: SourceRecord): void {
-  if (record.format !== 'sdf') return;
+  if (record.format === 'csv') {
+    const own = ownColumns(record.columns);
+    if (own === record.columns) return;
+    record.columns = own;
+  }
   for (const key of record.fields.keys()) {
     if (key.startsWith(REJECT_FIELD_PREFIX)) record.fields.delete(key);
   }
+}
+
+/** A header without molimport_* columns (the same array when it has none; computed once per header). */
+const ownColumnsOf = new WeakMap<readonly string[], readonly string[]>();
+function ownColumns(columns: readonly string[]): readonly string[] {
+  let own = ownColumnsOf.get(columns);
+  if (own === undefined) {
+    const filtered = columns.filter((c) => !c.startsWith(REJECT_FIELD_PREFIX));
+    own = filtered.length === columns.length ? columns : filtered;
+    ownColumnsOf.set(columns, own);
+  }
+  return own;
 }

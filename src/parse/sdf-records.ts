@@ -44,5 +44,6 @@ export function toSdfRecord(split: SplitRecord, file: string, checkUtf8 = false)
     ctabVersion: parsed.ctabVersion,
     problem,
     bytes: Buffer.byteLength(raw, 'utf8'),
+    crlf: split.crlf,
   };
 }

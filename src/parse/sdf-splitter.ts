@@ -27,6 +27,8 @@ export interface SplitRecord {
   ordinal: number;
   /** False for a last record that had no `$$$$` line. */
   terminated: boolean;
+  /** The input had CR line endings by this record (so its original text had them too). */
+  crlf: boolean;
 }
 
 const DELIMITER = '$$$$';
@@ -40,6 +42,8 @@ export class SdfSplitter {
   private atLineStart = true;
   /** A CR ended the previous chunk: it is a line ending, and a LF opening the next chunk belongs to it. */
   private pendingCR = false;
+  /** A CR was seen: the file's lines end in CRLF (told per file, not per line: mixed files are rare). */
+  private sawCR = false;
   /** Line number of the first line of the current record. */
   private recordLine = 1;
   private ordinal = 0;
@@ -131,7 +135,13 @@ export class SdfSplitter {
       text = this.parts.length === 1 ? (this.parts[0] as string) : this.parts.join('');
       this.parts = [];
     }
-    const record: SplitRecord = { text, line: this.recordLine, ordinal: ++this.ordinal, terminated };
+    const record: SplitRecord = {
+      text,
+      line: this.recordLine,
+      ordinal: ++this.ordinal,
+      terminated,
+      crlf: this.sawCR,
+    };
     // Lines in the record, plus the `$$$$` line.
     this.recordLine += countNewlines(text) + (terminated ? 1 : 0);
     return record;
@@ -146,6 +156,7 @@ export class SdfSplitter {
       if (chunk.charCodeAt(0) !== 10) chunk = '\n' + chunk;
     }
     if (chunk.indexOf('\r') < 0) return chunk;
+    this.sawCR = true;
     if (chunk.charCodeAt(chunk.length - 1) === 13) {
       this.pendingCR = true;
       chunk = chunk.slice(0, -1);

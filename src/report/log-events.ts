@@ -1,5 +1,6 @@
 /** Without a terminal: every event becomes one structured log line (pino JSON on stderr or --log-file). */
 import type { ImportEvent, ImportEventListener } from '../import/events.js';
+import { highRejectShareWarning } from './stats-table.js';
 
 export interface EventLogger {
   info(obj: object, msg?: string): void;
@@ -25,6 +26,9 @@ export function createEventLogger(logger: EventLogger, progressEveryMs = 10_000)
       case 'done': {
         const { files: _files, batchSizeEvolution: _evolution, ...summary } = event.stats;
         logger.info({ event: 'done', ...summary }, `import ${event.stats.status}`);
+        const warning = highRejectShareWarning(event.stats);
+        if (warning)
+          logger.warn({ event: 'warning', rejected: event.stats.rejected, read: event.stats.read }, warning);
         return;
       }
       default: {

@@ -36,7 +36,10 @@ export function renderRunsTable(runs: readonly RunSummary[]): string {
       r.durationMs === null ? '-' : formatDuration(r.durationMs),
     ]);
   }
-  return table.toString() + '\n';
+  const rejects = runs
+    .filter((r) => r.rejectsFiles.length > 0)
+    .map((r) => `run ${r.runId} rejects: ${r.rejectsFiles.join(', ')}\n`);
+  return table.toString() + '\n' + rejects.join('');
 }
 
 function shortName(p: string): string {

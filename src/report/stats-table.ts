@@ -58,10 +58,34 @@ export function renderStatsTable(stats: ImportStats): string {
       `batch size: ${sparkline(stats.batchSizeEvolution)}  (${stats.batchSize.initial} → ${stats.batchSize.final})`,
     );
   }
-  if (stats.rejected > 0 && stats.rejectsFile)
-    lines.push(`rejects: ${stats.rejected} written to ${stats.rejectsFile}`);
+  if (stats.rejected > 0) {
+    const top = Object.entries(stats.rejectReasons)
+      .slice(0, 3)
+      .map(([kind, n]) => `${kind} ${formatInt(n ?? 0)}`)
+      .join(', ');
+    const where = stats.rejectsFiles.length > 0 ? ` written to ${stats.rejectsFiles.join(', ')}` : '';
+    lines.push(`rejects: ${formatInt(stats.rejected)} (${top})${where}`);
+  }
+  if (stats.chemistryWarnings > 0) {
+    lines.push(
+      `chemistry warnings: ${formatInt(stats.chemistryWarnings)} records kept with a computed field empty (see properties.molimport_warnings)`,
+    );
+  }
+  const warning = highRejectShareWarning(stats);
+  if (warning) lines.push(`warning: ${warning}`);
   if (stats.error) lines.push(`error: ${stats.error}`);
   return lines.join('\n') + '\n';
+}
+
+/** Past this share of the records read, a completed run still ends with a warning. */
+export const HIGH_REJECT_SHARE = 0.1;
+
+/** The warning a completed run with many rejects ends with, else undefined. */
+export function highRejectShareWarning(stats: ImportStats): string | undefined {
+  if (stats.status !== 'completed' || stats.read === 0) return undefined;
+  const share = stats.rejected / stats.read;
+  if (share <= HIGH_REJECT_SHARE) return undefined;
+  return `${(share * 100).toFixed(1)} % of the records read were rejected (more than ${HIGH_REJECT_SHARE * 100} %); check the rejects file, or set --max-error-rate to fail such runs`;
 }
 
 function shortPath(p: string): string {

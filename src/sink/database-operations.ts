@@ -353,6 +353,14 @@ export class DatabaseOperations {
     return Number(rows[0]?.id);
   }
 
+  /** Add keys to a run's recorded options (e.g. where its rejects go, known once it has an id). */
+  async noteRunOptions(runId: number, options: Record<string, unknown>): Promise<void> {
+    await this.query(
+      `UPDATE ${this.#books(RUNS_TABLE)} SET options = coalesce(options, '{}'::jsonb) || $2::text::jsonb WHERE id = $1`,
+      [runId, this.#json(options)],
+    );
+  }
+
   async finishRun(runId: number, status: RunStatus, stats: unknown, error?: string): Promise<void> {
     await this.query(
       `UPDATE ${this.#books(RUNS_TABLE)} SET status = $2, finished_at = now(), stats = $3::text::jsonb, error = $4 WHERE id = $1`,

@@ -3,12 +3,20 @@
  * `MoleculeRow`, or a `Reject` with a reason. Never throws for bad data, never skips silently.
  */
 import { ConfigurationError } from '../errors.js';
-import type { DataSource, MoleculeRow, Reject, SourceRecord } from '../types.js';
+import type { DataSource, MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import { PROFILES, type SourceProfile } from './profiles.js';
+
+/** The columns a toolkit can compute (and `--recompute` replaces). */
+export type ComputableColumn = 'smiles' | 'inchi' | 'inchikey' | 'formula' | 'molWeight';
 
 export interface TransformOptions {
   /** generic (and optionally any profile): the field holding the external ID; checked before the profile's own. */
   idField?: string;
+  /**
+   * Columns whose file value also stays in `properties` under its field name: `--recompute` will
+   * replace the column, and the file's own value is data that must not vanish. @default none
+   */
+  keepInProperties?: ReadonlySet<ComputableColumn>;
 }
 
 export interface BatchTransformOptions extends TransformOptions {
@@ -98,16 +106,25 @@ export function extractProperties(
   return Object.fromEntries(entries);
 }
 
-function reject(record: SourceRecord, reason: string): Reject {
+/** The class of a parse problem the reader reported. */
+function problemKind(problem: string): RejectKind {
+  if (/UTF-8/i.test(problem)) return 'encoding';
+  if (/number of columns/.test(problem)) return 'columns';
+  return 'parse';
+}
+
+function reject(record: SourceRecord, reason: string, kind: RejectKind): Reject {
   const r: Reject = {
     file: record.file,
     record: record.record,
     line: record.line,
     format: record.format,
     reason,
+    kind,
     raw: record.raw,
   };
   if (record.format === 'csv') r.columns = record.columns;
+  else if (record.crlf) r.crlf = true;
   return r;
 }
 
@@ -125,7 +142,7 @@ export function toMoleculeRow(
   options: TransformOptions = {},
 ): MoleculeRow | Reject {
   const profile = typeof source === 'string' ? profileFor(source) : source;
-  if (record.problem !== undefined) return reject(record, record.problem);
+  if (record.problem !== undefined) return reject(record, record.problem, problemKind(record.problem));
   const { fields } = record;
   const index = new FieldIndex(fields);
   const mapped = new Set<string>();
@@ -141,6 +158,7 @@ export function toMoleculeRow(
         key === undefined
           ? `no ID: the record has no ${JSON.stringify(options.idField)} field (${listFields(record)})`
           : `no ID: the ${JSON.stringify(key)} field is empty`,
+        'no-id',
       );
     }
     externalId = value;
@@ -163,27 +181,37 @@ export function toMoleculeRow(
       return reject(
         record,
         `no ID: none of ${profile.id.map((n) => JSON.stringify(n)).join(', ')} present with a value${where} (${listFields(record)})`,
+        'no-id',
       );
     }
   }
 
-  const column = (candidates: readonly string[]): string | null => {
+  const keep = options.keepInProperties;
+  // Fields a column took are not properties too; `claimed` still stops two columns taking one field.
+  const claimed = keep === undefined ? undefined : new Set<string>();
+  const column = (candidates: readonly string[], name?: ComputableColumn): string | null => {
     const hit = pick(index, candidates);
-    if (hit === undefined || mapped.has(hit[0])) return null;
-    mapped.add(hit[0]);
+    if (hit === undefined || mapped.has(hit[0]) || claimed?.has(hit[0]) === true) return null;
+    if (name !== undefined && claimed !== undefined && keep?.has(name) === true) claimed.add(hit[0]);
+    else mapped.add(hit[0]);
     return hit[1];
   };
   const name = column(profile.name);
-  const smiles = column(profile.smiles);
-  const inchi = column(profile.inchi);
-  const inchikey = column(profile.inchikey);
-  const formula = column(profile.formula);
+  const smiles = column(profile.smiles, 'smiles');
+  const inchi = column(profile.inchi, 'inchi');
+  const inchikey = column(profile.inchikey, 'inchikey');
+  const formula = column(profile.formula, 'formula');
   // molWeight: a number only when the text is a clean decimal; otherwise null and the text stays a property.
   let molWeight: number | null = null;
   const weight = pick(index, profile.molWeight);
-  if (weight !== undefined && !mapped.has(weight[0]) && CLEAN_DECIMAL.test(weight[1])) {
+  if (
+    weight !== undefined &&
+    !mapped.has(weight[0]) &&
+    claimed?.has(weight[0]) !== true &&
+    CLEAN_DECIMAL.test(weight[1])
+  ) {
     molWeight = Number(weight[1]);
-    mapped.add(weight[0]);
+    if (keep?.has('molWeight') !== true) mapped.add(weight[0]);
   }
 
   return {

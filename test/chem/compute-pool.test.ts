@@ -132,10 +132,11 @@ describe('ChemistryPool', () => {
 
   it('uses a caller-supplied reject builder (the caller knows the raw record text)', async () => {
     const chem = pool(VALIDATE);
-    const result = await chem.processRows([row(PENTAVALENT_CARBON, 7)], (r, reason) => ({
+    const result = await chem.processRows([row(PENTAVALENT_CARBON, 7)], (r, reason, kind) => ({
       ...r.origin,
       format: 'sdf',
       reason,
+      kind,
       raw: `${r.molfile ?? ''}> <ID>\n7\n\n`,
     }));
     expect(result.rejects[0]!.raw).toContain('> <ID>');
@@ -158,17 +159,30 @@ describe('ChemistryPool', () => {
 describe('ChemistryPool with a misbehaving worker', () => {
   const rows = (titles: string[]): MoleculeRow[] => titles.map((title, i) => row(ethanol(title), i + 1));
 
-  it('turns a record that hangs into a timeout reject, keeps the others, and keeps working', async () => {
+  it('keeps a record that hangs with a warning (a reject under validate), and keeps working', async () => {
     const chem = pool(FAULTY);
     const input = rows(['a', 'b', 'HANG_ME', 'c', 'd', 'e', 'f', 'g']);
     const result = await chem.processRows(input);
-    expect(result.rejects).toHaveLength(1);
-    expect(result.rejects[0]).toMatchObject({
-      record: 3,
+    expect(result.rejects).toEqual([]);
+    expect(result.timedOut).toBe(1);
+    expect(result.rows.map((r) => r.origin.record)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const hung = result.rows[2]!;
+    // The file's values, the computed field empty, the warning on the row itself.
+    expect(hung).toMatchObject({ inchikey: null, smiles: input[2]!.smiles });
+    expect(hung.properties.molimport_warnings).toBe(
+      `chemistry timed out after ${TIMEOUT_MS} ms; computed fields left empty`,
+    );
+    expect(result.warnings).toBe(1);
+    expect(result.rows.filter((r) => r.inchikey === ETHANOL_KEY)).toHaveLength(7);
+
+    const strict = await pool({ ...FAULTY, validate: true }).processRows(rows(['a', 'HANG_ME', 'b']));
+    expect(strict.rejects).toHaveLength(1);
+    expect(strict.rejects[0]).toMatchObject({
+      record: 2,
+      kind: 'chem-timeout',
       reason: `chemistry timed out after ${TIMEOUT_MS} ms`,
     });
-    expect(result.rows.map((r) => r.origin.record)).toEqual([1, 2, 4, 5, 6, 7, 8]);
-    expect(result.rows.every((r) => r.inchikey === ETHANOL_KEY)).toBe(true);
+    expect(strict.rows.map((r) => r.origin.record)).toEqual([1, 3]);
 
     // The stuck thread was terminated and replaced: the pool still has two working threads.
     const again = await chem.processRows(rows(['h', 'i', 'j', 'k']));
@@ -177,15 +191,31 @@ describe('ChemistryPool with a misbehaving worker', () => {
   });
 
   it('loses no record when a worker exits or throws an uncaught error mid-batch', async () => {
-    const chem = pool(FAULTY);
     const input = rows(['a', 'EXIT_ME', 'b', 'c', 'd', 'e', 'THROW_ME', 'f', 'g', 'h']);
+    // Under validate the culprits are rejects; without it, the same two are kept with a warning.
+    const strict = await pool({ ...FAULTY, validate: true }).processRows(input);
+    expect(strict.rows.length + strict.rejects.length).toBe(input.length);
+    expect(strict.rejects.map((r) => [r.record, r.kind])).toEqual([
+      [2, 'chem-crash'],
+      [7, 'chem-crash'],
+    ]);
+    expect(strict.rejects[0]!.reason).toMatch(/^chemistry worker crashed: .*exited with code: 7/);
+    expect(strict.rejects[1]!.reason).toMatch(/^chemistry worker crashed: deliberate uncaught error/);
+    expect(strict.rows.map((r) => r.origin.record)).toEqual([1, 3, 4, 5, 6, 8, 9, 10]);
+    expect(strict.rows.every((r) => r.inchikey === ETHANOL_KEY)).toBe(true);
+
+    const chem = pool(FAULTY);
     const result = await chem.processRows(input);
-    expect(result.rows.length + result.rejects.length).toBe(input.length);
-    expect(result.rejects.map((r) => r.record)).toEqual([2, 7]);
-    expect(result.rejects[0]!.reason).toMatch(/^chemistry worker crashed: .*exited with code: 7/);
-    expect(result.rejects[1]!.reason).toMatch(/^chemistry worker crashed: deliberate uncaught error/);
-    expect(result.rows.map((r) => r.origin.record)).toEqual([1, 3, 4, 5, 6, 8, 9, 10]);
-    expect(result.rows.every((r) => r.inchikey === ETHANOL_KEY)).toBe(true);
+    expect(result.rejects).toEqual([]);
+    expect(result.rows.map((r) => r.origin.record)).toEqual(input.map((r) => r.origin.record));
+    const warned = result.rows.filter((r) => r.properties.molimport_warnings !== undefined);
+    expect(warned.map((r) => [r.origin.record, r.inchikey])).toEqual([
+      [2, null],
+      [7, null],
+    ]);
+    expect(warned[0]!.properties.molimport_warnings).toMatch(
+      /^chemistry worker crashed: .*exited with code: 7/,
+    );
 
     const again = await chem.processRows(rows(['i', 'j']));
     expect(again.rows.map((r) => r.inchikey)).toEqual([ETHANOL_KEY, ETHANOL_KEY]);

@@ -262,14 +262,14 @@ describe('chemistry stage on WorkItems', () => {
     const list = await records(badFile);
     const items = workItems(list, 'pubchem');
     const { row: _row, ...rest } = items[0]!;
-    items[0] = { ...rest, reject: { ...list[0]!, format: 'sdf', reason: 'no ID' } };
+    items[0] = { ...rest, reject: { ...list[0]!, format: 'sdf', reason: 'no ID', kind: 'no-id' } };
     const result = await stage({ compute: ['inchikey'], validate: true }).apply(items);
     expect(result.items[0]).toBe(items[0]);
     expect(result.items[1]!.reject!.reason).toMatch(/valence/);
     expect(result.items[2]!.row!.inchikey).toBe('LFQSCWFLJHTTHZ-UHFFFAOYSA-N');
   });
 
-  it('turns a record that hangs into a timeout reject and loses no other record', async () => {
+  it('keeps a record that hangs with a warning, and under --validate rejects it; no other record lost', async () => {
     const file = join(dir, 'hang.sdf');
     const record = (molfile: string, cid: number): string =>
       `${molfile}> <PUBCHEM_COMPOUND_CID>\n${cid}\n\n$$$$\n`;
@@ -285,13 +285,32 @@ describe('chemistry stage on WorkItems', () => {
       batchSize: 4,
     });
     const result = await chem.apply(items);
-    expect(result.items.map((i) => (i.reject ? i.reject.reason : i.row!.inchikey))).toEqual([
+    const outcome = (i: (typeof result.items)[number]) =>
+      i.reject ? i.reject.reason : (i.row!.inchikey ?? i.row!.properties.molimport_warnings);
+    expect(result.items.map(outcome)).toEqual([
       'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
       'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
-      'chemistry timed out after 2000 ms',
+      'chemistry timed out after 2000 ms; computed fields left empty',
       'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
       'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
     ]);
-    expect(chem.totals().timedOut).toBe(1);
+    expect(chem.totals()).toMatchObject({ timedOut: 1, warnings: 1, rejected: 0 });
+
+    const strict = stage({
+      compute: ['inchikey'],
+      validate: true,
+      perRecordTimeoutMs: 2_000,
+      workerModule: FAULTY_WORKER,
+      batchSize: 4,
+    });
+    const validated = await strict.apply(workItems(await records(file), 'pubchem'));
+    expect(validated.items.map((i) => i.reject?.kind ?? 'row')).toEqual([
+      'row',
+      'row',
+      'chem-timeout',
+      'row',
+      'row',
+    ]);
+    expect(strict.totals()).toMatchObject({ timedOut: 1, rejected: 1 });
   });
 });

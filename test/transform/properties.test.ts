@@ -37,6 +37,7 @@ describe('field lookup by profile names', () => {
     record: 1,
     line: 1,
     bytes: 100,
+    crlf: false,
     raw: '',
     title: '',
     molfile: '',
