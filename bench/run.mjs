@@ -133,7 +133,7 @@ async function molimport(
     '--log-level',
     'warn',
     '--rejects',
-    join(OUT, 'rejects.sdf'),
+    join(OUT, `rejects-${process.pid}-${Date.now()}.sdf`),
   ];
   if (embedded) {
     cwd = mkdtempSync(join(tmpdir(), 'molimport-bench-pglite-'));

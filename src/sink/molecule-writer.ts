@@ -382,16 +382,32 @@ function resolvedColumn(column: string, mode: 'upsert' | 'replace', win: string,
 
 const RECORD_SCOPED_KEYS_SQL = `'{${RECORD_SCOPED_PROPERTIES.join(',')}}'::text[]`;
 
-/** The data columns of the row after `win` meets `lose`, and whether that differs from the stored row `t`. */
+/**
+ * The data columns of the row after `win` meets `lose`, and whether that differs from the stored
+ * row `t` (which is `win` or `lose`).
+ */
 function resolvedRow(
   mode: 'upsert' | 'replace',
   win: string,
   lose: string,
 ): { set: string; differs: string } {
   const resolved = MOLECULE_DATA_COLUMNS.map((c) => resolvedColumn(c, mode, win, lose));
+  const set = MOLECULE_DATA_COLUMNS.map((c, i) => `${c} = ${resolved[i]}`).join(', ');
+  const stored = (columns: readonly string[]): string => columns.map((c) => `t.${c}`).join(', ');
+  if (mode === 'replace' || win === 't') {
+    return { set, differs: `(${resolved.join(', ')}) IS DISTINCT FROM (${stored(MOLECULE_DATA_COLUMNS)})` };
+  }
+  // The merge leaves t's properties as they are exactly when t already holds every key of the
+  // incoming row with its value and the same record-scoped keys: decided without building the
+  // merged jsonb, which would be most of the cost of a re-import where nothing changed.
+  const scalar = MOLECULE_DATA_COLUMNS.filter((c) => c !== 'properties');
+  const resolvedScalar = scalar.map((c) => resolvedColumn(c, mode, win, lose));
+  const sameScoped = RECORD_SCOPED_PROPERTIES.map(
+    (k) => ` AND (t.properties ? '${k}') = (${win}.properties ? '${k}')`,
+  ).join('');
   return {
-    set: MOLECULE_DATA_COLUMNS.map((c, i) => `${c} = ${resolved[i]}`).join(', '),
-    differs: `(${resolved.join(', ')}) IS DISTINCT FROM (${MOLECULE_DATA_COLUMNS.map((c) => `t.${c}`).join(', ')})`,
+    set,
+    differs: `((${resolvedScalar.join(', ')}) IS DISTINCT FROM (${stored(scalar)}) OR NOT (t.properties @> ${win}.properties${sameScoped}))`,
   };
 }
 
