@@ -1,6 +1,7 @@
 /** `molimport runs`: the recent runs recorded in `molimport_runs`. */
 import type { ImportLogger } from './options.js';
-import { openDatabase, type TargetOptions } from './open-database.js';
+import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
+import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 
 export interface RunSummary {
   runId: number;
@@ -30,8 +31,11 @@ export interface ListRunsOptions extends TargetOptions {
 }
 
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
-  const db = await openDatabase(options);
+  const resolved = resolveDatabaseTarget(options);
+  assertEmbeddedDatabaseExists(resolved);
+  const db = await openDatabase(options, resolved);
   try {
+    await assertSchemaExists(db, options.schema ?? 'public', 'name the schema an import used');
     await db.ensureSchema({ schema: options.schema ?? 'public', table: options.table ?? 'molecules' });
     const runs = await db.listRuns({ limit: options.limit ?? 20 });
     return runs.map((r) => {

@@ -38,7 +38,7 @@ describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
     const ref = randomSchemaName();
     const victim = randomSchemaName();
     schemas.push(ref, victim);
-    expect((await runCli(['pubchem', file, '--db', url, '--schema', ref, '--json'], { cwd: dir })).code).toBe(
+    expect((await runCli(['pubchem', file, '--db', url, '--schema', ref, '--create-schema', '--json'], { cwd: dir })).code).toBe(
       0,
     );
 
@@ -50,6 +50,7 @@ describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
         url,
         '--schema',
         victim,
+        '--create-schema',
         '--batch-size',
         '100',
         '--max-batch-size',

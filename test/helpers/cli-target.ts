@@ -13,8 +13,10 @@ export interface CliTarget {
   schema: string;
   /** Working directory for the CLI (holds .molimport/ for the embedded database, and rejects files). */
   cwd: string;
-  /** Arguments naming the database and schema. */
+  /** Arguments naming the database and schema (a fresh one, hence `--create-schema`; `runs` and `overlap` take `readArgs`). */
   args: string[];
+  /** `args` without `--create-schema`, for the commands that only read (`runs`, `overlap`). */
+  readArgs: string[];
   env: Record<string, string | undefined>;
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   dispose(): Promise<void>;
@@ -33,7 +35,8 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
       kind: chosen,
       schema,
       cwd,
-      args: ['--db', url, '--schema', schema],
+      args: ['--db', url, '--schema', schema, '--create-schema'],
+      readArgs: ['--db', url, '--schema', schema],
       env,
       query: async <R>(sql: string, params?: unknown[]) => (await db.query(sql, params)) as R[],
       dispose: async () => {
@@ -51,7 +54,8 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
     kind: chosen,
     schema,
     cwd,
-    args: ['--schema', schema],
+    args: ['--schema', schema, '--create-schema'],
+    readArgs: ['--schema', schema],
     env,
     // The CLI closes the embedded database after each run, so the test opens it between runs.
     query: async <R>(sql: string, params?: unknown[]) => {

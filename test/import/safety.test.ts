@@ -157,6 +157,7 @@ describe.runIf(pgUp)('passwords', () => {
         u.toString(),
         '--schema',
         t.schema,
+        '--create-schema',
         '--table',
         'pw',
         '--json',
