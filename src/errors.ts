@@ -162,11 +162,7 @@ export class DatabaseError extends MolimportError {
   declare readonly code: DatabaseErrorCode;
   /** SQLSTATE when PostgreSQL gave one (e.g. `'23505'`, `'42P01'`); undefined for connection failures. */
   readonly sqlState: string | undefined;
-  constructor(
-    message: string,
-    sqlState?: string,
-    options?: { cause?: unknown; code?: DatabaseErrorCode },
-  ) {
+  constructor(message: string, sqlState?: string, options?: { cause?: unknown; code?: DatabaseErrorCode }) {
     super(message, options?.code ?? 'MOLIMPORT_DATABASE', EXIT_FATAL, causeOnly(options));
     this.sqlState = sqlState;
   }

@@ -4,13 +4,7 @@
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
 import { performance } from 'node:perf_hooks';
-import {
-  DatabaseError,
-  ErrorLimitError,
-  errorMessage,
-  InterruptedError,
-  MolimportError,
-} from '../errors.js';
+import { DatabaseError, ErrorLimitError, errorMessage, InterruptedError, MolimportError } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
