@@ -56,7 +56,10 @@ describe('chemistry options', () => {
     expect(same / total).toBeGreaterThanOrEqual(0.98);
     expect(s.knownUnderOtherSource).toBeGreaterThanOrEqual(same);
 
-    const o = await runCli(['overlap', ...t.readArgs, '--table', 'chem', '--json'], { env: t.env, cwd: t.cwd });
+    const o = await runCli(['overlap', ...t.readArgs, '--table', 'chem', '--json'], {
+      env: t.env,
+      cwd: t.cwd,
+    });
     expect(o.code, o.stderr).toBe(0);
     const report = JSON.parse(o.stdout) as { pairs: { a: string; b: string; shared: number }[] };
     const pair = report.pairs.find((p) => p.a === 'generic' && p.b === 'pubchem');
