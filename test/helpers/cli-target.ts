@@ -13,10 +13,8 @@ export interface CliTarget {
   schema: string;
   /** Working directory for the CLI (holds .molimport/ for the embedded database, and rejects files). */
   cwd: string;
-  /** Arguments naming the database and schema (a fresh one, hence `--create-schema`; `runs` and `overlap` take `readArgs`). */
+  /** Arguments naming the database and schema (created by `cliTarget`, empty). */
   args: string[];
-  /** `args` without `--create-schema`, for the commands that only read (`runs`, `overlap`). */
-  readArgs: string[];
   env: Record<string, string | undefined>;
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   dispose(): Promise<void>;
@@ -31,12 +29,13 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
     const url = testDatabaseUrl();
     console.error(`[test db] CLI tests use PostgreSQL at ${new URL(url).host}, schema ${schema}`);
     const db = await DatabaseOperations.open({ connectionString: url, schema: 'public', maxConnections: 2 });
+    // Created here, so `args` suit every command: an import refuses a schema that does not exist.
+    await db.query(`CREATE SCHEMA "${schema}"`);
     return {
       kind: chosen,
       schema,
       cwd,
-      args: ['--db', url, '--schema', schema, '--create-schema'],
-      readArgs: ['--db', url, '--schema', schema],
+      args: ['--db', url, '--schema', schema],
       env,
       query: async <R>(sql: string, params?: unknown[]) => (await db.query(sql, params)) as R[],
       dispose: async () => {
@@ -50,12 +49,17 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
     `[test db] CLI tests use the embedded database in ${cwd}/.molimport (PostgreSQL not reachable)`,
   );
   const dataDir = path.join(cwd, '.molimport', 'pgdata');
+  const setup = await DatabaseOperations.open({ embedded: { dataDir } });
+  try {
+    await setup.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await setup.close();
+  }
   return {
     kind: chosen,
     schema,
     cwd,
-    args: ['--schema', schema, '--create-schema'],
-    readArgs: ['--schema', schema],
+    args: ['--schema', schema],
     env,
     // The CLI closes the embedded database after each run, so the test opens it between runs.
     query: async <R>(sql: string, params?: unknown[]) => {

@@ -56,15 +56,12 @@ describe('chemistry options', () => {
     expect(same / total).toBeGreaterThanOrEqual(0.98);
     expect(s.knownUnderOtherSource).toBeGreaterThanOrEqual(same);
 
-    const o = await runCli(['overlap', ...t.readArgs, '--table', 'chem', '--json'], {
-      env: t.env,
-      cwd: t.cwd,
-    });
+    const o = await runCli(['overlap', ...t.args, '--table', 'chem', '--json'], { env: t.env, cwd: t.cwd });
     expect(o.code, o.stderr).toBe(0);
     const report = JSON.parse(o.stdout) as { pairs: { a: string; b: string; shared: number }[] };
     const pair = report.pairs.find((p) => p.a === 'generic' && p.b === 'pubchem');
     expect(pair?.shared).toBe(s.knownUnderOtherSource);
-    const table = await runCli(['overlap', ...t.readArgs, '--table', 'chem'], { env: t.env, cwd: t.cwd });
+    const table = await runCli(['overlap', ...t.args, '--table', 'chem'], { env: t.env, cwd: t.cwd });
     expect(table.stdout).toMatch(/shares an InChIKey with/);
   });
 

@@ -191,12 +191,12 @@ describe.each(backends)('molimport on %s', (backend) => {
     });
 
     it('molimport runs lists the runs, as a table and as JSON', async () => {
-      const r = await runCli(['runs', ...t.readArgs, '--json'], { env: t.env, cwd: t.cwd });
+      const r = await runCli(['runs', ...t.args, '--json'], { env: t.env, cwd: t.cwd });
       expect(r.code, r.stderr).toBe(0);
       const runs = JSON.parse(r.stdout) as { status: string; source: string; read: number }[];
       expect(runs.length).toBeGreaterThanOrEqual(6);
       expect(runs.every((x) => x.status === 'completed')).toBe(true);
-      const table = await runCli(['runs', ...t.readArgs], { env: t.env, cwd: t.cwd });
+      const table = await runCli(['runs', ...t.args], { env: t.env, cwd: t.cwd });
       expect(table.stdout).toMatch(/completed/);
     });
   });

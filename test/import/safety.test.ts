@@ -157,7 +157,6 @@ describe.runIf(pgUp)('passwords', () => {
         u.toString(),
         '--schema',
         t.schema,
-        '--create-schema',
         '--table',
         'pw',
         '--json',

@@ -38,7 +38,7 @@ describe.each(backends)('--schema that does not exist (%s)', (kind) => {
 
   it('is refused (exit 2, naming it and --create-schema), and is not created', async () => {
     const typo = randomSchemaName();
-    const r = await runCli(['chembl', CHEMBL, ...t.readArgs.slice(0, -1), typo, '--json'], {
+    const r = await runCli(['chembl', CHEMBL, ...t.args.slice(0, -1), typo, '--json'], {
       env: t.env,
       cwd: t.cwd,
     });
@@ -56,20 +56,32 @@ describe.each(backends)('--schema that does not exist (%s)', (kind) => {
     expect(await schemaExists(typo)).toBe(false);
   });
 
-  it('is created and imported into with --create-schema; an existing one needs no flag', async () => {
+  it('is created and imported into with --create-schema', async () => {
+    const fresh = randomSchemaName();
+    try {
+      const r = await runCli(['chembl', CHEMBL, ...t.args.slice(0, -1), fresh, '--create-schema', '--json'], {
+        env: t.env,
+        cwd: t.cwd,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseJsonStats(r.stdout)).toMatchObject({ inserted: 200, table: `${fresh}.molecules` });
+      expect(await schemaExists(fresh)).toBe(true);
+    } finally {
+      await t.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+    }
+  });
+
+  it('an existing schema needs no flag', async () => {
+    expect(await schemaExists(t.schema)).toBe(true);
     const r = await runCli(['chembl', CHEMBL, ...t.args, '--json'], { env: t.env, cwd: t.cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(parseJsonStats(r.stdout)).toMatchObject({ inserted: 200 });
-    expect(await schemaExists(t.schema)).toBe(true);
-    const again = await runCli(['chembl', CHEMBL, ...t.readArgs, '--json'], { env: t.env, cwd: t.cwd });
-    expect(again.code, again.stderr).toBe(0);
-    expect(parseJsonStats(again.stdout)).toMatchObject({ unchanged: 200 });
+    expect(parseJsonStats(r.stdout)).toMatchObject({ inserted: 200, table: `${t.schema}.molecules` });
   });
 
   it('runs and overlap refuse it too, and create nothing', async () => {
     const typo = randomSchemaName();
     for (const command of ['runs', 'overlap']) {
-      const r = await runCli([command, ...t.readArgs.slice(0, -1), typo, '--json'], {
+      const r = await runCli([command, ...t.args.slice(0, -1), typo, '--json'], {
         env: t.env,
         cwd: t.cwd,
       });
