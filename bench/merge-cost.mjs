@@ -29,7 +29,10 @@ mkdirSync(OUT, { recursive: true });
 
 /** One psql call per statement: VACUUM cannot run in the transaction `-c` wraps several in. */
 const psql = (sql) => {
-  for (const statement of sql.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const statement of sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const r = spawnSync('psql', [DB, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
   }
@@ -40,7 +43,20 @@ function importOnce(bin, file, schema, extra) {
     const started = process.hrtime.bigint();
     const child = spawn(
       process.execPath,
-      [bin, 'pubchem', file, '--db', DB, '--schema', schema, '--json', '--quiet', '--log-level', 'warn', ...extra],
+      [
+        bin,
+        'pubchem',
+        file,
+        '--db',
+        DB,
+        '--schema',
+        schema,
+        '--json',
+        '--quiet',
+        '--log-level',
+        'warn',
+        ...extra,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -61,7 +77,15 @@ function importOnce(bin, file, schema, extra) {
 }
 
 const variants = [
-  ...(BASE ? [{ name: `base build (${BASE}): upsert replaces whole rows`, bin: join(BASE, 'bin/molimport.js'), extra: [] }] : []),
+  ...(BASE
+    ? [
+        {
+          name: `base build (${BASE}): upsert replaces whole rows`,
+          bin: join(BASE, 'bin/molimport.js'),
+          extra: [],
+        },
+      ]
+    : []),
   { name: 'upsert (merge)', bin: join(ROOT, 'bin/molimport.js'), extra: [] },
   { name: '--mode replace', bin: join(ROOT, 'bin/molimport.js'), extra: ['--mode', 'replace'] },
 ];
@@ -76,20 +100,25 @@ for (let r = 0; r < REPEAT; r++) {
     await importOnce(v.bin, path, schema, v.extra);
     psql(`VACUUM ANALYZE ${schema}.molecules; CHECKPOINT`);
     const same = await importOnce(v.bin, path, schema, v.extra);
-    if (same.stats.unchanged !== N) throw new Error(`${v.name}: expected ${N} unchanged, got ${same.stats.unchanged}`);
+    if (same.stats.unchanged !== N)
+      throw new Error(`${v.name}: expected ${N} unchanged, got ${same.stats.unchanged}`);
     // Every row changed: the SMILES the file gives is gone from the table.
     psql(`UPDATE ${schema}.molecules SET smiles = NULL; VACUUM ANALYZE ${schema}.molecules; CHECKPOINT`);
     const changed = await importOnce(v.bin, path, schema, v.extra);
-    if (changed.stats.updated !== N) throw new Error(`${v.name}: expected ${N} updated, got ${changed.stats.updated}`);
+    if (changed.stats.updated !== N)
+      throw new Error(`${v.name}: expected ${N} updated, got ${changed.stats.updated}`);
     psql(`DROP SCHEMA ${schema} CASCADE`);
     results[i].unchanged.push(same.seconds);
     results[i].changed.push(changed.seconds);
-    console.error(`[${r + 1}/${REPEAT}] ${v.name}: unchanged ${same.seconds.toFixed(2)} s, changed ${changed.seconds.toFixed(2)} s`);
+    console.error(
+      `[${r + 1}/${REPEAT}] ${v.name}: unchanged ${same.seconds.toFixed(2)} s, changed ${changed.seconds.toFixed(2)} s`,
+    );
   }
 }
 
 const best = (xs) => Math.min(...xs);
-const fmt = (xs) => `${(N / best(xs)).toFixed(0)} rows/s (best of ${xs.map((x) => x.toFixed(1)).join(', ')} s)`;
+const fmt = (xs) =>
+  `${(N / best(xs)).toFixed(0)} rows/s (best of ${xs.map((x) => x.toFixed(1)).join(', ')} s)`;
 const ref = results[BASE ? 0 : 1];
 const lines = [
   `# Merge cost: PubChem re-import of ${N.toLocaleString('en')} rows`,

@@ -140,7 +140,7 @@ async function molimport(
     for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('PG')) delete env[k];
   } else {
     await dropSchema(schema);
-    args.push('--db', DB, '--schema', schema);
+    args.push('--db', DB, '--schema', schema, '--create-schema');
   }
   args.push(...extra);
   const timeFile = join(OUT, 'time.txt');

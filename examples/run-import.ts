@@ -29,6 +29,7 @@ try {
       database: process.env.DATABASE_URL, // undefined: the embedded database in embeddedDir
       embeddedDir: path.join(work, 'pgdata'),
       schema: process.env.MOLIMPORT_SCHEMA ?? 'public',
+      createSchema: true, // without it, a schema that does not exist is refused (a typo, most likely)
       mode: 'upsert',
       cwd: work, // where a rejects file would go
     },

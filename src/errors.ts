@@ -15,16 +15,47 @@
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
  * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
  *
+ * Some situations a caller acts on differently get a code of their own within their class (same
+ * exit code): see {@link ConfigurationErrorCode}, {@link InputErrorCode}, {@link DatabaseErrorCode}.
+ *
  * A bad record is never one of these: it becomes a reject, counted in the stats.
  */
+
+/** Codes of `ConfigurationError`: the general one and the situations named apart. */
+export type ConfigurationErrorCode =
+  | 'MOLIMPORT_CONFIG'
+  /** `runImport` got an option key it does not know (a typo such as `db` for `database`). */
+  | 'MOLIMPORT_UNKNOWN_OPTION'
+  /** `--db` / `database` / `DATABASE_URL` is not a postgres:// or postgresql:// URL. */
+  | 'MOLIMPORT_DB_URL'
+  /** The target schema does not exist and `--create-schema` / `createSchema` was not given. */
+  | 'MOLIMPORT_SCHEMA_MISSING';
+
+/** Codes of `InputError`: the general one and the situations named apart. */
+export type InputErrorCode =
+  | 'MOLIMPORT_INPUT'
+  /** An input path is a directory. */
+  | 'MOLIMPORT_INPUT_DIRECTORY'
+  /** An input file exists but cannot be opened for reading (permission denied). */
+  | 'MOLIMPORT_INPUT_UNREADABLE'
+  /** An input is text but neither SDF nor CSV/TSV. */
+  | 'MOLIMPORT_INPUT_FORMAT';
+
+/** Codes of `DatabaseError`: the general one and the situations named apart. */
+export type DatabaseErrorCode =
+  | 'MOLIMPORT_DATABASE'
+  /** The database host's name does not resolve (DNS). */
+  | 'MOLIMPORT_DB_HOST'
+  /** `query`, `runs` or `overlap` found no embedded database to read (and none was named). */
+  | 'MOLIMPORT_NO_DATABASE';
 
 /** The stable, namespaced identifier of each error class; safe to switch on. */
 export type ErrorCode =
   | 'MOLIMPORT_USAGE'
-  | 'MOLIMPORT_CONFIG'
-  | 'MOLIMPORT_INPUT'
+  | ConfigurationErrorCode
+  | InputErrorCode
   | 'MOLIMPORT_PARSE'
-  | 'MOLIMPORT_DATABASE'
+  | DatabaseErrorCode
   | 'MOLIMPORT_ERROR_LIMIT'
   | 'MOLIMPORT_INTERRUPTED'
   | 'MOLIMPORT_LOCKED'
@@ -78,8 +109,9 @@ export class UsageError extends MolimportError {
  * expected and the received value in the message; also when a table or column does not exist.
  */
 export class ConfigurationError extends MolimportError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_CONFIG', EXIT_USAGE, options);
+  declare readonly code: ConfigurationErrorCode;
+  constructor(message: string, options?: { cause?: unknown; code?: ConfigurationErrorCode }) {
+    super(message, options?.code ?? 'MOLIMPORT_CONFIG', EXIT_USAGE, causeOnly(options));
   }
 }
 
@@ -88,12 +120,18 @@ export class ConfigurationError extends MolimportError {
  * `MOLIMPORT_INPUT`, exit 1). Records committed before it stay; `--resume` continues.
  */
 export class InputError extends MolimportError {
+  declare readonly code: InputErrorCode;
   /** The input path as given. */
   readonly file: string;
   /** Where in the (decompressed) input reading failed, when known. */
   readonly byteOffset: number | undefined;
-  constructor(message: string, file: string, byteOffset?: number, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_INPUT', EXIT_FATAL, options);
+  constructor(
+    message: string,
+    file: string,
+    byteOffset?: number,
+    options?: { cause?: unknown; code?: InputErrorCode },
+  ) {
+    super(message, options?.code ?? 'MOLIMPORT_INPUT', EXIT_FATAL, causeOnly(options));
     this.file = file;
     this.byteOffset = byteOffset;
   }
@@ -121,10 +159,11 @@ export class ParseError extends MolimportError {
  * error.
  */
 export class DatabaseError extends MolimportError {
+  declare readonly code: DatabaseErrorCode;
   /** SQLSTATE when PostgreSQL gave one (e.g. `'23505'`, `'42P01'`); undefined for connection failures. */
   readonly sqlState: string | undefined;
-  constructor(message: string, sqlState?: string, options?: { cause?: unknown }) {
-    super(message, 'MOLIMPORT_DATABASE', EXIT_FATAL, options);
+  constructor(message: string, sqlState?: string, options?: { cause?: unknown; code?: DatabaseErrorCode }) {
+    super(message, options?.code ?? 'MOLIMPORT_DATABASE', EXIT_FATAL, causeOnly(options));
     this.sqlState = sqlState;
   }
 }
@@ -185,6 +224,11 @@ export class InterruptedError extends MolimportError {
   constructor(message = 'interrupted') {
     super(message, 'MOLIMPORT_INTERRUPTED', EXIT_INTERRUPTED);
   }
+}
+
+/** `{ cause }` when one was given: `Error` records an own `cause` property even when it is undefined. */
+function causeOnly(options: { cause?: unknown } | undefined): { cause?: unknown } | undefined {
+  return options !== undefined && 'cause' in options ? { cause: options.cause } : undefined;
 }
 
 /** The message of an `Error`, or the value as a string. */

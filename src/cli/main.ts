@@ -13,6 +13,7 @@ import type { ImportEventListener } from '../import/events.js';
 // job's process never needs the progress bars, and ~4 MB of module code stays out of its RSS.
 import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
+import { checkConnectionString } from '../sink/database-url.js';
 import { runOverlap } from '../import/overlap.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
@@ -154,6 +155,7 @@ async function importCommand(
   const json = Boolean(opts.json);
   let files: string[];
   try {
+    checkDbOption(opts);
     files = await expandFiles(fileArgs, cwd);
     checkBatchBounds(opts);
   } catch (err) {
@@ -167,6 +169,7 @@ async function importCommand(
     env,
     cwd,
     schema: opts.schema as string,
+    createSchema: Boolean(opts.createSchema),
     table: opts.table as string,
     mode: opts.mode as WriteMode,
     workers: opts.workers as number,
@@ -213,6 +216,11 @@ async function importCommand(
   }
 }
 
+/** `--db` is checked here so the message names the flag (the library names its `database` option). */
+function checkDbOption(opts: Record<string, unknown>): void {
+  if (typeof opts.db === 'string') checkConnectionString(opts.db, '--db');
+}
+
 function checkBatchBounds(opts: Record<string, unknown>): void {
   const min = opts.minBatchSize as number | undefined;
   const max = opts.maxBatchSize as number | undefined;
@@ -237,6 +245,7 @@ async function printCommand<T>(
 ): Promise<number> {
   const json = Boolean(opts.json);
   try {
+    checkDbOption(opts);
     const value = await fetch();
     io.stdout.write(json ? JSON.stringify(value) + '\n' : await render(value));
     return 0;

@@ -35,6 +35,10 @@ function addDatabaseOptions(cmd: Command): Command {
 
 export function addImportOptions(cmd: Command): Command {
   addDatabaseOptions(cmd)
+    .option(
+      '--create-schema',
+      'create --schema when it does not exist (without it, a missing schema is refused)',
+    )
     .addOption(
       new Option(
         '--mode <mode>',

@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 import { WRITE_MODES } from '../sink/molecule-writer.js';
+import { checkConnectionString } from '../sink/database-url.js';
+import { checkOptionKeys } from './option-keys.js';
 
 export type ResolvedImportConfig = Required<
   Omit<
@@ -45,6 +47,11 @@ const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
 const INITIAL_BATCH: Record<DataSource, number> = { chembl: 500, pubchem: 500, generic: 250 };
 
 export function resolveImportConfig(o: ImportOptions, now = new Date()): ResolvedImportConfig {
+  if (typeof o !== 'object' || o === null) {
+    throw new ConfigurationError(`options: expected an object, got ${o === null ? 'null' : typeof o}`);
+  }
+  checkOptionKeys(o);
+  if (o.database !== undefined) checkConnectionString(o.database, 'database');
   if (!SOURCES.includes(o.source)) {
     throw new ConfigurationError(
       `unknown source '${String(o.source)}': expected one of ${SOURCES.join(', ')}`,
@@ -88,6 +95,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     embeddedDir: path.resolve(cwd, o.embeddedDir ?? '.molimport/pgdata'),
     env: o.env ?? process.env,
     schema: o.schema ?? 'public',
+    createSchema: o.createSchema ?? false,
     table: o.table ?? 'molecules',
     mode,
     workers: int('workers', o.workers ?? 2, 1, 64),

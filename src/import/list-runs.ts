@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { ImportLogger } from './options.js';
 import { rejectsPaths } from './rejects-writer.js';
-import { openDatabase, type TargetOptions } from './open-database.js';
+import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
+import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 
 export interface RunSummary {
   runId: number;
@@ -36,8 +37,11 @@ export interface ListRunsOptions extends TargetOptions {
 }
 
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
-  const db = await openDatabase(options);
+  const resolved = resolveDatabaseTarget(options);
+  assertEmbeddedDatabaseExists(resolved);
+  const db = await openDatabase(options, resolved);
   try {
+    await assertSchemaExists(db, options.schema ?? 'public', 'name the schema an import used');
     await db.ensureSchema({ schema: options.schema ?? 'public', table: options.table ?? 'molecules' });
     const runs = await db.listRuns({ limit: options.limit ?? 20 });
     return runs.map((r) => {

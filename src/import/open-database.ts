@@ -1,6 +1,7 @@
 /** Opens the database a command targets: --db, DATABASE_URL, PG* variables, else the embedded one. */
 import path from 'node:path';
 import { DatabaseOperations, resolveTarget, type ResolvedTarget } from '../sink/index.js';
+import { checkConnectionString } from '../sink/database-url.js';
 import type { ImportLogger } from './options.js';
 
 export interface TargetOptions {
@@ -12,9 +13,13 @@ export interface TargetOptions {
   embeddedDir?: string;
 }
 
+/** Throws `ConfigurationError` (`MOLIMPORT_DB_URL`) when `database` or `DATABASE_URL` is not a usable URL. */
 export function resolveDatabaseTarget(o: TargetOptions): ResolvedTarget {
+  const env = o.env ?? process.env;
+  if (o.database !== undefined) checkConnectionString(o.database, 'database');
+  else if (env.DATABASE_URL?.trim()) checkConnectionString(env.DATABASE_URL, 'DATABASE_URL');
   const embeddedDir = path.resolve(o.cwd ?? process.cwd(), o.embeddedDir ?? '.molimport/pgdata');
-  return resolveTarget({ url: o.database, env: o.env ?? process.env, embeddedDataDir: embeddedDir });
+  return resolveTarget({ url: o.database, env, embeddedDataDir: embeddedDir });
 }
 
 export async function openDatabase(

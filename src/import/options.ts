@@ -15,7 +15,8 @@ export interface ImportLogger {
 
 /**
  * Options of one import run (`runImport`), the library form of the command's flags. Invalid values
- * throw a `ConfigurationError` before anything is read, with the expected and the received value.
+ * throw a `ConfigurationError` before anything is read, with the expected and the received value;
+ * so does a key this interface does not have (code `MOLIMPORT_UNKNOWN_OPTION`, with the closest key).
  */
 export interface ImportOptions {
   /** Which source profile maps records to rows: `'chembl'`, `'pubchem'` or `'generic'`. Required. */
@@ -23,7 +24,8 @@ export interface ImportOptions {
   /** Input paths (already glob-expanded: no wildcards here); `-` reads `stdin`, at most once. At least one. Required. */
   files: string[];
   /**
-   * Target database: a connection string. When absent: `DATABASE_URL`, then the `PG*` variables when
+   * Target database: a `postgres://` or `postgresql://` URL (anything else that looks like a URL is
+   * refused: `ConfigurationError`, code `MOLIMPORT_DB_URL`). When absent: `DATABASE_URL`, then the `PG*` variables when
    * `PGHOST` or `PGDATABASE` is set, then the embedded PGlite database under `embeddedDir`.
    */
   database?: string;
@@ -32,11 +34,18 @@ export interface ImportOptions {
   /** Environment used to resolve the database (`DATABASE_URL`, `PG*`). @default process.env */
   env?: Record<string, string | undefined>;
   /**
-   * Schema of the target table and of the bookkeeping tables `molimport_runs`/`molimport_batches`;
-   * created when missing. A plain identifier: 1–63 letters, digits, `_`, not starting with a digit.
+   * Schema of the target table and of the bookkeeping tables `molimport_runs`/`molimport_batches`.
+   * It must exist unless `createSchema` (`public` is created when missing, as it always was). A plain
+   * identifier: 1–63 letters, digits, `_`, not starting with a digit.
    * @default 'public'
    */
   schema?: string;
+  /**
+   * Create `schema` when it does not exist. Without it, a schema that does not exist fails the run
+   * (`ConfigurationError`, code `MOLIMPORT_SCHEMA_MISSING`, exit 2) before anything is written, so a
+   * typo cannot import into a new schema. @default false
+   */
+  createSchema?: boolean;
   /** Target table, created when missing. A plain identifier like `schema`. @default 'molecules' */
   table?: string;
   /** upsert: insert or update on (source, external_id); skip: keep existing rows; insert: a conflict is a reject. @default 'upsert' */

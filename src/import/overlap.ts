@@ -5,7 +5,8 @@
  * probe is an `EXISTS (... WHERE inchikey = $key AND source = ...)` index lookup.
  */
 import { ConfigurationError } from '../errors.js';
-import { openDatabase, type TargetOptions } from './open-database.js';
+import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
+import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 import type { DatabaseOperations } from '../sink/index.js';
 import { qualifiedName, validateIdentifier, type TableTarget } from '../sink/index.js';
 
@@ -171,8 +172,11 @@ export async function countKnownElsewhere(
 export async function runOverlap(
   options: TargetOptions & { schema?: string; table?: string; sources?: readonly string[] },
 ): Promise<OverlapReport> {
-  const db = await openDatabase({ ...options, schema: options.schema ?? 'public' });
+  const resolved = resolveDatabaseTarget(options);
+  assertEmbeddedDatabaseExists(resolved);
+  const db = await openDatabase({ ...options, schema: options.schema ?? 'public' }, resolved);
   try {
+    await assertSchemaExists(db, options.schema ?? 'public', 'name the schema an import used');
     return await overlapReport(db, {
       schema: options.schema ?? 'public',
       table: options.table ?? 'molecules',

@@ -3,19 +3,13 @@
  * rejects file and progress events. The CLI and library users both call `runImport`; it returns
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
-import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import {
-  DatabaseError,
-  ErrorLimitError,
-  errorMessage,
-  InputError,
-  InterruptedError,
-  MolimportError,
-} from '../errors.js';
+import { DatabaseError, ErrorLimitError, errorMessage, InterruptedError, MolimportError } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
+import { checkInputsReadable } from './check-inputs.js';
+import { assertSchemaExists } from './existing-target.js';
 import {
   checkRdkitCartridge,
   ensureMolColumn,
@@ -100,7 +94,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       : undefined;
 
   try {
-    await checkInputsExist(cfg.files);
+    await checkInputsReadable(cfg.files);
 
     if (!cfg.dryRun) {
       const resolved = resolveDatabaseTarget(cfg);
@@ -126,6 +120,9 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       });
 
       emit({ type: 'phase', phase: 'schema' });
+      if (!cfg.createSchema) {
+        await assertSchemaExists(db, cfg.schema, 'pass --create-schema (createSchema: true) to create it');
+      }
       // Refuse --rdkit-mol before anything is written when the server has no cartridge.
       if (cfg.rdkitMol) cartridge = await checkRdkitCartridge(db);
       target = await db.ensureSchema({ schema: cfg.schema, table: cfg.table });
@@ -376,20 +373,6 @@ function rejectsTargetFor(
       : { base: cfg.rejectsFile, explicit: true, append: false };
   checkRejectsTarget(target);
   return target;
-}
-
-async function checkInputsExist(files: readonly string[]): Promise<void> {
-  for (const file of files) {
-    if (file === '-') continue;
-    try {
-      await access(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-      throw new InputError(`cannot read ${file}: ${why}`, file);
-    }
-  }
 }
 
 /** The ledger rows of one batch: per file, the range of records it holds (rows and rejects). */

@@ -130,9 +130,15 @@ export class RunTally {
   inputError(): MolimportError | undefined {
     if (this.inputErrors.length === 0) return undefined;
     if (this.inputErrors.length === 1) return this.inputErrors[0];
+    // The inputs' common code when they share one (e.g. two text files that are no table), so a
+    // script can still act on it.
+    const codes = new Set(this.inputErrors.map((e) => (e instanceof InputError ? e.code : undefined)));
+    const [only] = codes;
     return new InputError(
       `${this.inputErrors.length} inputs could not be read: ${this.inputErrors.map((e) => e.message).join('; ')}`,
       this.inputErrors[0]!.file,
+      undefined,
+      codes.size === 1 && only !== undefined ? { code: only } : undefined,
     );
   }
 

@@ -86,7 +86,13 @@ export function looksLikeSmiles(cell: string): boolean {
   return cell.length > 0 && SMILES.test(cell) && SMILES_MARK.test(cell) && !COMPOUND_ID.test(cell);
 }
 
-function looksLikeData(cell: string): boolean {
+/** A cell that is a column name molimport knows (any case). */
+export function isKnownColumn(cell: string): boolean {
+  return KNOWN_COLUMNS.has(cell.trim().toLowerCase());
+}
+
+/** A cell that is a value rather than a name: a number, a compound ID or a SMILES. */
+export function looksLikeData(cell: string): boolean {
   const t = cell.trim();
   return NUMBER.test(t) || COMPOUND_ID.test(t) || looksLikeSmiles(t);
 }

@@ -33,6 +33,7 @@ import {
 } from './molecule-writer.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
+import { hostNotFoundError } from './host-not-found.js';
 
 import { DEFAULT_RETRY, withRetry, type FilledRetryOptions, type RetryOptions } from './retry.js';
 import { BATCHES_TABLE, ensureSchema, RUNS_TABLE } from './schema.js';
@@ -255,7 +256,8 @@ export class DatabaseOperations {
       await ops.#withRetry('connect', () => ops.#onClient((c) => c.query('SELECT 1')));
     } catch (err) {
       await driver.close().catch(() => undefined);
-      throw toDatabaseError(err, secrets, `cannot connect to ${driver.target}`);
+      const wrapped = toDatabaseError(err, secrets, `cannot connect to ${driver.target}`);
+      throw hostNotFoundError(wrapped, driver.target) ?? wrapped;
     }
     logger.info({ target: driver.target, kind: driver.kind }, 'database connected');
     return ops;

@@ -34,6 +34,7 @@ export {
   escapeCopyText,
   type CopyValue,
 } from './copy-text.js';
+export { checkConnectionString, connectionStringProblem, EXPECTED_DATABASE_URL } from './database-url.js';
 export type {
   CopyPayload,
   DatabaseKind,

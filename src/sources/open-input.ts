@@ -9,9 +9,9 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { errorMessage, InputError } from '../errors.js';
+import { errorMessage, InputError, type InputErrorCode } from '../errors.js';
 import type { InputFormat } from '../types.js';
-import { detectFormat } from './detect-format.js';
+import { detectFormat, notDelimitedFirstLine } from './detect-format.js';
 
 export interface OpenInputOptions {
   /** The stream read for `-`. @default process.stdin */
@@ -49,12 +49,17 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
   } else {
     try {
       const info = await stat(path);
-      if (info.isDirectory()) throw new InputError(`${path}: is a directory, not a file`, file);
+      if (info.isDirectory()) {
+        throw new InputError(`${path}: is a directory, not a file`, file, undefined, {
+          code: 'MOLIMPORT_INPUT_DIRECTORY',
+        });
+      }
       totalBytes = info.isFile() ? info.size : undefined;
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`${path}: cannot open input (${describeFsError(err)})`, file, undefined, {
         cause: err,
+        code: fsErrorCode(err),
       });
     }
     source = createReadStream(path, { highWaterMark: options.highWaterMarkBytes ?? 262_144 });
@@ -74,9 +79,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
         `${file}: read failed at byte ${consumed} (${describeFsError(err)})`,
         file,
         consumed,
-        {
-          cause: err,
-        },
+        { cause: err, code: fsErrorCode(err) },
       );
     }
   })();
@@ -100,7 +103,23 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
       junkAt,
     );
   }
-  const format = options.format ?? detectFormat(first.toString('utf8'), path);
+  const text = first.toString('utf8');
+  const format = options.format ?? detectFormat(text, path);
+  // Sniffed, not forced: text that is no table either would otherwise end as "the input is empty".
+  const notDelimited =
+    options.format === undefined && format === 'csv'
+      ? notDelimitedFirstLine(text, first.length < SNIFF_BYTES)
+      : undefined;
+  if (notDelimited !== undefined) {
+    await decompressedIterator.return?.(undefined);
+    const shown = notDelimited.length > 80 ? `${notDelimited.slice(0, 80)}…` : notDelimited;
+    throw new InputError(
+      `${file}: not SDF or CSV/TSV: first line ${JSON.stringify(shown)} (no SDF record, no delimited columns); --format sdf|csv forces one`,
+      file,
+      0,
+      { code: 'MOLIMPORT_INPUT_FORMAT' },
+    );
+  }
   return {
     file,
     stream: prepend(first, decompressedIterator),
@@ -172,6 +191,16 @@ export function binaryOffset(buf: Uint8Array): number | undefined {
     if (c < 9 || (c > 13 && c < 32 && c !== 26 && c !== 27)) return i;
   }
   return undefined;
+}
+
+/** Permission problems get their own code; everything else is a plain input error. */
+function fsErrorCode(err: unknown): InputErrorCode {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'MOLIMPORT_INPUT_UNREADABLE'
+    : code === 'EISDIR'
+      ? 'MOLIMPORT_INPUT_DIRECTORY'
+      : 'MOLIMPORT_INPUT';
 }
 
 function describeFsError(err: unknown): string {

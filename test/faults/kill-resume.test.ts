@@ -26,7 +26,7 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
   let reference: string[];
   const schemas: string[] = [];
   const url = testDatabaseUrl();
-  const db = (schema: string) => ['--db', url, '--schema', schema];
+  const db = (schema: string) => ['--db', url, '--schema', schema, '--create-schema'];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'molimport-faults-'));

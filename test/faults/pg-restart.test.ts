@@ -38,9 +38,13 @@ describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
     const ref = randomSchemaName();
     const victim = randomSchemaName();
     schemas.push(ref, victim);
-    expect((await runCli(['pubchem', file, '--db', url, '--schema', ref, '--json'], { cwd: dir })).code).toBe(
-      0,
-    );
+    expect(
+      (
+        await runCli(['pubchem', file, '--db', url, '--schema', ref, '--create-schema', '--json'], {
+          cwd: dir,
+        })
+      ).code,
+    ).toBe(0);
 
     const run = spawnCli(
       [
@@ -50,6 +54,7 @@ describe.runIf(canRestart)('PostgreSQL restart during an import', () => {
         url,
         '--schema',
         victim,
+        '--create-schema',
         '--batch-size',
         '100',
         '--max-batch-size',

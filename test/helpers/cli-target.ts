@@ -13,7 +13,7 @@ export interface CliTarget {
   schema: string;
   /** Working directory for the CLI (holds .molimport/ for the embedded database, and rejects files). */
   cwd: string;
-  /** Arguments naming the database and schema. */
+  /** Arguments naming the database and schema (created by `cliTarget`, empty). */
   args: string[];
   env: Record<string, string | undefined>;
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -29,6 +29,8 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
     const url = testDatabaseUrl();
     console.error(`[test db] CLI tests use PostgreSQL at ${new URL(url).host}, schema ${schema}`);
     const db = await DatabaseOperations.open({ connectionString: url, schema: 'public', maxConnections: 2 });
+    // Created here, so `args` suit every command: an import refuses a schema that does not exist.
+    await db.query(`CREATE SCHEMA "${schema}"`);
     return {
       kind: chosen,
       schema,
@@ -47,6 +49,12 @@ export async function cliTarget(kind?: BackendKind): Promise<CliTarget> {
     `[test db] CLI tests use the embedded database in ${cwd}/.molimport (PostgreSQL not reachable)`,
   );
   const dataDir = path.join(cwd, '.molimport', 'pgdata');
+  const setup = await DatabaseOperations.open({ embedded: { dataDir } });
+  try {
+    await setup.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await setup.close();
+  }
   return {
     kind: chosen,
     schema,
