@@ -3,7 +3,7 @@
  * rejects file and progress events. The CLI and library users both call `runImport`; it returns
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   DatabaseError,
@@ -87,7 +87,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       : undefined;
 
   try {
-    await checkInputsExist(cfg.files);
+    const inputBytes = await checkInputsExist(cfg.files);
 
     if (!cfg.dryRun) {
       const resolved = resolveDatabaseTarget(cfg);
@@ -99,6 +99,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           // One connection per batch in flight, one for the table lock, one for bookkeeping.
           maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
           logger: log,
+          onRetry: (r) => emit({ type: 'retry', ...r }),
         },
         resolved,
       );
@@ -238,7 +239,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
 
     emit({ type: 'phase', phase: 'importing' });
     tally.importStarted();
-    const progress: FileProgress = { fileIndex: -1, bytesRead: () => 0, totalBytes: null };
+    const progress: FileProgress = { fileIndex: -1, bytesRead: () => 0, totalBytes: null, fileRead: 0 };
     const items = readWorkItems(cfg, {
       signal: stop.signal,
       resume,
@@ -246,9 +247,11 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       progress,
       emit,
       onInputError: (err) => tally.noteInputError(err),
+      inputBytes,
     });
 
     let lastEmit = 0;
+    let lastSize = 0;
     for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
       const touched = new Set<number>();
       for (const outcome of batch.outcomes) {
@@ -265,14 +268,21 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         tally.count(item.fileIndex, outcome.value);
       }
       tally.batch(batch.size, touched);
+      lastSize = batch.size;
       const limit = tally.errorLimitExceeded(false);
       if (limit) halt(new ErrorLimitError(limit));
       const now = performance.now();
       if (now - lastEmit > 100) {
         lastEmit = now;
-        emit({ type: 'progress', ...tally.progress(progress, batch.nextBatchSize) });
+        // The batch just settled, not the strategy's next choice: that may never be used (the
+        // input ends, or the bytes cap cuts it), and the live figure must not exceed the final max.
+        emit({ type: 'progress', ...tally.progress(progress, batch.size) });
       }
     }
+    tally.importEnded();
+    // The final figures, unthrottled: a small file may settle before the first progress event, and
+    // a bar left at `0 read` would contradict the stats printed below it.
+    emit({ type: 'progress', ...tally.progress(progress, lastSize) });
     if (db && target && cartridge) {
       // Rows from earlier runs, rows an upsert left unchanged, a crash between write and fill.
       // Its failures were already counted by the batch that wrote them.
@@ -293,7 +303,9 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       err instanceof MolimportError
         ? err
         : new MolimportError(errorMessage(err), 'MOLIMPORT_INTERNAL', 1, { cause: err });
-    log?.error({ err: errorMessage(err) }, 'import failed');
+    // Reported once, by the caller, from the stats this run resolves with (the CLI logs `done` at
+    // `error`); here only the detail for debugging.
+    log?.debug({ err: errorMessage(err) }, 'import stopped by an error');
   } finally {
     cfg.signal?.removeEventListener('abort', onCallerAbort);
     rejects.close();
@@ -330,11 +342,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   return stats;
 }
 
-async function checkInputsExist(files: readonly string[]): Promise<void> {
+/** Refuses a missing or unreadable input before connecting; returns all inputs' size (null with stdin). */
+async function checkInputsExist(files: readonly string[]): Promise<number | null> {
+  let bytes: number | null = 0;
   for (const file of files) {
-    if (file === '-') continue;
+    if (file === '-') {
+      bytes = null;
+      continue;
+    }
     try {
       await access(file);
+      const size = (await stat(file)).size;
+      if (bytes !== null) bytes += size;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why =
@@ -342,6 +361,7 @@ async function checkInputsExist(files: readonly string[]): Promise<void> {
       throw new InputError(`cannot read ${file}: ${why}`, file);
     }
   }
+  return bytes;
 }
 
 /** The ledger rows of one batch: per file, the range of records it holds (rows and rejects). */

@@ -1,6 +1,6 @@
 /** The final stats table printed on stdout (per file and in total). */
-import Table from 'cli-table3';
 import type { FileStats, ImportStats } from '../import/stats.js';
+import { fitTable, wrapText } from './fit.js';
 import { formatBytes, formatDuration, formatInt, sparkline } from './format.js';
 
 const COLUMNS = [
@@ -35,12 +35,25 @@ function row(label: string, s: FileStats | ImportStats): string[] {
   ];
 }
 
-/** Renders the table as plain text (no colours: it is read by people and pasted into tickets). */
-export function renderStatsTable(stats: ImportStats): string {
-  const table = new Table({ head: [...COLUMNS], style: { head: [], border: [] } });
-  for (const f of stats.files) table.push(row(shortPath(f.path), f));
-  if (stats.files.length !== 1) table.push(row('total', stats));
-  const lines = [table.toString()];
+/** Columns a narrow terminal gives up first (all-zero ones before the others); file, read, inserted, rejected and mol/s always stay. */
+const DROP_ORDER = [
+  'batch min/med/max',
+  'batches',
+  'duration',
+  'dupl.',
+  'skipped',
+  'updated',
+  'unchanged',
+] as const;
+
+/**
+ * Renders the table as plain text (no colours: it is read by people and pasted into tickets),
+ * fitted to `width` columns (a terminal's; Infinity for a file or pipe).
+ */
+export function renderStatsTable(stats: ImportStats, width = Infinity): string {
+  const rows = stats.files.map((f) => row(shortPath(f.path), f));
+  if (stats.files.length !== 1) rows.push(row('total', stats));
+  const lines = [fitTable({ head: COLUMNS, rows, width, dropOrder: DROP_ORDER, shortenColumn: 0 })];
   lines.push(
     `status: ${stats.status} (exit ${stats.exitCode})  run: ${stats.runId ?? '-'}  mode: ${stats.mode}${stats.dryRun ? ' (dry run)' : ''}${stats.resumed ? ' (resumed)' : ''}`,
   );
@@ -51,17 +64,18 @@ export function renderStatsTable(stats: ImportStats): string {
     );
   }
   lines.push(
-    `peak memory: ${formatBytes(stats.peakRssBytes)} RSS  total: ${formatDuration(stats.durationMs)} (import ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
+    `time: ${formatDuration(stats.durationMs)} (startup ${formatDuration(stats.startupMs)}, import ${formatDuration(stats.importDurationMs)} at ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
   );
+  lines.push(`peak memory: ${formatBytes(stats.peakRssBytes)} RSS`);
   if (stats.batchSizeEvolution.length > 1) {
-    lines.push(
-      `batch size: ${sparkline(stats.batchSizeEvolution)}  (${stats.batchSize.initial} → ${stats.batchSize.final})`,
-    );
+    const label = `batch size: (${stats.batchSize.initial} → ${stats.batchSize.final}) `;
+    const room = Number.isFinite(width) ? Math.max(8, Math.min(40, width - label.length)) : 40;
+    lines.push(label + sparkline(stats.batchSizeEvolution, room));
   }
   if (stats.rejected > 0 && stats.rejectsFile)
     lines.push(`rejects: ${stats.rejected} written to ${stats.rejectsFile}`);
   if (stats.error) lines.push(`error: ${stats.error}`);
-  return lines.join('\n') + '\n';
+  return lines.flatMap((l) => (l.includes('\n') ? [l] : wrapText(l, width))).join('\n') + '\n';
 }
 
 function shortPath(p: string): string {
