@@ -53,13 +53,20 @@ export function fitTable(input: FitTableInput): string {
     return rows.every((r) => r[i] === '0' || r[i] === '-' || r[i] === '');
   };
   const order = input.dropOrder ?? [];
+  // Once columns are gone the long cells may fit again: prefer them whole.
+  const whole = (): string => {
+    if (cellLimit === Infinity) return out;
+    cellLimit = Infinity;
+    const full = render();
+    return textWidth(full) <= width ? full : out;
+  };
   for (const name of [...order.filter(empty), ...order.filter((n) => !empty(n))]) {
-    if (textWidth(out) <= width) return out;
+    if (textWidth(out) <= width) return whole();
     const index = head.indexOf(name);
     keep = keep.filter((i) => i !== index);
     out = render();
   }
-  if (textWidth(out) <= width) return out;
+  if (textWidth(out) <= width) return whole();
   return verticalLayout(head, rows, width);
 }
 

@@ -59,9 +59,7 @@ export function renderStatsTable(stats: ImportStats, width = Infinity): string {
   );
   lines.push(`target: ${stats.database} → ${stats.table}`);
   if (stats.database.startsWith('embedded:')) {
-    lines.push(
-      `embedded database (no --db, DATABASE_URL or PGHOST given); query it with: molimport query 'select count(*) from ${stats.table}'`,
-    );
+    lines.push(`query it with: molimport query 'select count(*) from ${stats.table}'`);
   }
   lines.push(
     `time: ${formatDuration(stats.durationMs)} (startup ${formatDuration(stats.startupMs)}, import ${formatDuration(stats.importDurationMs)} at ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
