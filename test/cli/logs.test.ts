@@ -11,6 +11,8 @@ import readline from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import type { ImportEvent } from '../../src/import/events.js';
+import { runImport } from '../../src/import/run-import.js';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
 
@@ -221,6 +223,38 @@ describe('at a terminal', () => {
     expect(forced.stderr).toMatch(colour);
     const byDefault = await run({}, 'logs_dc');
     expect(byDefault.stderr).toMatch(colour);
+  });
+});
+
+describe('live figures agree with the final ones', () => {
+  it('the last progress event carries the final figures; its batch size never exceeds the largest', async () => {
+    const pubchem = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
+    const events: ImportEvent[] = [];
+    // Batches grow from 50, so the strategy's next choice is always ahead of the batch that settled.
+    const stats = await runImport(
+      {
+        source: 'pubchem',
+        files: [pubchem],
+        database: t.kind === 'postgres' ? t.args[t.args.indexOf('--db') + 1] : undefined,
+        env: t.env,
+        cwd: t.cwd,
+        schema: t.schema,
+        table: 'logs_batch',
+        batchSize: 50,
+        parallel: false,
+      },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(stats.status).toBe('completed');
+    expect(stats.batches).toBeGreaterThan(2);
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.at(-1)).toMatchObject({
+      read: 245,
+      fileRead: 245,
+      rejected: 0,
+      batchSize: stats.batchSize.final,
+    });
+    for (const p of progress) expect(p.batchSize).toBeLessThanOrEqual(stats.batchSize.max);
   });
 });
 
