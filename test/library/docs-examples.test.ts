@@ -3,7 +3,7 @@
  * blocks with bash (`molimport` on PATH, the samples copied under the names the docs use, a scratch
  * database as DATABASE_URL), `ts` blocks with tsx importing 'molimport' as a user would. A block that
  * cannot run here says why in its info string (```sh norun (needs the RDKit cartridge)); output
- * blocks are `text` or `json`. Links between the docs must resolve, and the README stays a front page.
+ * and transcripts are `text`, `json` or a fence without a language. Links between the docs must resolve, and the README stays a front page.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,8 @@ const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).map((f) => `d
   f.endsWith('.md'),
 );
 const RUNNABLE = new Set(['sh', 'bash', 'ts']);
-const OUTPUT = new Set(['text', 'json']);
+// Output and transcripts: `text`, `json`, or a fence with no language.
+const OUTPUT = new Set(['text', 'json', '']);
 
 interface Block {
   doc: string;
