@@ -15,6 +15,15 @@ try {
   process.exit(2);
 }
 
+// Without a terminal stderr is JSON lines only: Node's own warnings too (its default printer is a
+// plain 'warning' listener, replaced here).
+if (!process.stderr.isTTY) {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) =>
+    writeNotice(process.stderr, 'warn', `${w.name}: ${w.message}`, w.code ? { code: w.code } : {}),
+  );
+}
+
 const controller = new AbortController();
 let signals = 0;
 const onSignal = (name) => {
