@@ -188,8 +188,8 @@ async function setUpOutput(
     logger,
     text,
     notice: (lvl, msg) => {
+      if (text) writeNotice(io.stderr, lvl, msg);
       if (logFile || !text) logger[lvl](msg);
-      else writeNotice(io.stderr, lvl, msg);
     },
     close: flush,
   };
