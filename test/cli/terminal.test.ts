@@ -50,7 +50,7 @@ describe.skipIf(!hasTmux).each([80, 120])('at %i columns', (columns) => {
   async function run(
     args: string[],
     opts: { env?: Record<string, string> } = {},
-  ): Promise<{ screen: string; exit: number }> {
+  ): Promise<{ screen: string; exit: number; escaped: string }> {
     // The command goes in a script, so the typed line (`sh s1.sh`) is short.
     const script = `s${++n}.sh`;
     const env = Object.entries({ ...t.env, ...opts.env })
@@ -64,7 +64,7 @@ describe.skipIf(!hasTmux).each([80, 120])('at %i columns', (columns) => {
     try {
       term.type(`sh ${script}`);
       const screen = await term.waitFor(/^EXIT=\d+$/m, 120_000);
-      return { screen, exit: Number(/^EXIT=(\d+)$/m.exec(screen)![1]) };
+      return { screen, exit: Number(/^EXIT=(\d+)$/m.exec(screen)![1]), escaped: term.screenWithEscapes() };
     } finally {
       term.close();
     }
@@ -89,6 +89,25 @@ describe.skipIf(!hasTmux).each([80, 120])('at %i columns', (columns) => {
     if (columns >= 120) expect(screen).toMatch(/100% 294 KiB\/294 KiB/);
     expect(screen).toMatch(/│ Compound_a\.sdf\.gz +│ 245 /);
     expect(screen).toMatch(/│ total +│ 490 /);
+  });
+
+  it('-q shows the table and nothing else; NO_COLOR leaves no colour on screen, FORCE_COLOR does', async () => {
+    const quiet = await run(['chembl', CHEMBL_SDF, ...t.args, '--table', `q${columns}`, '-q']);
+    expect(quiet.exit, quiet.screen).toBe(0);
+    expect(tooWide(quiet.screen, columns), quiet.screen).toEqual([]);
+    expect(quiet.screen).toContain('status: completed (exit 0)');
+    expect(quiet.screen).not.toMatch(/✔|rejects 0|\{"level"/);
+    // An SGR colour, ESC [ 3x m (tmux re-encodes what it shows, so no other colour form appears).
+    const colour = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*3[0-7]m');
+    const plain = await run(['chembl', CHEMBL_SDF, ...t.args, '--table', `q${columns}`], {
+      env: { NO_COLOR: '1' },
+    });
+    expect(plain.screen).toContain('✔ Connected');
+    expect(plain.escaped).not.toMatch(colour);
+    const forced = await run(['chembl', CHEMBL_SDF, ...t.args, '--table', `q${columns}`], {
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
+    expect(forced.escaped).toMatch(colour);
   });
 
   it('molimport runs: the table fits', async () => {

@@ -17,6 +17,8 @@ export interface TmuxTerminal {
   key(name: string): void;
   /** The screen and its scrollback, wrapped lines joined, trailing blank lines dropped. */
   screen(): string;
+  /** The same with the terminal's colour and attribute escapes kept (`capture-pane -e`). */
+  screenWithEscapes(): string;
   /** Polls the screen until it matches (or the time runs out: then throws, with the screen). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   close(): void;
@@ -49,6 +51,7 @@ export function openTmux(opts: {
   tmux('resize-window', '-x', String(opts.columns), '-y', String(opts.rows ?? 40));
   const screen = (): string => tmux('capture-pane', '-p', '-J', '-S', '-').replace(/\n+$/, '');
   return {
+    screenWithEscapes: () => tmux('capture-pane', '-p', '-e', '-J', '-S', '-'),
     type: (command) => {
       tmux('send-keys', '-l', command);
       tmux('send-keys', 'Enter');
