@@ -63,6 +63,7 @@ const EXPECT: [string, string, RegExp][] = [
   ],
   ['README.md', 'jq -e \'.status == "completed" and .rejected == 0\' stats.json', /^true$/m],
   ['docs/operations.md', 'cat bad.rejects.csv', /molimport_reason/],
+  ['docs/operations.md', 'usage.jsonl', /^exit 2\ntrue$/m],
   ['docs/chemistry.md', 'molimport overlap', /chembl.*\n?.*pubchem|pubchem.*\n?.*chembl/s],
 ];
 
