@@ -4,7 +4,9 @@
  * terminal wrapped, so a line wider than the window shows up as one long line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export function tmuxAvailable(): boolean {
   return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -30,9 +32,11 @@ export function openTmux(opts: {
   cwd: string;
   env?: Record<string, string>;
 }): TmuxTerminal {
-  const socket = `molimport-test-${randomBytes(4).toString('hex')}`;
+  // A socket in a directory of our own, removed on close (tmux leaves its socket file behind).
+  const socketDir = mkdtempSync(path.join(tmpdir(), 'molimport-tmux-'));
+  const socket = path.join(socketDir, 'socket');
   const tmux = (...args: string[]): string =>
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   const env = Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   tmux(
     'new-session',
@@ -73,6 +77,7 @@ export function openTmux(opts: {
       } catch {
         // already gone
       }
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }
