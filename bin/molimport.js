@@ -4,14 +4,24 @@
 import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
 import { startHeapWatchdog } from '../dist/cli/heap-watchdog.js';
 import { main } from '../dist/cli/main.js';
+import { writeNotice } from '../dist/cli/notice.js';
 
 // Keep the heap near what the import holds alive (src/cli/heap-policy.ts), and collect again when
 // a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
   if (applyHeapPolicy() !== undefined) startHeapWatchdog();
 } catch (err) {
-  process.stderr.write(`molimport: ${err.message}\n`);
+  writeNotice(process.stderr, 'error', err.message, { code: 'MOLIMPORT_USAGE', exitCode: 2 });
   process.exit(2);
+}
+
+// Without a terminal stderr is JSON lines only: Node's own warnings too (its default printer is a
+// plain 'warning' listener, replaced here).
+if (!process.stderr.isTTY) {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) =>
+    writeNotice(process.stderr, 'warn', `${w.name}: ${w.message}`, w.code ? { code: w.code } : {}),
+  );
 }
 
 const controller = new AbortController();
@@ -19,10 +29,11 @@ let signals = 0;
 const onSignal = (name) => {
   signals++;
   if (signals > 1) {
-    process.stderr.write(`\nmolimport: ${name} again, exiting now; committed batches stay (use --resume)\n`);
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    writeNotice(process.stderr, 'warn', `${name} again, exiting now; committed batches stay (use --resume)`);
     process.exit(130);
   }
-  process.stderr.write(`\nmolimport: ${name} received, finishing in-flight batches (again to exit now)\n`);
+  // main() prints the notice: above the progress bar at a terminal, as a JSON log line without one.
   controller.abort(new Error(name));
 };
 process.on('SIGINT', () => onSignal('SIGINT'));

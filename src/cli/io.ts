@@ -1,6 +1,6 @@
 /** What the CLI touches of the outside world, passed in so tests run it in-process. */
 export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stdin?: NodeJS.ReadableStream;
   env?: Record<string, string | undefined>;

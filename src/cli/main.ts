@@ -20,6 +20,9 @@ import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
 import { wantsProgress, type CliIo } from './io.js';
 import { createCliLogger, type LogLevel } from './logger.js';
+import { writeNotice } from './notice.js';
+import { wantsColor } from '../report/color.js';
+import type { ImportStats } from '../import/stats.js';
 import { buildProgram } from './program.js';
 
 const require = createRequire(import.meta.url);
@@ -49,7 +52,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             table: opts.table as string,
             limit: opts.limit as number,
           }),
-        async (v) => (await import('../report/runs-table.js')).renderRunsTable(v),
+        async (v) => (await import('../report/runs-table.js')).renderRunsTable(v, stdoutWidth(io)),
       );
     },
     overlapCommand: async (opts) => {
@@ -60,7 +63,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         opts,
         io,
         () => runOverlap({ ...target, schema: opts.schema as string, table: opts.table as string, sources }),
-        async (v) => (await import('../report/overlap-table.js')).renderOverlap(v),
+        async (v) => (await import('../report/overlap-table.js')).renderOverlap(v, stdoutWidth(io)),
       );
     },
     queryCommand: async (sql, opts) => {
@@ -69,11 +72,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         opts,
         io,
         async () => (await runQuery(sql, target)).rows,
-        async (v) => (await import('../report/runs-table.js')).renderRowsTable(v),
+        async (v) => (await import('../report/runs-table.js')).renderRowsTable(v, stdoutWidth(io)),
       );
     },
   });
-  configure(program, io);
+  // Without a terminal, commander's error text is gathered and written as one JSON log line.
+  const usageText: string[] = [];
+  configure(program, io, usageText);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -82,6 +87,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
         return 0;
+      if (usageText.length > 0) {
+        const text = usageText
+          .join('')
+          .trim()
+          .replace(/^error: /, '');
+        writeNotice(io.stderr, 'error', text, { code: 'MOLIMPORT_USAGE', exitCode: EXIT_USAGE });
+      }
       if (wantsJson) writeJsonFailure(io, err.message.replace(/^error: /, ''), 'MOLIMPORT_USAGE', EXIT_USAGE);
       return EXIT_USAGE;
     }
@@ -89,20 +101,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function configure(cmd: Command, io: CliIo): void {
+function configure(cmd: Command, io: CliIo, usageText: string[]): void {
   cmd.exitOverride().configureOutput({
     writeOut: (s) => void io.stdout.write(s),
-    writeErr: (s) => void io.stderr.write(s),
+    writeErr: (s) => void (io.stderr.isTTY ? io.stderr.write(s) : usageText.push(s)),
   });
-  for (const sub of cmd.commands) configure(sub, io);
+  for (const sub of cmd.commands) configure(sub, io, usageText);
 }
 
 function reportFatal(err: unknown, io: CliIo, json: boolean): number {
   const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
   const exit = err instanceof MolimportError ? err.exitCode : 1;
-  io.stderr.write(`molimport: ${errorMessage(err)}\n`);
+  writeNotice(io.stderr, 'error', errorMessage(err), { code, exitCode: exit });
   if (json) writeJsonFailure(io, errorMessage(err), code, exit);
   return exit;
+}
+
+/** A terminal's width for tables on stdout; a file or pipe gets the full layout. */
+function stdoutWidth(io: CliIo): number {
+  return io.stdout.isTTY ? io.stdout.columns || 80 : Infinity;
 }
 
 function writeJsonFailure(io: CliIo, message: string, code: string, exitCode: number): void {
@@ -112,22 +129,42 @@ function writeJsonFailure(io: CliIo, message: string, code: string, exitCode: nu
 interface OutputSetup {
   listener: ImportEventListener;
   logger: ReturnType<typeof createCliLogger>['logger'];
+  /** Text lines for a person at the terminal (progress or `-q`); else stderr is JSON log lines. */
+  text: boolean;
+  /** A notice (signal received) printed without tearing the progress bar. */
+  notice(level: 'warn' | 'error', text: string): void;
   close(): void;
 }
 
+/**
+ * Three ways to report a run on stderr: a progress bar at a terminal; at a terminal with `-q`, only
+ * warnings and errors, as text; without a terminal (or under CI), JSON log lines. The run's end is
+ * not logged at a terminal: the table on stdout says it.
+ */
 async function setUpOutput(
   opts: Record<string, unknown>,
   io: CliIo,
   env: Record<string, string | undefined>,
 ): Promise<OutputSetup> {
   const interactive = wantsProgress(io.stderr, Boolean(opts.quiet), env);
+  const text = Boolean(io.stderr.isTTY) && !env.CI && io.stderr.columns !== 0;
   const logFile = opts.logFile as string | undefined;
+  const chosen = opts.logLevel as LogLevel;
   // On a terminal the bars are the output; log lines would tear them, so they go only to --log-file.
-  const level: LogLevel = interactive && !logFile ? 'silent' : (opts.logLevel as LogLevel);
-  const { logger, flush } = createCliLogger({ level, logFile, stderr: io.stderr });
+  const level: LogLevel =
+    interactive && !logFile ? 'silent' : text && !logFile ? atLeastWarn(chosen) : chosen;
+  const { logger, flush } = createCliLogger({
+    level,
+    logFile,
+    stderr: io.stderr,
+    text: text && !logFile,
+  });
   if (interactive) {
     const { createProgressReporter } = await import('../report/progress.js');
-    const progress = createProgressReporter({ stream: io.stderr as NodeJS.WriteStream });
+    const progress = createProgressReporter({
+      stream: io.stderr as NodeJS.WriteStream,
+      color: wantsColor(env, true),
+    });
     const log = createEventLogger(logger);
     return {
       listener: (e) => {
@@ -135,13 +172,37 @@ async function setUpOutput(
         if (logFile) log(e);
       },
       logger,
+      text: true,
+      notice: (lvl, msg) => {
+        progress.notice(`molimport: ${msg}`);
+        if (logFile) logger[lvl](msg);
+      },
       close: () => {
         progress.stop();
         flush();
       },
     };
   }
-  return { listener: createEventLogger(logger), logger, close: flush };
+  const log = createEventLogger(logger, { done: !text || Boolean(logFile) });
+  return {
+    listener: log,
+    logger,
+    text,
+    notice: (lvl, msg) => {
+      if (text) writeNotice(io.stderr, lvl, msg);
+      if (logFile || !text) logger[lvl](msg);
+    },
+    close: flush,
+  };
+}
+
+function atLeastWarn(level: LogLevel): LogLevel {
+  return level === 'error' || level === 'fatal' || level === 'silent' ? level : 'warn';
+}
+
+/** A run that failed before reading a record (no database, a missing file): the table would be all zeros. */
+function failedBeforeReading(stats: ImportStats): boolean {
+  return stats.status === 'failed' && stats.read === 0 && stats.runId === null;
 }
 
 async function importCommand(
@@ -162,6 +223,12 @@ async function importCommand(
     return reportFatal(err, io, json);
   }
   const out = await setUpOutput(opts, io, env);
+  const onSignal = (): void => {
+    const reason = io.signal?.reason as unknown;
+    const name = reason instanceof Error ? reason.message : 'a signal';
+    out.notice('warn', `${name} received, finishing in-flight batches (again to exit now)`);
+  };
+  io.signal?.addEventListener('abort', onSignal, { once: true });
   const options: ImportOptions = {
     source,
     files,
@@ -201,17 +268,25 @@ async function importCommand(
   };
   try {
     const stats = await runImport(options, { onEvent: out.listener });
+    io.signal?.removeEventListener('abort', onSignal);
     out.close();
-    io.stdout.write(
-      json
-        ? JSON.stringify(stats) + '\n'
-        : (await import('../report/stats-table.js')).renderStatsTable(stats),
-    );
-    if (stats.error && !json) io.stderr.write(`molimport: ${stats.error}\n`);
+    // The error is printed once: in the table when a person reads it at this terminal, else (the
+    // table went to a file, or --json) on stderr; without a terminal the `done` log line has it.
+    const tableOnScreen = !json && Boolean(io.stdout.isTTY);
+    const showTable = !(tableOnScreen && failedBeforeReading(stats));
+    if (json) io.stdout.write(JSON.stringify(stats) + '\n');
+    else if (showTable)
+      io.stdout.write((await import('../report/stats-table.js')).renderStatsTable(stats, stdoutWidth(io)));
+    if (stats.error && out.text && !(tableOnScreen && showTable))
+      writeNotice(
+        io.stderr,
+        stats.status === 'failed' && stats.exitCode !== 3 ? 'error' : 'warn',
+        stats.error,
+      );
     return stats.exitCode;
   } catch (err) {
+    io.signal?.removeEventListener('abort', onSignal);
     out.close();
-    out.logger.error({ err: errorMessage(err) }, 'import failed');
     return reportFatal(err, io, json);
   }
 }

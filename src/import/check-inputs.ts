@@ -6,9 +6,14 @@
 import { open, stat } from 'node:fs/promises';
 import { errorMessage, InputError } from '../errors.js';
 
-export async function checkInputsReadable(files: readonly string[]): Promise<void> {
+/** Returns all inputs' size in bytes (null when one is stdin or not a regular file), for the overall progress. */
+export async function checkInputsReadable(files: readonly string[]): Promise<number | null> {
+  let bytes: number | null = 0;
   for (const file of files) {
-    if (file === '-') continue;
+    if (file === '-') {
+      bytes = null;
+      continue;
+    }
     let isFile: boolean;
     try {
       const info = await stat(file);
@@ -21,6 +26,7 @@ export async function checkInputsReadable(files: readonly string[]): Promise<voi
         );
       }
       isFile = info.isFile();
+      if (bytes !== null) bytes = isFile ? bytes + info.size : null;
     } catch (err) {
       throw err instanceof InputError ? err : unreadable(file, err);
     }
@@ -32,6 +38,7 @@ export async function checkInputsReadable(files: readonly string[]): Promise<voi
       throw unreadable(file, err);
     }
   }
+  return bytes;
 }
 
 function unreadable(file: string, err: unknown): InputError {

@@ -1,6 +1,6 @@
 /** Opens the database a command targets: --db, DATABASE_URL, PG* variables, else the embedded one. */
 import path from 'node:path';
-import { DatabaseOperations, resolveTarget, type ResolvedTarget } from '../sink/index.js';
+import { DatabaseOperations, resolveTarget, type ResolvedTarget, type RetryNotice } from '../sink/index.js';
 import { checkConnectionString } from '../sink/database-url.js';
 import type { ImportLogger } from './options.js';
 
@@ -23,7 +23,12 @@ export function resolveDatabaseTarget(o: TargetOptions): ResolvedTarget {
 }
 
 export async function openDatabase(
-  o: TargetOptions & { schema?: string; maxConnections?: number; logger?: ImportLogger },
+  o: TargetOptions & {
+    schema?: string;
+    maxConnections?: number;
+    logger?: ImportLogger;
+    onRetry?: (info: RetryNotice) => void;
+  },
   resolved: ResolvedTarget = resolveDatabaseTarget(o),
 ): Promise<DatabaseOperations> {
   return DatabaseOperations.open({
@@ -33,5 +38,6 @@ export async function openDatabase(
     schema: o.schema ?? 'public',
     maxConnections: o.maxConnections ?? 1,
     logger: o.logger,
+    onRetry: o.onRetry,
   });
 }

@@ -94,7 +94,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       : undefined;
 
   try {
-    await checkInputsReadable(cfg.files);
+    const inputBytes = await checkInputsReadable(cfg.files);
 
     if (!cfg.dryRun) {
       const resolved = resolveDatabaseTarget(cfg);
@@ -106,6 +106,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           // One connection per batch in flight, one for the table lock, one for bookkeeping.
           maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
           logger: log,
+          onRetry: (r) => emit({ type: 'retry', ...r }),
         },
         resolved,
       );
@@ -254,7 +255,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
 
     emit({ type: 'phase', phase: 'importing' });
     tally.importStarted();
-    const progress: FileProgress = { fileIndex: -1, bytesRead: () => 0, totalBytes: null };
+    const progress: FileProgress = { fileIndex: -1, bytesRead: () => 0, totalBytes: null, fileRead: 0 };
     const items = readWorkItems(cfg, {
       signal: stop.signal,
       resume,
@@ -262,9 +263,11 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       progress,
       emit,
       onInputError: (err) => tally.noteInputError(err),
+      inputBytes,
     });
 
     let lastEmit = 0;
+    let lastSize = 0;
     for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
       const touched = new Set<number>();
       for (const outcome of batch.outcomes) {
@@ -290,14 +293,21 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         }
       }
       tally.batch(batch.size, touched);
+      lastSize = batch.size;
       const limit = tally.errorLimitExceeded(false);
       if (limit) halt(new ErrorLimitError(limit));
       const now = performance.now();
       if (now - lastEmit > 100) {
         lastEmit = now;
-        emit({ type: 'progress', ...tally.progress(progress, batch.nextBatchSize) });
+        // The batch just settled, not the strategy's next choice: that may never be used (the
+        // input ends, or the bytes cap cuts it), and the live figure must not exceed the final max.
+        emit({ type: 'progress', ...tally.progress(progress, batch.size) });
       }
     }
+    tally.importEnded();
+    // The final figures, unthrottled: a small file may settle before the first progress event, and
+    // a bar left at `0 read` would contradict the stats printed below it.
+    emit({ type: 'progress', ...tally.progress(progress, lastSize) });
     if (db && target && cartridge) {
       // Rows from earlier runs, rows an upsert left unchanged, a crash between write and fill.
       // Its failures were already counted by the batch that wrote them.
@@ -318,7 +328,9 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       err instanceof MolimportError
         ? err
         : new MolimportError(errorMessage(err), 'MOLIMPORT_INTERNAL', 1, { cause: err });
-    log?.error({ err: errorMessage(err) }, 'import failed');
+    // Reported once, by the caller, from the stats this run resolves with (the CLI logs `done` at
+    // `error`); here only the detail for debugging.
+    log?.debug({ err: errorMessage(err) }, 'import stopped by an error');
   } finally {
     cfg.signal?.removeEventListener('abort', onCallerAbort);
     rejects.close();

@@ -55,7 +55,10 @@ export class RunTally {
   private readonly evolution = new Downsampler(120);
   private batches = 0;
   private peakRss = 0;
+  private readonly runStartedAt = performance.now();
   private started = performance.now();
+  private importStartedAt: number | undefined;
+  private importEndedAt: number | undefined;
   private readonly inputErrors: (InputError | ParseError)[] = [];
 
   constructor(private readonly cfg: ResolvedImportConfig) {}
@@ -63,6 +66,12 @@ export class RunTally {
   /** Rates count from here: connecting to the database and preparing the schema are not import time. */
   importStarted(): void {
     this.started = performance.now();
+    this.importStartedAt = this.started;
+  }
+
+  /** The last batch settled: what follows (the mol sweep, recording the run) is not import time. */
+  importEnded(): void {
+    this.importEndedAt ??= performance.now();
   }
 
   startFile(index: number, path: string): void {
@@ -166,6 +175,7 @@ export class RunTally {
       bytesRead: p.bytesRead(),
       totalBytes: p.totalBytes,
       read: this.parsed,
+      fileRead: p.fileRead,
       written,
       rejected: this.totals.rejected,
       batchSize,
@@ -204,6 +214,13 @@ export class RunTally {
       // Cannot happen by construction; if it does, say so rather than print numbers that lie.
       throw new Error(`internal error: counts do not add up (${JSON.stringify(this.totals)})`);
     }
+    // startup: from the call to the first record read (connecting, embedded start, schema, lock,
+    // resume planning); import: from there to the last settled batch. A run that failed before
+    // reading spent all its time in startup.
+    const now = performance.now();
+    const importStart = this.importStartedAt ?? now;
+    const importEnd = this.importStartedAt === undefined ? now : (this.importEndedAt ?? now);
+    const importMs = Math.max(0, importEnd - importStart);
     return {
       status,
       exitCode,
@@ -219,7 +236,9 @@ export class RunTally {
       batchSize: this.sizes.summary(this.cfg.batchSize),
       batchSizeEvolution: this.evolution.values(),
       durationMs: Math.round(end.durationMs),
-      moleculesPerSecond: rate(this.totals.read, performance.now() - this.started),
+      startupMs: Math.round(Math.max(0, importStart - this.runStartedAt)),
+      importDurationMs: Math.round(importMs),
+      moleculesPerSecond: rate(this.totals.read, importMs),
       peakRssBytes: this.peakRss,
       rejectsFile: end.rejectsFiles[0] ?? null,
       rejectsFiles: [...end.rejectsFiles],

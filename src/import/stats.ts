@@ -43,7 +43,9 @@ export interface FileStats extends RecordCounts {
   /** Bytes on disk (compressed bytes for gzip); null for stdin. */
   bytes: number | null;
   batches: number;
+  /** From opening the file to the last settled batch holding its records (files read in turn overlap a little). */
   durationMs: number;
+  /** `read` / `durationMs`. */
   moleculesPerSecond: number;
   batchSize: BatchSizeSummary;
 }
@@ -69,7 +71,16 @@ export interface ImportStats extends RecordCounts {
   batchSize: BatchSizeSummary;
   /** Batch sizes over the run, downsampled (for sparklines and tuning). */
   batchSizeEvolution: number[];
+  /**
+   * Wall time of the whole run: `startupMs` + `importDurationMs` + the finish (recording the run,
+   * closing the database).
+   */
   durationMs: number;
+  /** From the call to the first record read: connecting (the embedded database's start included), schema, table lock, resume planning. */
+  startupMs: number;
+  /** From the first record read to the last batch settled: what `moleculesPerSecond` is measured over. */
+  importDurationMs: number;
+  /** `read` / `importDurationMs`: the import's speed, startup excluded. */
   moleculesPerSecond: number;
   peakRssBytes: number;
   /** The first rejects file written (kept for older scripts: see `rejectsFiles`). */

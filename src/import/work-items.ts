@@ -37,6 +37,8 @@ export interface FileProgress {
   fileIndex: number;
   bytesRead: () => number;
   totalBytes: number | null;
+  /** Records read from the current file so far. */
+  fileRead: number;
 }
 
 const NO_FIELDS = new Map<string, string>();
@@ -53,6 +55,8 @@ export async function* readWorkItems(
     progress: FileProgress;
     emit: ImportEventListener;
     onInputError: (err: InputError | ParseError) => void;
+    /** Bytes on disk of all inputs together; null when one is stdin. */
+    inputBytes: number | null;
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
@@ -70,10 +74,13 @@ export async function* readWorkItems(
       ctx.progress.fileIndex = fileIndex;
       ctx.progress.bytesRead = () => input.bytesRead();
       ctx.progress.totalBytes = input.totalBytes ?? null;
+      ctx.progress.fileRead = 0;
       ctx.tally.fileOpened(fileIndex, input);
       ctx.emit({
         type: 'file-start',
         index: fileIndex,
+        fileCount: cfg.files.length,
+        inputBytes: ctx.inputBytes,
         path: file,
         totalBytes: input.totalBytes ?? null,
         compressed: input.compressed,
@@ -91,12 +98,14 @@ export async function* readWorkItems(
         }
         total++;
         ctx.tally.parsed++;
+        ctx.progress.fileRead++;
         // A CSV without the ID column would reject every row: say so once, for the file.
         if (seen++ === 0 && record.format === 'csv') {
           const missing = missingIdColumn(record.columns, cfg.source, { idField: cfg.idField });
           if (missing) {
             total--;
             ctx.tally.parsed--;
+            ctx.progress.fileRead--;
             throw new InputError(`${file}: ${missing}; name the ID column with --id-field`, file);
           }
         }

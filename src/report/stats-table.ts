@@ -1,6 +1,7 @@
 /** The final stats table printed on stdout (per file and in total). */
-import Table from 'cli-table3';
 import type { FileStats, ImportStats } from '../import/stats.js';
+import { fitTable, wrapText } from './fit.js';
+import { highRejectShareWarning } from './reject-share.js';
 import { formatBytes, formatDuration, formatInt, sparkline } from './format.js';
 
 const COLUMNS = [
@@ -35,36 +36,50 @@ function row(label: string, s: FileStats | ImportStats): string[] {
   ];
 }
 
-/** Renders the table as plain text (no colours: it is read by people and pasted into tickets). */
-export function renderStatsTable(stats: ImportStats): string {
-  const table = new Table({ head: [...COLUMNS], style: { head: [], border: [] } });
-  for (const f of stats.files) table.push(row(shortPath(f.path), f));
-  if (stats.files.length !== 1) table.push(row('total', stats));
-  const lines = [table.toString()];
+/** Columns a narrow terminal gives up first (all-zero ones before the others); file, read, inserted, rejected and mol/s always stay. */
+const DROP_ORDER = [
+  'batch min/med/max',
+  'batches',
+  'duration',
+  'dupl.',
+  'skipped',
+  'updated',
+  'unchanged',
+] as const;
+
+/**
+ * Renders the table as plain text (no colours: it is read by people and pasted into tickets),
+ * fitted to `width` columns (a terminal's; Infinity for a file or pipe).
+ */
+export function renderStatsTable(stats: ImportStats, width = Infinity): string {
+  const rows = stats.files.map((f) => row(shortPath(f.path), f));
+  if (stats.files.length !== 1) rows.push(row('total', stats));
+  const lines = [fitTable({ head: COLUMNS, rows, width, dropOrder: DROP_ORDER, shortenColumn: 0 })];
   lines.push(
     `status: ${stats.status} (exit ${stats.exitCode})  run: ${stats.runId ?? '-'}  mode: ${stats.mode}${stats.dryRun ? ' (dry run)' : ''}${stats.resumed ? ' (resumed)' : ''}`,
   );
   lines.push(`target: ${stats.database} → ${stats.table}`);
   if (stats.database.startsWith('embedded:')) {
-    lines.push(
-      `embedded database (no --db, DATABASE_URL or PGHOST given); query it with: molimport query 'select count(*) from ${stats.table}'`,
-    );
+    lines.push(`query it with: molimport query 'select count(*) from ${stats.table}'`);
   }
   lines.push(
-    `peak memory: ${formatBytes(stats.peakRssBytes)} RSS  total: ${formatDuration(stats.durationMs)} (import ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
+    `time: ${formatDuration(stats.durationMs)} (startup ${formatDuration(stats.startupMs)}, import ${formatDuration(stats.importDurationMs)} at ${formatInt(stats.moleculesPerSecond)} molecules/s)`,
   );
+  lines.push(`peak memory: ${formatBytes(stats.peakRssBytes)} RSS`);
   if (stats.batchSizeEvolution.length > 1) {
-    lines.push(
-      `batch size: ${sparkline(stats.batchSizeEvolution)}  (${stats.batchSize.initial} → ${stats.batchSize.final})`,
-    );
+    const label = `batch size: (${stats.batchSize.initial} → ${stats.batchSize.final}) `;
+    const room = Number.isFinite(width) ? Math.max(8, Math.min(40, width - label.length)) : 40;
+    lines.push(label + sparkline(stats.batchSizeEvolution, room));
   }
   if (stats.rejected > 0) {
-    const top = Object.entries(stats.rejectReasons)
+    // Stats recorded before reasons were counted have none.
+    const top = Object.entries(stats.rejectReasons ?? {})
       .slice(0, 3)
       .map(([kind, n]) => `${kind} ${formatInt(n ?? 0)}`)
       .join(', ');
-    const where = stats.rejectsFiles.length > 0 ? ` written to ${stats.rejectsFiles.join(', ')}` : '';
-    lines.push(`rejects: ${formatInt(stats.rejected)} (${top})${where}`);
+    const files = stats.rejectsFiles ?? (stats.rejectsFile ? [stats.rejectsFile] : []);
+    const where = files.length > 0 ? ` written to ${files.join(', ')}` : '';
+    lines.push(`rejects: ${formatInt(stats.rejected)}${top ? ` (${top})` : ''}${where}`);
   }
   if (stats.chemistryWarnings > 0) {
     lines.push(
@@ -74,18 +89,7 @@ export function renderStatsTable(stats: ImportStats): string {
   const warning = highRejectShareWarning(stats);
   if (warning) lines.push(`warning: ${warning}`);
   if (stats.error) lines.push(`error: ${stats.error}`);
-  return lines.join('\n') + '\n';
-}
-
-/** Past this share of the records read, a completed run still ends with a warning. */
-export const HIGH_REJECT_SHARE = 0.1;
-
-/** The warning a completed run with many rejects ends with, else undefined. */
-export function highRejectShareWarning(stats: ImportStats): string | undefined {
-  if (stats.status !== 'completed' || stats.read === 0) return undefined;
-  const share = stats.rejected / stats.read;
-  if (share <= HIGH_REJECT_SHARE) return undefined;
-  return `${(share * 100).toFixed(1)} % of the records read were rejected (more than ${HIGH_REJECT_SHARE * 100} %); check the rejects file, or set --max-error-rate to fail such runs`;
+  return lines.flatMap((l) => (l.includes('\n') ? [l] : wrapText(l, width))).join('\n') + '\n';
 }
 
 function shortPath(p: string): string {

@@ -72,6 +72,8 @@ export interface DatabaseOperationsOptions {
    * `maxRetries` 0–100, delays ≥ 0. @default { maxRetries: 6, baseDelayMs: 200, maxDelayMs: 5_000 }
    */
   retry?: RetryOptions | undefined;
+  /** Called before each retry's backoff (after the logger's `warn` line), e.g. to show it at a terminal. */
+  onRetry?: ((info: RetryNotice) => void) | undefined;
   /** Connect timeout per attempt, in ms. Ignored for the embedded database and for `pool`. @default 10_000 */
   connectionTimeoutMs?: number;
   /** Environment to resolve the target from. @default process.env */
@@ -173,6 +175,17 @@ interface TableInfo {
 
 const MAX_CONNECTIONS_LIMIT = 100;
 
+/** One retry of a transient database error, as `onRetry` receives it (no password in `message`). */
+export interface RetryNotice {
+  /** `connect`, `ensureSchema`, `writeMolecules` or `batchInsert`. */
+  operation: string;
+  /** 1-based: the retry about to happen. */
+  attempt: number;
+  maxRetries: number;
+  delayMs: number;
+  message: string;
+}
+
 export class DatabaseOperations {
   /** Schema of `molimport_runs` / `molimport_batches`. */
   readonly schema: string;
@@ -180,6 +193,7 @@ export class DatabaseOperations {
   readonly #logger: SinkLogger;
   readonly #retry: FilledRetryOptions;
   readonly #secrets: readonly string[];
+  readonly #onRetry: (info: RetryNotice) => void;
   readonly #timings = new OperationTimings();
   readonly #tables = new Map<string, TableInfo>();
   /** Locks held by this instance (also guards the embedded database, which has no lock to take). */
@@ -192,12 +206,14 @@ export class DatabaseOperations {
     logger: SinkLogger,
     retry: FilledRetryOptions,
     secrets: readonly string[],
+    onRetry: (info: RetryNotice) => void = () => undefined,
   ) {
     this.#driver = driver;
     this.schema = schema;
     this.#logger = logger;
     this.#retry = retry;
     this.#secrets = secrets;
+    this.#onRetry = onRetry;
   }
 
   /** Connect (with retry) and return a ready instance. Throws `DatabaseError` (no password in it) when unreachable. */
@@ -251,7 +267,7 @@ export class DatabaseOperations {
               logger,
             });
     }
-    const ops = new DatabaseOperations(driver, schema, logger, retry, secrets);
+    const ops = new DatabaseOperations(driver, schema, logger, retry, secrets, options.onRetry);
     try {
       await ops.#withRetry('connect', () => ops.#onClient((c) => c.query('SELECT 1')));
     } catch (err) {
@@ -556,10 +572,17 @@ export class DatabaseOperations {
   async #withRetry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     return withRetry(fn, this.#retry, (err, attempt, delayMs) => {
       this.#timings.record(`${operation}.retry`, 0);
+      const message = scrubSecrets(errorMessage(err), this.#secrets);
+      const maxRetries = this.#retry.maxRetries;
       this.#logger.warn(
-        { operation, attempt, delayMs, err: scrubSecrets(errorMessage(err), this.#secrets) },
+        { operation, attempt, maxRetries, delayMs, err: message },
         'transient database error; retrying',
       );
+      try {
+        this.#onRetry({ operation, attempt, maxRetries, delayMs, message });
+      } catch {
+        // A listener's failure must not turn a retry into a failed run.
+      }
     });
   }
 

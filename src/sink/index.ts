@@ -5,6 +5,7 @@ export {
   type BatchInsertResult,
   type CommittedRange,
   type DatabaseOperationsOptions,
+  type RetryNotice,
   type RunRecord,
   type RunStartInfo,
   type RunStatus,

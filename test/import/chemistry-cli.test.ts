@@ -120,7 +120,8 @@ describe('chemistry options', () => {
   it('--compute with an unknown identifier is a usage error', async () => {
     const r = await runCli(['pubchem', PUBCHEM, '--compute', 'logp'], { env: t.env, cwd: t.cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown field "logp"/);
+    // Without a terminal the usage error is one JSON log line.
+    expect((JSON.parse(r.stderr.trim()) as { msg: string }).msg).toMatch(/unknown field "logp"/);
   });
 
   it('--rdkit-mol on the embedded database fails before anything is written', async () => {

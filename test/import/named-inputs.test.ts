@@ -129,8 +129,16 @@ describe('messages name the thing', () => {
       cwd: t.cwd,
     });
     expect(human.code).toBe(1);
-    expect(human.stderr).toContain(
-      'molimport: cannot connect to postgres://u@No-Such-Host.invalid/db: host "No-Such-Host.invalid" not found',
+    // Without a terminal stderr is JSON lines: the failed run's line names the host as written.
+    const failed = human.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; errorCode?: string })
+      .filter((l) => l.level === 50);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ errorCode: 'MOLIMPORT_DB_HOST' });
+    expect(failed[0]!.msg).toContain(
+      'cannot connect to postgres://u@No-Such-Host.invalid/db: host "No-Such-Host.invalid" not found',
     );
   });
 
