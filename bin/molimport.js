@@ -3,12 +3,15 @@
 // a second signal exits at once (committed batches stay; --resume continues).
 import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
 import { startHeapWatchdog } from '../dist/cli/heap-watchdog.js';
+import { applyWasmPolicy } from '../dist/cli/wasm-policy.js';
 import { main } from '../dist/cli/main.js';
 
 // Keep the heap near what the import holds alive (src/cli/heap-policy.ts), and collect again when
 // a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
   if (applyHeapPolicy() !== undefined) startHeapWatchdog();
+  // Baseline-compiled WebAssembly only: see src/cli/wasm-policy.ts for why and the figures.
+  applyWasmPolicy();
 } catch (err) {
   process.stderr.write(`molimport: ${err.message}\n`);
   process.exit(2);
