@@ -5,8 +5,8 @@
  * time) is PGlite's own `dumpDataDir()` of a fresh cluster, tagged with the PGlite version that made
  * it: a template from another version is ignored, and PGlite runs initdb as before.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -102,14 +102,17 @@ export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE):
   await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(path.join(parent, `.${path.basename(dataDir)}-seed-`));
   try {
+    // Synchronous on purpose: ~1,000 small files, where a thread-pool round trip each costs more
+    // than the write (seconds on a busy machine).
+    const made = new Set<string>([staging]);
     for (const entry of entries) {
       const target = path.join(staging, entry.name);
-      if (entry.type === 'directory') {
-        await mkdir(target, { recursive: true, mode: 0o750 });
-      } else {
-        await mkdir(path.dirname(target), { recursive: true, mode: 0o750 });
-        await writeFile(target, entry.data, { mode: 0o600 });
+      const dir = entry.type === 'directory' ? target : path.dirname(target);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o750 });
+        made.add(dir);
       }
+      if (entry.type === 'file') writeFileSync(target, entry.data, { mode: 0o600 });
     }
     // rename() replaces an empty directory but not a full one: a concurrent opener that seeded
     // first wins, and this copy is dropped.
