@@ -4,8 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { pgBinDir, startThrowawayPg, type ThrowawayPg } from '../helpers/throwaway-pg.js';
+import { afterAll, expect, it } from 'vitest';
+import { describeWith, prereqs } from '../helpers/prereq.js';
+import { startThrowawayPg, type ThrowawayPg } from '../helpers/throwaway-pg.js';
 
 async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -32,7 +33,7 @@ function ownerUid(pid: number): number {
   return Number(line?.split(/\s+/)[1]);
 }
 
-describe.runIf(pgBinDir() !== undefined)('throwaway PostgreSQL', () => {
+describeWith(prereqs.initdb('the throwaway PostgreSQL helper'))('throwaway PostgreSQL', () => {
   let server: ThrowawayPg | undefined;
   afterAll(async () => server?.stop());
 
