@@ -5,10 +5,11 @@
  * Why: V8 first compiles WebAssembly with its baseline compiler (Liftoff), then recompiles hot
  * functions with its optimising compiler (TurboFan) in the background. PostgreSQL's start-up and
  * first queries make hundreds of functions hot at once, so a short import spent more CPU
- * recompiling than working: the quick start (200 ChEMBL records) used 1.5–1.9 s of CPU and 375 MB
- * RSS with tier-up, 0.7 s and 290 MB with Liftoff only. Measured on this machine, Liftoff only cost
- * nothing on longer work: a 20,000-record embedded import used 7.1 s of CPU instead of 7.6, and
- * RDKit's InChIKeys (bench/chem-speed.mjs, 1 thread) ran at 284/s instead of 250/s.
+ * recompiling than working: the quick start (200 ChEMBL records, existing database) used 1.8–2.3 s
+ * of CPU (user + sys) and 367–377 MiB RSS with tier-up, 0.85–0.95 s and 281 MiB with Liftoff only.
+ * Measured on the same machine, Liftoff only cost nothing on longer work: a 20,000-record embedded
+ * import used 7.1 s of user CPU instead of 7.6, and RDKit's InChIKeys (bench/chem-speed.mjs,
+ * 1 thread) ran at 284/s instead of 250/s (a busy machine: differences of 10 % are noise).
  *
  * `MOLIMPORT_WASM_TIER_UP=1` keeps V8's default; so does any WebAssembly tiering flag of the user's
  * on node's command line or in NODE_OPTIONS.
