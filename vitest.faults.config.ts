@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Fault injection (kill -9, SIGTERM, PostgreSQL restart): one file at a time, nothing else running. */
+/** Fault injection (kill -9, SIGTERM, PostgreSQL restart and crash), each on throwaway servers of its own: one file at a time. */
 export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],

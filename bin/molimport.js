@@ -3,6 +3,7 @@
 // a second signal exits at once (committed batches stay; --resume continues).
 import { applyHeapPolicy } from '../dist/cli/heap-policy.js';
 import { startHeapWatchdog } from '../dist/cli/heap-watchdog.js';
+import { applyWasmPolicy } from '../dist/cli/wasm-policy.js';
 import { main } from '../dist/cli/main.js';
 import { writeNotice } from '../dist/cli/notice.js';
 
@@ -10,6 +11,8 @@ import { writeNotice } from '../dist/cli/notice.js';
 // a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
   if (applyHeapPolicy() !== undefined) startHeapWatchdog();
+  // Baseline-compiled WebAssembly only: see src/cli/wasm-policy.ts for why and the figures.
+  applyWasmPolicy();
 } catch (err) {
   writeNotice(process.stderr, 'error', err.message, { code: 'MOLIMPORT_USAGE', exitCode: 2 });
   process.exit(2);

@@ -1,7 +1,8 @@
 /**
  * Tests that spawn `bin/molimport.js` or start worker threads run built JavaScript (Node 20 workers
  * cannot load .ts). Build once here when dist/ is missing or older than any source file, so that
- * `npx vitest run` works on its own as well as under `npm test`.
+ * `npx vitest run` works on its own as well as under `npm test`; likewise the embedded database's
+ * template (scripts/build-pgdata-template.mjs).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -24,14 +25,17 @@ export default function setup(): void {
   } catch {
     built = 0;
   }
-  if (built >= newestMtime(path.join(root, 'src'))) return;
-  console.error('[setup] building dist/ (tsc -p tsconfig.build.json)');
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  if (built < newestMtime(path.join(root, 'src'))) {
+    console.error('[setup] building dist/ (tsc -p tsconfig.build.json)');
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root, stdio: 'inherit' },
+    );
+  }
+  // The embedded database's template (the rest of `npm run build`); a no-op when up to date.
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-pgdata-template.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

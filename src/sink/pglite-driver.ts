@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ConfigurationError } from '../errors.js';
 import { toDatabaseError } from './connection.js';
+import { seedDataDir } from './pglite-template.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 
 const INT8_OID = 20;
@@ -53,7 +54,9 @@ export class PgliteDriver implements SqlDriver {
     }
     openDataDirs.add(absolute);
     try {
-      if (!absolute.startsWith('memory://')) await mkdir(absolute, { recursive: true });
+      // A new directory starts from the build's pre-initialised cluster (initdb in WASM is slow).
+      if (!absolute.startsWith('memory://') && !(await seedDataDir(absolute)))
+        await mkdir(absolute, { recursive: true });
       // int8 as strings, exactly like pg, so callers see the same types on both drivers.
       const db = await PGlite.create(absolute, { parsers: { [INT8_OID]: (value: string) => value } });
       return new PgliteDriver(db, absolute);

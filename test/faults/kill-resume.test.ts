@@ -1,38 +1,43 @@
 /**
  * Exactly-once resume: kill -9 (and SIGTERM) the importer at several points, resume, and compare
- * the table row by row with one clean import of the same file. Against the real PostgreSQL.
+ * the table row by row with one clean import of the same file. Against a throwaway PostgreSQL of
+ * its own (its session counts must not see other importers on a shared server).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
-import { randomSchemaName, realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
+import { randomSchemaName } from '../helpers/db.js';
+import { describeWith, prereqs } from '../helpers/prereq.js';
 import { spawnCli, waitFor } from '../helpers/spawn-cli.js';
+import { startThrowawayPg, type ThrowawayPg } from '../helpers/throwaway-pg.js';
 import { tilePubchem } from '../helpers/tile.js';
-import { committedRecords, dropSchema, importerSessionsGone, snapshot, sql } from './helpers.js';
+import * as faults from './helpers.js';
 
-const pgUp = await realPostgresReachable();
-if (!pgUp)
-  console.warn('[faults] PostgreSQL is not reachable: the kill/resume suite needs it and is NOT run');
+const initdb = prereqs.initdb('exactly-once resume after kill -9 / SIGTERM of the importer');
 
 const N = 8_000;
 // Small batches make many commit points to be killed between.
 const SLOW = ['--batch-size', '100', '--min-batch-size', '50', '--max-batch-size', '200', '--workers', '2'];
 
-describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
+describeWith(initdb)('kill -9 / SIGTERM, then --resume', () => {
   let dir: string;
   let file: string;
   let reference: string[];
-  const schemas: string[] = [];
-  const url = testDatabaseUrl();
+  let server: ThrowawayPg | undefined;
+  let url = '';
   const db = (schema: string) => ['--db', url, '--schema', schema, '--create-schema'];
+  const sql = <R = Record<string, unknown>>(text: string) => faults.sql<R>(url, text);
+  const committedRecords = (schema: string) => faults.committedRecords(url, schema);
+  const snapshot = (schema: string) => faults.snapshot(url, schema);
 
   beforeAll(async () => {
+    server = await startThrowawayPg();
+    url = server.url;
     dir = await mkdtemp(path.join(tmpdir(), 'molimport-faults-'));
     file = tilePubchem(N, path.join(dir, 'pubchem-8000.sdf.gz'));
     const ref = randomSchemaName();
-    schemas.push(ref);
     const r = await runCli(['pubchem', file, ...db(ref), '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(parseJsonStats(r.stdout)).toMatchObject({ read: N, inserted: N });
@@ -41,8 +46,8 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
   });
 
   afterAll(async () => {
-    for (const s of schemas) await dropSchema(s);
-    await rm(dir, { recursive: true, force: true });
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   async function killAt(schema: string, fraction: number, signal: NodeJS.Signals, extra: string[] = []) {
@@ -53,14 +58,13 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
     expect(run.child.exitCode, 'the import finished before it could be interrupted').toBeNull();
     run.child.kill(signal);
     const ended = await run.done;
-    await importerSessionsGone();
+    await faults.importerSessionsGone(url);
     return ended;
   }
 
   for (const fraction of [0.05, 0.4, 0.85]) {
     it(`kill -9 after ${fraction * 100}% committed, resume: identical to a clean import`, async () => {
       const schema = randomSchemaName();
-      schemas.push(schema);
       const killed = await killAt(schema, fraction, 'SIGKILL');
       expect(killed.signal).toBe('SIGKILL');
       const before = await committedRecords(schema);
@@ -81,7 +85,6 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
 
   it('two kills in a row (one during the resume), then resume: still identical', async () => {
     const schema = randomSchemaName();
-    schemas.push(schema);
     await killAt(schema, 0.25, 'SIGKILL');
     const second = await killAt(schema, 0.6, 'SIGKILL', ['--resume']);
     expect(second.signal).toBe('SIGKILL');
@@ -93,7 +96,6 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
 
   it('SIGTERM stops cleanly (exit 130, run marked interrupted, stats printed); resume completes it', async () => {
     const schema = randomSchemaName();
-    schemas.push(schema);
     const stopped = await killAt(schema, 0.3, 'SIGTERM');
     expect(stopped.code).toBe(130);
     const s = parseJsonStats(stopped.stdout);
@@ -112,7 +114,6 @@ describe.runIf(pgUp)('kill -9 / SIGTERM, then --resume', () => {
 
   it('refuses to resume when the file changed since', async () => {
     const schema = randomSchemaName();
-    schemas.push(schema);
     const changed = path.join(dir, 'changing.sdf.gz');
     tilePubchem(N, changed);
     const run = spawnCli(['pubchem', changed, ...db(schema), ...SLOW, '--json'], { cwd: dir });

@@ -49,9 +49,19 @@ export function realPostgresReachable(): Promise<boolean> {
   return reachable;
 }
 
-/** The backends to run database tests against: both when the real PostgreSQL is reachable. */
-export async function testBackends(): Promise<BackendKind[]> {
-  return (await realPostgresReachable()) ? ['postgres', 'embedded'] : ['embedded'];
+/**
+ * The backends to run database tests against: both when the real PostgreSQL is reachable, else the
+ * embedded one alone, saying so in one loud line (and failing the file under CI, which has both).
+ */
+export async function testBackends(what = 'these database tests'): Promise<BackendKind[]> {
+  if (await realPostgresReachable()) return ['postgres', 'embedded'];
+  // Imported here: prereq.ts itself builds on this module.
+  const { prereqs, notTestedLine, strictPrerequisites } = await import('./prereq.js');
+  const pg = await prereqs.postgres(
+    `${what} against a real PostgreSQL (they run on the embedded PGlite only)`,
+  );
+  if (strictPrerequisites()) throw new Error(notTestedLine(pg));
+  return ['embedded'];
 }
 
 /**

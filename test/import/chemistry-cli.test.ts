@@ -6,6 +6,7 @@ import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
+import { describeWith, prereqs } from '../helpers/prereq.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
 
 const PUBCHEM = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
@@ -136,22 +137,14 @@ describe('chemistry options', () => {
   });
 });
 
-describe('--rdkit-mol with the cartridge', () => {
-  it('fills mol as batches commit, so substructure search works right after the import', async (ctx) => {
-    const available =
-      t.kind === 'postgres' &&
-      (await t.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'rdkit'`)).length > 0;
-    if (!available) {
-      if (process.env.MOLIMPORT_SKIP_RDKIT_CARTRIDGE === '1') {
-        console.warn(
-          '[rdkit] cartridge not available: --rdkit-mol end-to-end test SKIPPED (MOLIMPORT_SKIP_RDKIT_CARTRIDGE=1)',
-        );
-        ctx.skip();
-      }
-      throw new Error(
-        '!!!! the RDKit cartridge is not available on the test server (install postgresql-15-rdkit; see .ci/run)',
-      );
-    }
+const cartridge = await prereqs.rdkitCartridge(
+  '--rdkit-mol end to end (CLI import, then substructure search)',
+);
+
+describeWith(cartridge)('--rdkit-mol with the cartridge', () => {
+  it('fills mol as batches commit, so substructure search works right after the import', async () => {
+    // The cartridge is on the real server, which the CLI target then is.
+    expect(t.kind).toBe('postgres');
     const r = await runCli(['pubchem', PUBCHEM, ...t.args, '--table', 'molcol', '--rdkit-mol', '--json'], {
       env: t.env,
       cwd: t.cwd,

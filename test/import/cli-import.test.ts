@@ -26,7 +26,7 @@ function sdfFieldValues(text: string, field: string): string[] {
 }
 
 // The same suite against the real PostgreSQL (when reachable) and the embedded default.
-const backends = await testBackends();
+const backends = await testBackends('the CLI import tests');
 
 describe.each(backends)('molimport on %s', (backend) => {
   let t: CliTarget;

@@ -6,7 +6,7 @@ import type { MoleculeRow } from '../../src/types.js';
 import { row } from '../chem/helpers.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
 
-const backends = await testBackends();
+const backends = await testBackends('the overlap tests');
 
 const KEY = {
   aspirin: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',

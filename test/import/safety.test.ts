@@ -8,7 +8,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
-import { realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
+import { testDatabaseUrl } from '../helpers/db.js';
+import { describeWith, prereqs } from '../helpers/prereq.js';
 
 const PUBCHEM_SDF = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
 
@@ -91,13 +92,9 @@ describe('records the database refuses', () => {
   });
 });
 
-const pgUp = await realPostgresReachable();
-if (!pgUp)
-  console.warn(
-    '[test db] PostgreSQL not reachable: the table-lock and password tests need it and are NOT run',
-  );
+const pgUp = await prereqs.postgres('the table-lock and password tests (they need a real PostgreSQL)');
 
-describe.runIf(pgUp)('overlapping runs into one table', () => {
+describeWith(pgUp)('overlapping runs into one table', () => {
   it('a second run exits with a clear message while the lock is held, and waits for it with --wait-lock', async () => {
     const holder = new pg.Client({ connectionString: testDatabaseUrl() });
     await holder.connect();
@@ -143,7 +140,7 @@ describe.runIf(pgUp)('overlapping runs into one table', () => {
   });
 });
 
-describe.runIf(pgUp)('passwords', () => {
+describeWith(pgUp)('passwords', () => {
   it('never appear in stdout, stderr, the log file, the stats or molimport_runs', async () => {
     const secret = 'S3cret-Pa55word';
     const u = new URL(testDatabaseUrl());

@@ -2,13 +2,12 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.js';
 import { DatabaseOperations, isTransientDbError, type SinkLogger } from '../../src/sink/index.js';
-import { realPostgresReachable, testDatabaseUrl, useTestOperations } from '../helpers/db.js';
+import { testDatabaseUrl, useTestOperations } from '../helpers/db.js';
+import { describeWith, itWith, prereqs } from '../helpers/prereq.js';
 import { molecule } from './fixtures.js';
 
 const SECRET = 'Sup3r-Secret_pw';
-const hasPostgres = await realPostgresReachable();
-if (!hasPostgres)
-  console.error('[test db] real PostgreSQL not reachable: its connection tests are reported as skipped');
+const postgres = await prereqs.postgres('connection tests against a real PostgreSQL server');
 
 function capturingLogger(): { logger: SinkLogger; lines: string[] } {
   const lines: string[] = [];
@@ -48,26 +47,23 @@ describe('connection failures never leak the password', () => {
     expect((err as Error).message).toContain('password=***');
   });
 
-  it.runIf(hasPostgres)(
-    'server-side refusal (unknown database): fatal, SQLSTATE kept, redacted',
-    async () => {
-      const url = new URL(testDatabaseUrl());
-      url.password = SECRET;
-      url.pathname = '/molimport_no_such_db';
-      const err = await DatabaseOperations.open({
-        connectionString: url.toString(),
-        retry: { maxRetries: 3, baseDelayMs: 5 },
-      }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(DatabaseError);
-      expect((err as DatabaseError).sqlState).toBe('3D000');
-      expect(isTransientDbError(err)).toBe(false);
-      expect((err as Error).message).toMatch(/does not exist/);
-      expect((err as Error).message).not.toContain(SECRET);
-    },
-  );
+  itWith(postgres)('server-side refusal (unknown database): fatal, SQLSTATE kept, redacted', async () => {
+    const url = new URL(testDatabaseUrl());
+    url.password = SECRET;
+    url.pathname = '/molimport_no_such_db';
+    const err = await DatabaseOperations.open({
+      connectionString: url.toString(),
+      retry: { maxRetries: 3, baseDelayMs: 5 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect((err as DatabaseError).sqlState).toBe('3D000');
+    expect(isTransientDbError(err)).toBe(false);
+    expect((err as Error).message).toMatch(/does not exist/);
+    expect((err as Error).message).not.toContain(SECRET);
+  });
 });
 
-describe.runIf(hasPostgres)('real PostgreSQL only', () => {
+describeWith(postgres)('real PostgreSQL only', () => {
   const ctx = useTestOperations('postgres', { maxConnections: 4 });
 
   it('describes the target without password and bounds the pool', () => {

@@ -1,8 +1,8 @@
 /**
  * `--rdkit-mol` against the real PostgreSQL with the RDKit cartridge (Debian: postgresql-15-rdkit),
- * and against the embedded PGlite, which has no cartridge. When the real server or its cartridge is
- * missing this suite FAILS, saying what to install; set MOLIMPORT_SKIP_RDKIT_CARTRIDGE=1 to turn
- * that into a loudly reported skip on a machine that cannot have it.
+ * and against the embedded PGlite, which has no cartridge. Where the real server or its cartridge is
+ * missing, the cartridge tests are skipped with one loud line saying what to install (under CI they
+ * fail: test/helpers/prereq.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,31 +18,13 @@ import { readRecords } from '../../src/sources/index.js';
 import { isReject, toMoleculeRow } from '../../src/transform/index.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { PENTAVALENT_CARBON, row } from '../chem/helpers.js';
-import { randomSchemaName, realPostgresReachable, testDatabase, testDatabaseUrl } from '../helpers/db.js';
+import { randomSchemaName, testDatabase } from '../helpers/db.js';
+import { describeWith, prereqs } from '../helpers/prereq.js';
 
 const SAMPLE = fileURLToPath(new URL('../../fixtures/samples/chembl_dump_head_200.sdf.gz', import.meta.url));
-const SKIP = process.env.MOLIMPORT_SKIP_RDKIT_CARTRIDGE === '1';
-const INSTALL = 'apt-get install -y postgresql-15-rdkit (and see .ci/run for the bookworm script fix)';
-
-/** Whether the real server answers and `CREATE EXTENSION rdkit` works there; why not, otherwise. */
-async function probe(): Promise<{ ok: true } | { ok: false; why: string }> {
-  if (!(await realPostgresReachable()))
-    return { ok: false, why: `the real PostgreSQL at ${testDatabaseUrl()} is not reachable` };
-  const db = await DatabaseOperations.open({ connectionString: testDatabaseUrl() });
-  try {
-    await checkRdkitCartridge(db);
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, why: (err as Error).message };
-  } finally {
-    await db.close();
-  }
-}
-const available = await probe();
-if (!available.ok) {
-  const banner = `\n!!!!!!!! RDKit cartridge tests CANNOT RUN: ${available.why}\n!!!!!!!! install it: ${INSTALL}\n`;
-  console.error(SKIP ? `${banner}!!!!!!!! SKIPPED because MOLIMPORT_SKIP_RDKIT_CARTRIDGE=1\n` : banner);
-}
+const cartridgePresent = await prereqs.rdkitCartridge(
+  'the RDKit cartridge tests (--rdkit-mol on PostgreSQL)',
+);
 
 async function sampleRows(): Promise<MoleculeRow[]> {
   const rows: MoleculeRow[] = [];
@@ -82,14 +64,7 @@ async function expectedBenzeneMatches(rows: readonly MoleculeRow[]): Promise<Set
   return hits;
 }
 
-describe('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
-  if (!available.ok) {
-    it.skipIf(SKIP)('has the cartridge (this fails loudly when it cannot run)', () => {
-      throw new Error(`RDKit cartridge tests cannot run: ${available.why}. Install: ${INSTALL}`);
-    });
-    return;
-  }
-
+describeWith(cartridgePresent)('--rdkit-mol on the real PostgreSQL with the RDKit cartridge', () => {
   const schema = randomSchemaName();
   let db: DatabaseOperations;
   let cartridge: RdkitCartridge;

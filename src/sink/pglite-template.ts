@@ -1,0 +1,127 @@
+/**
+ * A new embedded database starts from a pre-initialised data directory instead of running initdb:
+ * PGlite's initdb in WebAssembly takes 6–7 s and ~800 MB RSS, unpacking this template ~0.1 s. The
+ * template (`dist/pgdata-template.tar.gz`, made by `scripts/build-pgdata-template.mjs` at build
+ * time) is PGlite's own `dumpDataDir()` of a fresh cluster, tagged with the PGlite version that made
+ * it: a template from another version is ignored, and PGlite runs initdb as before.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** `dist/pgdata-template.tar.gz`, found from dist/sink/ (built) and src/sink/ (tests) alike. */
+export const DEFAULT_TEMPLATE = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  'dist',
+  'pgdata-template.tar.gz',
+);
+
+/** The installed PGlite's version: a template is only valid for the version that made it. */
+export function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  let dir = path.dirname(entry);
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The version tag stored beside a template (`<template>.version`). */
+export function templateVersionFile(template: string): string {
+  return `${template}.version`;
+}
+
+export interface TarEntry {
+  /** Relative path, never absolute and never with `..`. */
+  name: string;
+  type: 'file' | 'directory';
+  data: Buffer;
+}
+
+/**
+ * The entries of an uncompressed ustar archive holding only regular files and directories (what
+ * PGlite's dumpDataDir writes). Anything else, or a path leaving the archive's root, is an error.
+ */
+export function parseTar(archive: Buffer): TarEntry[] {
+  const entries: TarEntry[] = [];
+  let offset = 0;
+  while (offset + 512 <= archive.length) {
+    const header = archive.subarray(offset, offset + 512);
+    if (header.every((b) => b === 0)) break; // end-of-archive marker
+    const text = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+    const prefix = header.subarray(257, 262).toString() === 'ustar' ? text(345, 155) : '';
+    const raw = prefix ? `${prefix}/${text(0, 100)}` : text(0, 100);
+    const size = parseInt(text(124, 12).trim() || '0', 8);
+    const flag = String.fromCharCode(header[156] ?? 0);
+    const name = raw.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (!Number.isSafeInteger(size) || size < 0 || offset + 512 + size > archive.length)
+      throw new Error(`tar entry ${JSON.stringify(raw)}: bad size`);
+    if (name === '' || name.split('/').some((part) => part === '..' || part === '.'))
+      throw new Error(`tar entry ${JSON.stringify(raw)}: unsafe path`);
+    if (flag !== '0' && flag !== '\0' && flag !== '5')
+      throw new Error(`tar entry ${JSON.stringify(raw)}: unsupported type ${JSON.stringify(flag)}`);
+    const data = archive.subarray(offset + 512, offset + 512 + size);
+    entries.push({ name, type: flag === '5' ? 'directory' : 'file', data });
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+async function isMissingOrEmpty(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+/**
+ * When `dataDir` is missing or empty and a template for this PGlite version exists, unpack the
+ * template into it and return true. Returns false (leaving `dataDir` alone) otherwise, so that
+ * PGlite creates the cluster itself. The template is unpacked beside `dataDir` and renamed into
+ * place, so an interrupted unpack never leaves a half-made cluster behind.
+ */
+export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE): Promise<boolean> {
+  if (!(await isMissingOrEmpty(dataDir))) return false;
+  let tag: string;
+  try {
+    tag = readFileSync(templateVersionFile(template), 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (tag !== pgliteVersion() || !existsSync(template)) return false;
+  const entries = parseTar(gunzipSync(readFileSync(template)));
+  const parent = path.dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(path.join(parent, `.${path.basename(dataDir)}-seed-`));
+  try {
+    // Synchronous on purpose: ~1,000 small files, where a thread-pool round trip each costs more
+    // than the write (seconds on a busy machine).
+    const made = new Set<string>([staging]);
+    for (const entry of entries) {
+      const target = path.join(staging, entry.name);
+      const dir = entry.type === 'directory' ? target : path.dirname(target);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o750 });
+        made.add(dir);
+      }
+      if (entry.type === 'file') writeFileSync(target, entry.data, { mode: 0o600 });
+    }
+    // rename() replaces an empty directory but not a full one: a concurrent opener that seeded
+    // first wins, and this copy is dropped.
+    if (existsSync(dataDir)) await rmdir(dataDir).catch(() => undefined);
+    await rename(staging, dataDir);
+    return true;
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    if (!(await isMissingOrEmpty(dataDir))) return false;
+    throw err;
+  }
+}
