@@ -83,6 +83,8 @@ export interface SyncStats {
   dryRun: boolean;
   /** Up to 20 IDs that were (or would be) deleted, for a look before trusting it. */
   sample: string[];
+  /** Time of the sync step after the last batch (count, delete, bookkeeping), in ms. */
+  durationMs: number;
 }
 
 /**

@@ -11,6 +11,7 @@
  * the outcome in `molimport_syncs` and drops the seen table. That row makes the step exactly once:
  * a run resumed after it committed finds it and reports the same numbers without deleting again.
  */
+import { performance } from 'node:perf_hooks';
 import { DeleteGuardError } from '../errors.js';
 import type { SqlExecutor } from './driver.js';
 import type { DatabaseOperations } from './database-operations.js';
@@ -33,6 +34,8 @@ export interface SyncOutcome {
   maxDeleteFraction: number;
   dryRun: boolean;
   sample: string[];
+  /** Time of the sync step itself (count, delete, bookkeeping), after the last batch. */
+  durationMs: number;
 }
 
 /** The table holding run `runId`'s seen IDs, in the bookkeeping schema. */
@@ -97,7 +100,8 @@ export async function applySync(
   const syncs = qualifiedName({ schema: db.schema, table: SYNCS_TABLE });
   const seen = qualifiedName(seenTable(db.schema, options.runId));
   const table = qualifiedName(target);
-  return db.transaction(async (tx) => {
+  const started = performance.now();
+  const outcome = await db.transaction(async (tx): Promise<Omit<SyncOutcome, 'durationMs'>> => {
     const done = await tx.query<{
       mode: string;
       rows_before: string;
@@ -140,7 +144,7 @@ export async function applySync(
         [options.source],
       )
     ).rows.map((r) => r.external_id);
-    const outcome: SyncOutcome = {
+    const outcome: Omit<SyncOutcome, 'durationMs'> = {
       mode: options.mode,
       rowsBefore,
       unseen,
@@ -154,7 +158,7 @@ export async function applySync(
     if (rowsBefore > 0 && unseen / rowsBefore > options.maxDeleteFraction) {
       throw new DeleteGuardError(
         `sync refused: ${unseen} of ${rowsBefore} ${options.source} rows in ${target.schema}.${target.table} (${percent(unseen / rowsBefore)}) were not in this run, more than --max-delete-fraction ${options.maxDeleteFraction}; nothing was deleted. A truncated or wrong download? If the release really withdrew them, resume with a higher --max-delete-fraction (--resume applies the deletion without importing again)`,
-        { ...outcome, refused: true },
+        { ...outcome, refused: true, durationMs: Math.round(performance.now() - started) },
       );
     }
     if (options.mode === 'hard') {
@@ -189,6 +193,7 @@ export async function applySync(
     await tx.query(`DROP TABLE ${seen}`);
     return outcome;
   });
+  return { ...outcome, durationMs: Math.round(performance.now() - started) };
 }
 
 /**
@@ -200,7 +205,9 @@ export async function previewSync(
   target: TableTarget,
   options: { source: string; mode: SyncMode; maxDeleteFraction: number; ids: Iterable<string> },
 ): Promise<SyncOutcome> {
+  const started = performance.now();
   const outcome: SyncOutcome = {
+    durationMs: 0,
     mode: options.mode,
     rowsBefore: 0,
     unseen: 0,
@@ -254,6 +261,7 @@ export async function previewSync(
     ).rows.map((r) => r.external_id);
     outcome.refused =
       outcome.rowsBefore > 0 && outcome.unseen / outcome.rowsBefore > options.maxDeleteFraction;
+    outcome.durationMs = Math.round(performance.now() - started);
     return outcome;
   });
 }

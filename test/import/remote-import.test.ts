@@ -74,6 +74,24 @@ describe('URL inputs', () => {
     });
     expect(server.log.some((q) => q.method === 'GET' && q.range !== undefined)).toBe(true);
     expect(await ids('cut')).toEqual(CHEMBL_IDS);
+
+    const runs = await runCli(['runs', ...t.args, '--json'], { env: t.env, cwd: t.cwd });
+    const run = (JSON.parse(runs.stdout) as { runId: number; inputs: unknown[] }[]).find(
+      (x) => x.runId === stats.runId,
+    );
+    expect(run?.inputs).toEqual([
+      {
+        path: url,
+        url,
+        bytes: CHEMBL.length,
+        checksum: { algorithm: 'md5', actual: md5(CHEMBL), verified: true },
+        etag: '"r35"',
+        lastModified: 'Mon, 30 Nov 2026 10:00:00 GMT',
+        release: 'chembl_35',
+        unchangedSinceRun: null,
+        downloadedTo: null,
+      },
+    ]);
   });
 
   it('a 500 then success, and a server without Range support cut twice: rows exact', async () => {

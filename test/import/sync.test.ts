@@ -260,4 +260,52 @@ describe.runIf(pgUp)('killed and resumed (PostgreSQL; kills only our own child p
     expect(stats.skipped).toBe(before);
     expect(await snapshot(killed)).toEqual(await snapshot(clean));
   });
+  it('kill -9 during molimport delete, then --resume: each listed ID deleted exactly once', async () => {
+    const schema = randomSchemaName();
+    schemas.push(schema);
+    const r = await runCli(['pubchem', bigN, ...db(schema), '--json'], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    // Every other CID of the release, plus IDs that were never there.
+    const listed = [...range(1, BIG).filter((c) => c % 2 === 0), ...range(BIG + 1, BIG + 500)];
+    const list = path.join(work, 'killed.txt');
+    writeFileSync(list, listed.join('\n') + '\n');
+    const run = spawnCli(
+      ['delete', 'pubchem', '--ids-file', list, ...db(schema), '--batch-size', '5', '--json'],
+      {
+        cwd: work,
+      },
+    );
+    await waitFor(async () => (await committed(schema, 2)) >= 600 || run.child.exitCode !== null);
+    expect(run.child.exitCode, 'the delete finished before it could be killed').toBeNull();
+    run.child.kill('SIGKILL');
+    await run.done;
+    let before = -1;
+    for (let now = await committed(schema, 2); now !== before; now = await committed(schema, 2)) {
+      before = now;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(before).toBeLessThan(listed.length);
+    const resumed = await runCli(
+      ['delete', 'pubchem', '--ids-file', list, ...db(schema), '--resume', '--json'],
+      {
+        cwd: work,
+      },
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const stats = JSON.parse(resumed.stdout) as {
+      deleted: number;
+      notFound: number;
+      skipped: number;
+      runId: number;
+      resumed: boolean;
+    };
+    expect(stats).toMatchObject({ runId: 2, resumed: true, skipped: before });
+    const deletedBefore = before <= BIG / 2 ? before : BIG / 2;
+    expect(stats.deleted + deletedBefore).toBe(BIG / 2);
+    expect(stats.notFound).toBe(500 - (before - deletedBefore));
+    const left = await sql<{ external_id: string }>(
+      `SELECT external_id FROM "${schema}".molecules ORDER BY external_id::int`,
+    );
+    expect(left.map((x) => Number(x.external_id))).toEqual(range(1, BIG).filter((c) => c % 2 === 1));
+  });
 });
