@@ -77,19 +77,41 @@ export async function prepareInputs(
     out.push(p);
     try {
       p.expected = await expectedChecksum(p.readFrom, cfg.checksum, remote);
-      if (cfg.downloadDir !== undefined && isRemote(given)) {
-        p.downloaded = await download(given, cfg.downloadDir, p.expected, remote);
-        p.readFrom = p.downloaded.path;
-      }
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      p.error =
-        err instanceof InputError
-          ? err
-          : new InputError(`${given}: ${errorMessage(err)}`, given, undefined, { cause: err });
+      p.error = asInputError(err, given);
     }
   }
   return out;
+}
+
+/**
+ * `--download-dir`: download the URL inputs that are still to be read (not failed, not skipped as
+ * unchanged), each verified before the run reads it.
+ */
+export async function downloadInputs(
+  cfg: ResolvedImportConfig,
+  inputs: PreparedInput[],
+  ctx: { signal: AbortSignal },
+): Promise<void> {
+  if (cfg.downloadDir === undefined) return;
+  const remote = remoteOptions(cfg, ctx.signal);
+  for (const p of inputs) {
+    if (p.error || p.unchangedSinceRun !== null || !isRemote(p.given)) continue;
+    try {
+      p.downloaded = await download(p.given, cfg.downloadDir, p.expected, remote);
+      p.readFrom = p.downloaded.path;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      p.error = asInputError(err, p.given);
+    }
+  }
+}
+
+function asInputError(err: unknown, given: string): InputError {
+  return err instanceof InputError
+    ? err
+    : new InputError(`${given}: ${errorMessage(err)}`, given, undefined, { cause: err });
 }
 
 /**

@@ -36,7 +36,7 @@ import { RejectsWriter } from './rejects-writer.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
-import { describeForResume, prepareInputs, type PreparedInput } from './inputs.js';
+import { describeForResume, downloadInputs, prepareInputs, type PreparedInput } from './inputs.js';
 import { applySync, prepareSync, previewSync, recordSeen, seenTable } from '../sink/sync.js';
 import { findRunWithChecksum } from '../sink/run-files.js';
 import { isRemote } from '../sources/index.js';
@@ -192,6 +192,9 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       crossSource = await otherSourcesExist(db, target, cfg.source);
       tally.knownUnderOtherSource = 0;
     }
+
+    // After the unchanged check: a file a completed run already loaded is not downloaded again.
+    await downloadInputs(cfg, inputs, { signal: stop.signal });
 
     const writer = db;
     const writeTarget = target;

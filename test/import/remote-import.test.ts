@@ -151,6 +151,13 @@ describe('URL inputs', () => {
     });
     expect(readFileSync(path.join(dir, 'dl2.sdf.gz')).equals(CHEMBL)).toBe(true);
     expect(await ids('dlok')).toEqual(CHEMBL_IDS);
+
+    // The same bytes again (same .md5): skipped before downloading.
+    server.log.length = 0;
+    const again = await cli(['chembl', server.url('/dl2.sdf.gz'), '--table', 'dlok', '--download-dir', dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(parseJsonStats(again.stdout).files[0]).toMatchObject({ unchangedSinceRun: stats.runId, read: 0 });
+    expect(server.log.filter((q) => q.path === '/dl2.sdf.gz' && q.method === 'GET')).toEqual([]);
   });
 
   it('--inputs-from a file and from stdin; a re-run on the same bytes skips, --force imports', async () => {
