@@ -171,7 +171,9 @@ export async function describeForResume(
 ): Promise<{ path: string; size?: number; sha256?: string; etag?: string; lastModified?: string }> {
   if (input.given === '-') return { path: '-' };
   if (isRemote(input.readFrom)) {
-    const head = await headRemote(input.readFrom, remoteOptions(cfg));
+    // A server that refuses HEAD: the URL alone identifies it (reading it will say what is wrong).
+    const head = await headRemote(input.readFrom, remoteOptions(cfg)).catch(() => undefined);
+    if (head === undefined) return { path: input.given };
     return {
       path: input.given,
       ...(head.totalBytes !== undefined ? { size: head.totalBytes } : {}),

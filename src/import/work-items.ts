@@ -104,6 +104,7 @@ export async function* readWorkItems(
         remote: remoteOptions(cfg, ctx.signal),
         // A downloaded copy was verified before the run read it.
         checksum: prepared?.downloaded ? undefined : prepared?.expected,
+        hash: cfg.checksum !== 'none',
       });
       for await (const record of records) {
         if (cfg.limit !== undefined && total >= cfg.limit) {

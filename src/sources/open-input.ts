@@ -33,6 +33,8 @@ export interface OpenInputOptions {
   remote?: RemoteInputOptions;
   /** The checksum the whole (raw) input must have; checked when its last byte was read. */
   checksum?: ExpectedChecksum;
+  /** Hash the raw bytes (md5, or `checksum`'s algorithm) for `checksum()`. @default true, except for stdin */
+  hash?: boolean;
 }
 
 /** What a URL input's server said about the file. */
@@ -95,8 +97,9 @@ export async function openInput(given: string, options: OpenInputOptions = {}): 
   }
 
   let consumed = 0;
-  const checksum =
-    path === '-' && options.checksum === undefined ? undefined : new ChecksumTracker(file, options.checksum);
+  // Hashed unless told not to (or stdin with nothing to check): the run records every file's checksum.
+  const hashing = options.checksum !== undefined || (options.hash !== false && path !== '-');
+  const checksum = hashing ? new ChecksumTracker(file, options.checksum) : undefined;
   const rawIterator = (async function* counted(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of source) {

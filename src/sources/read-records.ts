@@ -8,7 +8,7 @@ import { toMoleculeRow } from '../transform/to-molecule-row.js';
 import type { DataSource, InputFormat, MoleculeRow, Reject, SourceRecord } from '../types.js';
 import { openInput, type OpenedInput, type OpenInputOptions } from './open-input.js';
 
-export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 'remote' | 'checksum'> {
+export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 'remote' | 'checksum' | 'hash'> {
   /** Skip detection. */
   format?: InputFormat;
   /** Source profile, used by `readMolecules` (readRecords accepts it so one options object serves both). */
@@ -32,6 +32,7 @@ export async function* readRecords(
     format: options.format,
     remote: options.remote,
     checksum: options.checksum,
+    hash: options.hash,
   });
   options.onOpen?.(input);
   if (input.format === 'sdf') {
