@@ -12,6 +12,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/http-fixture-server.js';
+import { testDatabaseUrl } from '../helpers/db.js';
+import { runImport } from '../../src/import/run-import.js';
+import type { ImportEvent } from '../../src/import/events.js';
 
 const FIX = path.resolve(__dirname, '../../fixtures');
 const CHEMBL = readFileSync(path.join(FIX, 'samples/chembl_dump_head_200.sdf.gz'));
@@ -181,5 +184,40 @@ describe('URL inputs', () => {
 
     const r3 = await cli(['chembl', server.url('/c.sdf.gz'), '--table', 'listed', '--force']);
     expect(parseJsonStats(r3.stdout)).toMatchObject({ read: 200, unchanged: 200 });
+  });
+
+  it('progress events carry the Content-Length as totalBytes and the bytes read so far', async () => {
+    server.files.set('/progress.sdf.gz', { body: CHEMBL });
+    const events: ImportEvent[] = [];
+    const stats = await runImport(
+      {
+        source: 'chembl',
+        files: [server.url('/progress.sdf.gz')],
+        ...(t.kind === 'postgres'
+          ? { database: testDatabaseUrl() }
+          : { embeddedDir: path.join(t.cwd, '.molimport', 'pgdata') }),
+        schema: t.schema,
+        table: 'progress',
+        cwd: t.cwd,
+        env: {},
+        batchSize: 50,
+        adaptive: false,
+        parallel: false,
+        httpRetryDelayMs: 10,
+      },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(stats.status, stats.error ?? '').toBe('completed');
+    expect(events.find((e) => e.type === 'file-start')).toMatchObject({
+      totalBytes: CHEMBL.length,
+      compressed: true,
+    });
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) {
+      expect(p.totalBytes).toBe(CHEMBL.length);
+      expect(p.bytesRead).toBeGreaterThan(0);
+      expect(p.bytesRead).toBeLessThanOrEqual(CHEMBL.length);
+    }
   });
 });
