@@ -17,6 +17,7 @@ export function renderRunsTable(runs: readonly RunSummary[]): string {
       'inserted',
       'updated',
       'rejected',
+      'deleted',
       'duration',
     ],
     style: { head: [], border: [] },
@@ -33,6 +34,7 @@ export function renderRunsTable(runs: readonly RunSummary[]): string {
       r.inserted === null ? '-' : formatInt(r.inserted),
       r.updated === null ? '-' : formatInt(r.updated),
       r.rejected === null ? '-' : formatInt(r.rejected),
+      r.deleted === null ? '-' : formatInt(r.deleted),
       r.durationMs === null ? '-' : formatDuration(r.durationMs),
     ]);
   }

@@ -82,6 +82,11 @@ describe('--sync', () => {
     const runs = await runCli(['runs', ...t.args, '--table', 'hard', '--json'], { env: t.env, cwd: t.cwd });
     const listed = JSON.parse(runs.stdout) as { runId: number; deleted: number | null }[];
     expect(listed.find((x) => x.runId === stats.runId)?.deleted).toBe(3);
+    const table = await runCli(['runs', ...t.args, '--table', 'hard'], { env: t.env, cwd: t.cwd });
+    const header = table.stdout.split('\n').find((l) => l.includes('deleted'))!;
+    const line = table.stdout.split('\n').find((l) => new RegExp(`^\\W*${stats.runId}\\s`).test(l))!;
+    const cells = (l: string) => l.split('│').map((c) => c.trim());
+    expect(cells(line)[cells(header).indexOf('deleted')]).toBe('3');
   });
 
   it('--dry-run reports what would be deleted and deletes nothing', async () => {
