@@ -82,7 +82,8 @@ export async function openRemote(url: string, options: RemoteInputOptions = {}):
 
   /** Wait before the next try, or throw when the retries are spent. */
   const backoff = async (reason: string, offset: number): Promise<void> => {
-    if (attempt >= retries) throw fail(`${reason}; gave up after ${attempt + 1} attempts`, offset);
+    if (attempt >= retries)
+      throw fail(`${reason}; gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}`, offset);
     attempt++;
     options.onRetry?.({ attempt, offset, reason });
     await sleep(Math.min(baseDelay * 2 ** (attempt - 1), MAX_DELAY_MS), options.signal);
@@ -104,6 +105,7 @@ export async function openRemote(url: string, options: RemoteInputOptions = {}):
       first = await get(0, undefined);
     } catch (err) {
       if (options.signal?.aborted) throw err;
+      if (isTlsTrustError(err)) throw fail(`TLS: ${describeNetError(err)}`, 0, err);
       await backoff(`request failed (${describeNetError(err)})`, 0);
       continue;
     }
@@ -227,7 +229,7 @@ export async function headRemote(url: string, options: RemoteInputOptions = {}):
       try {
         res = await request(url, { method: 'HEAD', dispatcher, signal: options.signal });
       } catch (err) {
-        if (attempt >= retries)
+        if (attempt >= retries || isTlsTrustError(err))
           throw new InputError(`${url}: request failed (${describeNetError(err)})`, url, 0, { cause: err });
         await sleep(Math.min(baseDelay * 2 ** attempt, MAX_DELAY_MS), options.signal);
         continue;
@@ -289,7 +291,7 @@ export async function fetchSmallText(
           return Buffer.concat(parts).toString('utf8');
         }
       } catch (err) {
-        if (err instanceof InputError || attempt >= retries)
+        if (err instanceof InputError || attempt >= retries || isTlsTrustError(err))
           throw err instanceof InputError
             ? err
             : new InputError(`${url}: request failed (${describeNetError(err)})`, url, 0, { cause: err });
@@ -299,6 +301,12 @@ export async function fetchSmallText(
   } finally {
     await dispatcher.close().catch(() => undefined);
   }
+}
+
+/** A certificate the client does not trust: the same on every try, so not retried. */
+function isTlsTrustError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
 }
 
 function retryable(status: number): boolean {
