@@ -13,6 +13,7 @@
  * | `ResumeError`        | `MOLIMPORT_RESUME`      | 1        |
  * | `ChemistryError`     | `MOLIMPORT_CHEMISTRY`   | 1        |
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
+ * | `DeleteGuardError`   | `MOLIMPORT_DELETE_GUARD`| 3        |
  * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
  *
  * Some situations a caller acts on differently get a code of their own within their class (same
@@ -61,6 +62,7 @@ export type ErrorCode =
   | 'MOLIMPORT_LOCKED'
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY'
+  | 'MOLIMPORT_DELETE_GUARD'
   /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
   | 'MOLIMPORT_INTERNAL';
 
@@ -213,6 +215,19 @@ export class ChemistryError extends MolimportError {
 export class ErrorLimitError extends MolimportError {
   constructor(message: string) {
     super(message, 'MOLIMPORT_ERROR_LIMIT', EXIT_ERROR_LIMIT);
+  }
+}
+
+/**
+ * `--sync` (or `delete`) would remove more than `--max-delete-fraction` of the source's rows
+ * (code `MOLIMPORT_DELETE_GUARD`, exit 3). Nothing was deleted; the rows the run imported stay.
+ * `details` holds the counts the guard saw.
+ */
+export class DeleteGuardError extends MolimportError {
+  readonly details: unknown;
+  constructor(message: string, details?: unknown) {
+    super(message, 'MOLIMPORT_DELETE_GUARD', EXIT_ERROR_LIMIT);
+    this.details = details;
   }
 }
 

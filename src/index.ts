@@ -70,6 +70,10 @@ export type {
 export { runImport, type RunImportHooks } from './import/run-import.js';
 export { listRuns, type RunSummary, type ListRunsOptions } from './import/list-runs.js';
 export { runQuery, type QueryOptions } from './import/query.js';
+export { runDelete, type DeleteOptions, type DeleteStats } from './import/run-delete.js';
+export type { RunInputSummary } from './import/list-runs.js';
+export { isRemote, parseChecksumOption, parseMd5File } from './sources/index.js';
+export type { ChecksumResult, RemoteInfo, RemoteInputOptions } from './sources/index.js';
 export type { ImportOptions, ImportLogger } from './import/options.js';
 export type { ImportEvent, ImportEventListener, ImportPhase } from './import/events.js';
 export type {
@@ -80,4 +84,5 @@ export type {
   RunStatus,
   WriteMode,
   RowStatus,
+  SyncStats,
 } from './import/stats.js';

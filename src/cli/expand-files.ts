@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 export async function expandFiles(args: string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
-    if (arg === '-' || !isDynamicPattern(arg)) {
+    // A URL is never a glob: `?` starts its query.
+    if (arg === '-' || /^(?:https?|file):\/\//i.test(arg) || !isDynamicPattern(arg)) {
       out.push(arg);
       continue;
     }

@@ -2,7 +2,9 @@
  * The CLI in one function: `main(argv, io)` parses, runs and prints, and returns the exit code.
  * It never calls process.exit (bin/molimport.js does), so tests run it in-process.
  */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { errorMessage, EXIT_USAGE, MolimportError, UsageError } from '../errors.js';
 import { runImport } from '../import/run-import.js';
@@ -37,6 +39,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
 
   const program = buildProgram(version, {
+    deleteCommand: async (source, opts) => {
+      exitCode = await deleteCommand(source, opts, io, env, cwd);
+    },
     importCommand: async (source, files, opts) => {
       exitCode = await importCommand(source, files, opts, io, env, cwd);
     },
@@ -217,7 +222,11 @@ async function importCommand(
   let files: string[];
   try {
     checkDbOption(opts);
-    files = await expandFiles(fileArgs, cwd);
+    const listed = typeof opts.inputsFrom === 'string' ? await readInputList(opts.inputsFrom, io, cwd) : [];
+    if (listed.length > 0 && fileArgs.includes('-'))
+      throw new UsageError('--inputs-from - reads standard input, so - cannot also be an input');
+    files = await expandFiles([...fileArgs, ...listed], cwd);
+    if (files.length === 0) throw new UsageError('no inputs: give files or URLs, or --inputs-from FILE');
     checkBatchBounds(opts);
   } catch (err) {
     return reportFatal(err, io, json);
@@ -265,6 +274,14 @@ async function importCommand(
     signal: io.signal,
     logger: out.logger,
     stdin: io.stdin,
+    checksum: opts.checksum as string,
+    downloadDir: opts.downloadDir as string | undefined,
+    httpRetries: opts.httpRetries as number,
+    httpRetryDelayMs: opts.httpRetryDelayMs as number,
+    sync: opts.sync === true ? 'hard' : (opts.sync as 'hard' | 'soft' | undefined),
+    maxDeleteFraction: opts.maxDeleteFraction as number | undefined,
+    release: opts.release as string | undefined,
+    force: Boolean(opts.force),
   };
   try {
     const stats = await runImport(options, { onEvent: out.listener });
@@ -294,6 +311,74 @@ async function importCommand(
 /** `--db` is checked here so the message names the flag (the library names its `database` option). */
 function checkDbOption(opts: Record<string, unknown>): void {
   if (typeof opts.db === 'string') checkConnectionString(opts.db, '--db');
+}
+
+/** `--inputs-from`: one path or URL a line; blank lines and `#` comments ignored. */
+async function readInputList(from: string, io: CliIo, cwd: string): Promise<string[]> {
+  let text: string;
+  if (from === '-') {
+    const stdin = io.stdin ?? process.stdin;
+    const parts: Buffer[] = [];
+    for await (const c of stdin as AsyncIterable<Buffer | string>)
+      parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+    text = Buffer.concat(parts).toString('utf8');
+  } else {
+    try {
+      text = await readFile(path.resolve(cwd, from), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--inputs-from ${from}: cannot read it (${errorMessage(err)})`);
+    }
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+async function deleteCommand(
+  source: string,
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<number> {
+  const json = Boolean(opts.json);
+  const out = await setUpOutput(opts, io, env);
+  try {
+    const { runDelete } = await import('../import/run-delete.js');
+    const stats = await runDelete(
+      {
+        source: source as DataSource,
+        idsFile: opts.idsFile as string,
+        database: opts.db as string | undefined,
+        env,
+        cwd,
+        schema: opts.schema as string,
+        table: opts.table as string,
+        dryRun: Boolean(opts.dryRun),
+        resume: Boolean(opts.resume),
+        batchSize: opts.batchSize as number,
+        waitLock: Boolean(opts.waitLock),
+        httpRetries: opts.httpRetries as number,
+        httpRetryDelayMs: opts.httpRetryDelayMs as number,
+        signal: io.signal,
+        logger: out.logger,
+        stdin: io.stdin,
+      },
+      { onEvent: out.listener },
+    );
+    out.close();
+    io.stdout.write(
+      json
+        ? JSON.stringify(stats) + '\n'
+        : `${stats.dryRun ? 'would delete' : 'deleted'} ${stats.deleted} of ${stats.read} IDs (${stats.notFound} not found) from ${stats.table}, source ${stats.source}${stats.runId === null ? '' : `, run ${stats.runId}`}\n`,
+    );
+    if (stats.error && !json) io.stderr.write(`molimport: ${stats.error}\n`);
+    return stats.exitCode;
+  } catch (err) {
+    out.close();
+    return reportFatal(err, io, json);
+  }
 }
 
 function checkBatchBounds(opts: Record<string, unknown>): void {

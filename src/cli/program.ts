@@ -93,7 +93,34 @@ export function addImportOptions(cmd: Command): Command {
     .option(
       '--rdkit-mol',
       'add a mol column filled by the RDKit cartridge, with a GiST index (needs CREATE EXTENSION rdkit)',
-    );
+    )
+    .option('--inputs-from <file>', 'read more inputs (paths or URLs), one a line, from a file; - for stdin')
+    .option(
+      '--checksum <how>',
+      'auto (verify against <file>.md5 when published), none, md5:HEX or sha256:HEX',
+      'auto',
+    )
+    .option('--download-dir <dir>', 'download URL inputs here first, verified before importing')
+    .option(
+      '--http-retries <n>',
+      'retries per URL input after a failure or a dropped connection',
+      integerIn(0, 100),
+      5,
+    )
+    .option('--http-retry-delay-ms <ms>', 'first retry delay, doubled each time', integerIn(0, 60_000), 1_000)
+    .addOption(
+      new Option(
+        '--sync [mode]',
+        'after a complete run, delete rows of this source the run did not see (soft: set deleted_at)',
+      ).choices(['hard', 'soft']),
+    )
+    .option(
+      '--max-delete-fraction <r>',
+      '--sync refuses (exit 3, nothing deleted) when more than this share would go (default 0.05)',
+      ratio,
+    )
+    .option('--release <name>', 'release the inputs belong to (default: chembl_NN from a ChEMBL file name)')
+    .option('--force', 'import files even when a completed run already loaded the same bytes');
   return cmd;
 }
 
@@ -104,6 +131,7 @@ export interface ProgramHandlers {
     opts: Record<string, unknown>,
   ): Promise<void>;
   runsCommand(opts: Record<string, unknown>): Promise<void>;
+  deleteCommand(source: string, opts: Record<string, unknown>): Promise<void>;
   overlapCommand(opts: Record<string, unknown>): Promise<void>;
   queryCommand(sql: string, opts: Record<string, unknown>): Promise<void>;
 }
@@ -123,7 +151,7 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
   for (const source of SOURCES) {
     const cmd = new Command(source)
       .description(descriptions[source])
-      .argument('<files...>', 'files or globs; - for stdin');
+      .argument('[files...]', 'files, globs or http(s)/file URLs; - for stdin');
     addImportOptions(cmd).action(async (files: string[], opts: Record<string, unknown>) => {
       await handlers.importCommand(source, files, opts);
     });
@@ -138,6 +166,26 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
       await handlers.runsCommand(opts);
     });
   program.addCommand(runs);
+
+  const del = new Command('delete')
+    .description('delete the rows of a source whose IDs a file lists (e.g. PubChem killed CIDs), in batches')
+    .argument('<source>', 'chembl, pubchem or generic')
+    .requiredOption('--ids-file <file>', 'one ID a line, plain or gzip, a path or an http(s) URL')
+    .option('--dry-run', 'count what would be deleted; delete nothing')
+    .option('--resume', 'continue the latest unfinished delete run for the same file')
+    .option('--batch-size <n>', 'IDs per transaction', integerIn(1, 1_000_000), 10_000)
+    .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting')
+    .option('--http-retries <n>', 'retries after a failure or a dropped connection', integerIn(0, 100), 5)
+    .option(
+      '--http-retry-delay-ms <ms>',
+      'first retry delay, doubled each time',
+      integerIn(0, 60_000),
+      1_000,
+    );
+  addDatabaseOptions(del).action(async (source: string, opts: Record<string, unknown>) => {
+    await handlers.deleteCommand(source, opts);
+  });
+  program.addCommand(del);
 
   const overlap = new Command('overlap').description(
     'how many molecules of one source share an InChIKey with another source (e.g. ChEMBL and PubChem)',

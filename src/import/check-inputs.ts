@@ -4,16 +4,20 @@
  * the good files were imported, or with a raw `EISDIR` from whichever step read it first.
  */
 import { open, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { errorMessage, InputError } from '../errors.js';
+import { isFileUrl, isRemote } from '../sources/remote-input.js';
 
 /** Returns all inputs' size in bytes (null when one is stdin or not a regular file), for the overall progress. */
 export async function checkInputsReadable(files: readonly string[]): Promise<number | null> {
   let bytes: number | null = 0;
-  for (const file of files) {
-    if (file === '-') {
+  for (const given of files) {
+    // URLs are checked when they are opened (with retries); their size comes from the server.
+    if (given === '-' || isRemote(given)) {
       bytes = null;
       continue;
     }
+    const file = isFileUrl(given) ? fileURLToPath(given) : given;
     let isFile: boolean;
     try {
       const info = await stat(file);

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 import { WRITE_MODES } from '../sink/molecule-writer.js';
 import { checkConnectionString } from '../sink/database-url.js';
 import { checkOptionKeys } from './option-keys.js';
+import { parseChecksumOption, type ChecksumOption } from '../sources/checksum.js';
 
 export type ResolvedImportConfig = Required<
   Omit<
@@ -25,6 +26,10 @@ export type ResolvedImportConfig = Required<
     | 'stdin'
     | 'batchSize'
     | 'compute'
+    | 'checksum'
+    | 'downloadDir'
+    | 'sync'
+    | 'release'
   >
 > &
   Pick<
@@ -39,6 +44,11 @@ export type ResolvedImportConfig = Required<
     /** When the run was configured: the default rejects name's timestamp. */
     startedAt: Date;
     compute: ReadonlySet<ComputeField>;
+    checksum: ChecksumOption;
+    /** Absolute path, when URL inputs are downloaded first. */
+    downloadDir: string | undefined;
+    sync: 'hard' | 'soft' | undefined;
+    release: string | undefined;
   };
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
@@ -88,7 +98,40 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
       'recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)',
     );
   }
+  const checksum = parseChecksumOption(o.checksum ?? 'auto');
+  if (typeof checksum === 'object' && o.files.length !== 1) {
+    throw new ConfigurationError(
+      `checksum: ${checksum.algorithm}:HEX names one file's checksum, but ${o.files.length} inputs were given; use auto or none`,
+    );
+  }
+  const sync = o.sync === true || o.sync === 'hard' ? 'hard' : o.sync === 'soft' ? 'soft' : undefined;
+  if (o.sync !== undefined && o.sync !== false && sync === undefined) {
+    throw new ConfigurationError(`sync: expected true, 'hard' or 'soft', got ${JSON.stringify(o.sync)}`);
+  }
+  if (sync !== undefined && o.limit !== undefined) {
+    throw new ConfigurationError('sync needs the whole release: it cannot be combined with limit');
+  }
+  const maxDeleteFraction = o.maxDeleteFraction ?? 0.05;
+  if (!Number.isFinite(maxDeleteFraction) || maxDeleteFraction < 0 || maxDeleteFraction > 1) {
+    throw new ConfigurationError(
+      `maxDeleteFraction: expected a ratio from 0 to 1, got ${String(o.maxDeleteFraction)}`,
+    );
+  }
+  if (o.release !== undefined && !/^[\w.:+-]{1,100}$/.test(o.release)) {
+    throw new ConfigurationError(
+      `release: expected 1-100 letters, digits or . _ - + :, got ${JSON.stringify(o.release)}`,
+    );
+  }
   return {
+    checksum,
+    httpRetries: int('httpRetries', o.httpRetries ?? 5, 0, 100),
+    httpRetryDelayMs: int('httpRetryDelayMs', o.httpRetryDelayMs ?? 1_000, 0, 60_000),
+    downloadDir:
+      o.downloadDir === undefined ? undefined : path.resolve(o.cwd ?? process.cwd(), o.downloadDir),
+    sync,
+    maxDeleteFraction,
+    release: o.release,
+    force: o.force ?? false,
     source: o.source,
     files: o.files,
     database: o.database,

@@ -23,7 +23,25 @@ export interface RunSummary {
   /** Rejected records by the class of their reason, when the run recorded its stats. */
   rejectReasons: Record<string, number> | null;
   durationMs: number | null;
+  /** Rows `--sync` or `molimport delete` removed (soft: stamped `deleted_at`); null for runs that did not record it. */
+  deleted: number | null;
+  /** `molimport delete`: listed IDs with no row. */
+  notFound: number | null;
+  /** What each input was: path or URL, size, checksum (verified or not), ETag/Last-Modified, release. */
+  inputs: RunInputSummary[];
   error: string | null;
+}
+
+export interface RunInputSummary {
+  path: string;
+  url: string | null;
+  bytes: number | null;
+  checksum: { algorithm: string; actual: string; verified: boolean } | null;
+  etag: string | null;
+  lastModified: string | null;
+  release: string | null;
+  unchangedSinceRun: number | null;
+  downloadedTo: string | null;
 }
 
 export interface ListRunsOptions extends TargetOptions {
@@ -67,6 +85,9 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
             ? (stats.rejectReasons as Record<string, number>)
             : null,
         durationMs: num('durationMs'),
+        deleted: num('deleted'),
+        notFound: num('notFound'),
+        inputs: inputsOf(stats, files),
         error: r.error,
       };
     });
@@ -89,4 +110,29 @@ function rejectsFilesOf(stats: Record<string, unknown>, options: unknown): strin
     explicit: recorded.rejectsExplicit === true,
   });
   return [...new Set([sdf, csv])].filter((p) => existsSync(p));
+}
+
+/** Per-file details from the stats (runs before they were recorded show the paths only). */
+function inputsOf(stats: Record<string, unknown>, paths: string[]): RunInputSummary[] {
+  const files = Array.isArray(stats.files) ? (stats.files as Record<string, unknown>[]) : [];
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+  const from: Record<string, unknown>[] = files.length > 0 ? files : paths.map((p) => ({ path: p }));
+  return from.map((f) => {
+    const c = f.checksum as Record<string, unknown> | null | undefined;
+    return {
+      path: str(f.path) ?? '?',
+      url: str(f.url),
+      bytes: num(f.bytes),
+      checksum:
+        c && typeof c === 'object'
+          ? { algorithm: String(c.algorithm), actual: String(c.actual), verified: c.verified === true }
+          : null,
+      etag: str(f.etag),
+      lastModified: str(f.lastModified),
+      release: str(f.release),
+      unchangedSinceRun: num(f.unchangedSinceRun),
+      downloadedTo: str(f.downloadedTo),
+    };
+  });
 }

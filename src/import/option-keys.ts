@@ -46,6 +46,14 @@ const KNOWN: Record<keyof ImportOptions, true> = {
   logger: true,
   stdin: true,
   cwd: true,
+  checksum: true,
+  httpRetries: true,
+  httpRetryDelayMs: true,
+  downloadDir: true,
+  sync: true,
+  maxDeleteFraction: true,
+  release: true,
+  force: true,
 };
 
 export const IMPORT_OPTION_KEYS = Object.keys(KNOWN) as (keyof ImportOptions)[];

@@ -114,4 +114,32 @@ export interface ImportOptions {
   stdin?: NodeJS.ReadableStream;
   /** Working directory for relative defaults. @default process.cwd() */
   cwd?: string;
+  /**
+   * Check each input's bytes: `'auto'` verifies against the published `<file>.md5` when there is one
+   * (fetched beside a URL, read beside a local file), `'none'` checks nothing, `'md5:HEX'` or
+   * `'sha256:HEX'` gives the value (one input only). Every input is hashed either way and the
+   * result recorded per file. @default 'auto'
+   */
+  checksum?: string;
+  /** URL inputs: retries after a failed request or a dropped connection, per file. Integer 0–100. @default 5 */
+  httpRetries?: number;
+  /** URL inputs: first backoff delay in ms, doubled per retry (capped at 30 s). Integer 0–60,000. @default 1_000 */
+  httpRetryDelayMs?: number;
+  /**
+   * Download URL inputs into this directory first (resumed with Range, verified against their
+   * checksum before anything is imported), then import the local copies. @default stream, no copy
+   */
+  downloadDir?: string;
+  /**
+   * Make this run authoritative for its source: once every file completed with no error limit
+   * tripped, rows of `source` in the table that the run did not see are deleted (`'hard'`, or
+   * `true`) or get a `deleted_at` timestamp (`'soft'`; seen again, they come back). @default off
+   */
+  sync?: boolean | 'hard' | 'soft';
+  /** `sync` refuses (`DeleteGuardError`, exit 3, nothing deleted) when more than this share of the source's rows would go. In [0, 1]. @default 0.05 */
+  maxDeleteFraction?: number;
+  /** The release the inputs belong to, recorded per file. @default read from a ChEMBL file name (`chembl_35`), else none */
+  release?: string;
+  /** Import a file even when a completed run already loaded the same bytes (same checksum). @default false */
+  force?: boolean;
 }

@@ -24,6 +24,9 @@ export interface ResumePlan {
 
 interface InputDescription extends Partial<FileFingerprint> {
   path: string;
+  /** URL inputs: what the server said (a changed ETag or Last-Modified refuses the resume). */
+  etag?: string;
+  lastModified?: string;
 }
 
 export { ResumeError };
@@ -32,10 +35,14 @@ export async function planResume(
   db: DatabaseOperations,
   cfg: ResolvedImportConfig,
   target: TableTarget,
+  /** How to identify input `i` (URLs, downloaded copies); default: fingerprint the path. */
+  describe?: (fileIndex: number) => Promise<InputDescription>,
 ): Promise<ResumePlan> {
   const inputs: InputDescription[] = [];
-  for (const path of cfg.files)
-    inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
+  for (const [i, path] of cfg.files.entries()) {
+    if (describe) inputs.push(await describe(i));
+    else inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
+  }
   const inputFingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const runInfo: RunStartInfo = {
     source: cfg.source,
@@ -108,6 +115,8 @@ function describeChange(previous: unknown, current: InputDescription[]): string 
       return `${c.path} changed since (size ${b.size} → ${c.size} bytes); start a new run without --resume`;
     if (b.sha256 !== c.sha256)
       return `${c.path} changed since (content fingerprint differs); start a new run without --resume`;
+    if (b.etag !== c.etag || b.lastModified !== c.lastModified)
+      return `${c.path} changed on the server since (ETag/Last-Modified differ); start a new run without --resume`;
   }
   return 'its inputs changed since; start a new run without --resume';
 }

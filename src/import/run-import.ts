@@ -4,7 +4,15 @@
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
 import { performance } from 'node:perf_hooks';
-import { DatabaseError, ErrorLimitError, errorMessage, InterruptedError, MolimportError } from '../errors.js';
+import {
+  DatabaseError,
+  ErrorLimitError,
+  errorMessage,
+  InterruptedError,
+  MolimportError,
+  ResumeError,
+  DeleteGuardError,
+} from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
@@ -32,6 +40,9 @@ import {
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
+import { describeForResume, downloadInputs, prepareInputs, type PreparedInput } from './inputs.js';
+import { applySync, prepareSync, previewSync, recordSeen, seenTable } from '../sink/sync.js';
+import { findRunWithChecksum } from '../sink/run-files.js';
 
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
@@ -93,8 +104,49 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         })
       : undefined;
 
+  /** Only a run that completed every file with no limit tripped gets here. */
+  const syncAfterImport = async (): Promise<void> => {
+    const mode = cfg.sync!;
+    if (inputs.some((i) => i.unchangedSinceRun !== null)) {
+      emit({ type: 'warning', message: 'sync skipped: the inputs are unchanged since the run named above' });
+      return;
+    }
+    emit({ type: 'phase', phase: 'finishing', detail: `sync (${mode})` });
+    if (dryRunSeen) {
+      const resolved = resolveDatabaseTarget(cfg);
+      const reader = await openDatabase({ ...cfg, maxConnections: 1, logger: log }, resolved);
+      try {
+        tally.sync = await previewSync(
+          reader,
+          { schema: cfg.schema, table: cfg.table },
+          { source: cfg.source, mode, maxDeleteFraction: cfg.maxDeleteFraction, ids: dryRunSeen },
+        );
+      } finally {
+        await reader.close().catch(() => undefined);
+      }
+      return;
+    }
+    if (!db || !target || runId === null) return;
+    try {
+      tally.sync = await applySync(db, target, {
+        runId,
+        source: cfg.source,
+        mode,
+        maxDeleteFraction: cfg.maxDeleteFraction,
+      });
+    } catch (err) {
+      if (err instanceof DeleteGuardError) tally.sync = err.details as typeof tally.sync;
+      throw err;
+    }
+  };
+
+  let inputs: PreparedInput[] = [];
+  // --sync --dry-run: the IDs read, to count what a sync would delete (in memory: a dry run writes nothing).
+  const dryRunSeen = cfg.sync && cfg.dryRun ? new Set<string>() : undefined;
+  let seen: TableTarget | undefined;
   try {
     const inputBytes = await checkInputsReadable(cfg.files);
+    inputs = await prepareInputs(cfg, { signal: stop.signal });
 
     if (!cfg.dryRun) {
       const resolved = resolveDatabaseTarget(cfg);
@@ -137,7 +189,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
       emit({ type: 'phase-done', phase: 'locking' });
 
-      resume = await planResume(db, cfg, target);
+      resume = await planResume(db, cfg, target, (i) => describeForResume(inputs[i]!, cfg));
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
       const rejectsTarget = rejectsTargetFor(cfg, runId, resume.previousRejects);
@@ -148,13 +200,26 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       });
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
+      if (!cfg.force && resume.runId === undefined) await markUnchanged(db, target, cfg, inputs);
+      if (cfg.sync) {
+        const prepared = await prepareSync(db, target, { runId, source: cfg.source, mode: cfg.sync });
+        if (tally.resumed && !prepared.seenExisted)
+          throw new ResumeError(
+            `cannot resume run ${runId} with --sync: it ran without --sync, so it did not record which molecules it saw; start a new run`,
+          );
+        seen = seenTable(db.schema, runId);
+      }
       // Cross-source identity is counted per batch, and only when there is another source to meet.
       crossSource = await otherSourcesExist(db, target, cfg.source);
       tally.knownUnderOtherSource = 0;
     }
 
+    // After the unchanged check: a file a completed run already loaded is not downloaded again.
+    await downloadInputs(cfg, inputs, { signal: stop.signal });
+
     const writer = db;
     const writeTarget = target;
+    const seenInRun = seen;
     const currentRunId = runId;
     // Fill `mol` right after each batch commits, on its own connection, so parallel batches fill
     // in parallel; a failure here is only logged: the sweep at the end fills what was missed.
@@ -195,6 +260,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         tally.chemistryWarnings += r.warnings;
       }
       if (cfg.dryRun || writer === undefined || writeTarget === undefined) {
+        if (dryRunSeen) for (const i of batch) if (i.row) dryRunSeen.add(i.row.externalId);
         return batch.map((i) => (i.row ? 'skipped' : 'rejected'));
       }
       // After a fatal error nothing more is written; the items are not counted as read, so
@@ -216,6 +282,16 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           runId: currentRunId,
           seqOf: (_row, index) => rowItems[index]!.seq,
           ledger: ledgerFor(batch),
+          ...(seenInRun
+            ? {
+                afterWrite: (tx) =>
+                  recordSeen(
+                    tx,
+                    seenInRun,
+                    rowItems.map((i) => i.row!.externalId),
+                  ),
+              }
+            : {}),
         });
         if (cartridge && rowItems.length > 0) await fillMol(writer, writeTarget, rowItems);
         if (crossSource) await countCrossSource(writer, writeTarget, rowItems, result.statuses);
@@ -264,6 +340,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       emit,
       onInputError: (err) => tally.noteInputError(err),
       inputBytes,
+      inputs,
     });
 
     let lastEmit = 0;
@@ -323,6 +400,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     if (finalLimit) halt(new ErrorLimitError(finalLimit));
     const inputError = tally.inputError();
     if (inputError && !stopReason) stopReason = inputError;
+    if (cfg.sync && !stopReason) await syncAfterImport();
   } catch (err) {
     stopReason ??=
       err instanceof MolimportError
@@ -413,4 +491,30 @@ function ledgerFor(batch: readonly WorkItem[]) {
 /** An error that is not ours (a bug, or a driver error outside the sink's mapping): fatal, exit 1. */
 function wrapUnknown(err: unknown): MolimportError {
   return new DatabaseError(errorMessage(err), undefined, { cause: err });
+}
+
+/**
+ * Files whose checksum is known before reading (a published `.md5`, or given) and that a completed
+ * run already loaded: skipped, unless `--force`. With `--sync` all or nothing: a sync must see the
+ * whole release, so unless every file is unchanged, every file is read.
+ */
+async function markUnchanged(
+  db: DatabaseOperations,
+  target: TableTarget,
+  cfg: ReturnType<typeof resolveImportConfig>,
+  inputs: PreparedInput[],
+): Promise<void> {
+  for (const input of inputs) {
+    if (input.error || !input.expected) continue;
+    const run = await findRunWithChecksum(db, {
+      source: cfg.source,
+      target,
+      algorithm: input.expected.algorithm,
+      hex: input.expected.hex,
+    });
+    input.unchangedSinceRun = run ?? null;
+  }
+  if (cfg.sync && inputs.some((i) => i.unchangedSinceRun === null)) {
+    for (const i of inputs) i.unchangedSinceRun = null;
+  }
 }

@@ -9,7 +9,8 @@ import {
   ParseError,
 } from '../errors.js';
 import type { EngineStats } from '../engine/index.js';
-import type { OpenedInput } from '../sources/index.js';
+import { isRemote, type OpenedInput } from '../sources/index.js';
+import type { PreparedInput } from './inputs.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { FileProgress } from './work-items.js';
 import type { RejectKind } from '../types.js';
@@ -35,6 +36,10 @@ interface FileTally {
   sizes: BatchSizeTracker;
   startedAt: number;
   lastAt: number;
+  meta: Pick<
+    FileStats,
+    'url' | 'etag' | 'lastModified' | 'checksum' | 'release' | 'unchangedSinceRun' | 'downloadedTo'
+  >;
 }
 
 export class RunTally {
@@ -47,6 +52,8 @@ export class RunTally {
   rdkitMol: ImportStats['rdkitMol'] = null;
   /** Rejected records by the class of their reason. */
   readonly rejectReasons: Partial<Record<RejectKind, number>> = {};
+  /** What `sync` did, set after the import. */
+  sync: ImportStats['sync'] = null;
   /** Records parsed so far (for progress; the counts only move once a record's batch settled). */
   parsed = 0;
   private readonly files: FileTally[] = [];
@@ -86,7 +93,52 @@ export class RunTally {
       sizes: new BatchSizeTracker(),
       startedAt: now,
       lastAt: now,
+      meta: {
+        url: isRemote(path) ? path : null,
+        etag: null,
+        lastModified: null,
+        checksum: null,
+        release: null,
+        unchangedSinceRun: null,
+        downloadedTo: null,
+      },
     };
+  }
+
+  /** What was known of the file before reading it (release, download, skip). */
+  fileInput(index: number, input: PreparedInput): void {
+    const f = this.files[index];
+    if (!f) return;
+    f.meta.release = input.release;
+    f.meta.unchangedSinceRun = input.unchangedSinceRun;
+    if (input.unchangedSinceRun !== null && input.expected) {
+      // Not read, but the same bytes as a verified earlier load: recorded so the next run skips too.
+      f.meta.checksum = {
+        algorithm: input.expected.algorithm,
+        actual: input.expected.hex,
+        expected: input.expected.hex,
+        from: input.expected.from,
+        verified: false,
+      };
+    }
+    if (input.downloaded) {
+      f.meta.downloadedTo = input.downloaded.path;
+      f.meta.checksum = input.downloaded.checksum;
+      f.meta.etag = input.downloaded.remote.etag;
+      f.meta.lastModified = input.downloaded.remote.lastModified;
+    }
+  }
+
+  /** The file was read to its end (or stopped): its checksum and what the server said. */
+  fileRead(index: number, input: OpenedInput): void {
+    const f = this.files[index];
+    if (!f) return;
+    // A downloaded copy keeps the checksum verified at download time.
+    if (f.meta.downloadedTo === null) f.meta.checksum = input.checksum() ?? f.meta.checksum;
+    if (input.remote) {
+      f.meta.etag = input.remote.etag;
+      f.meta.lastModified = input.remote.lastModified;
+    }
   }
 
   fileOpened(index: number, input: OpenedInput): void {
@@ -208,6 +260,7 @@ export class RunTally {
         durationMs: Math.round(durationMs),
         moleculesPerSecond: rate(f.counts.read, durationMs),
         batchSize: f.sizes.summary(this.cfg.batchSize),
+        ...f.meta,
       };
     });
     if (accountedFor(this.totals) !== this.totals.read) {
@@ -247,6 +300,8 @@ export class RunTally {
       chemistry: this.chemistry,
       knownUnderOtherSource: this.knownUnderOtherSource,
       rdkitMol: this.rdkitMol,
+      deleted: this.sync?.deleted ?? 0,
+      sync: this.sync,
       error: err?.message ?? null,
       errorCode: err?.code ?? null,
       files,

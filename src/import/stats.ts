@@ -5,6 +5,7 @@
 import type { DataSource, InputFormat, RejectKind } from '../types.js';
 import type { WriteMode } from '../sink/molecule-writer.js';
 import type { ChemistryStageTotals } from './chemistry-stage.js';
+import type { ChecksumResult } from '../sources/checksum.js';
 
 /** How a run ended; `failed` and `interrupted` runs keep the batches they committed (`--resume`). */
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
@@ -48,6 +49,40 @@ export interface FileStats extends RecordCounts {
   /** `read` / `durationMs`. */
   moleculesPerSecond: number;
   batchSize: BatchSizeSummary;
+  /** The URL when the input was one (then `path` is the URL too), else null. */
+  url: string | null;
+  /** URL inputs: the server's validators. */
+  etag: string | null;
+  lastModified: string | null;
+  /** The checksum of the bytes read; `verified` when it matched a published `.md5` or a given value. Null when the file was not read to its end. */
+  checksum: ChecksumResult | null;
+  /** `--release`, else `chembl_NN` from a ChEMBL file name. */
+  release: string | null;
+  /** The completed run that already loaded the same bytes, when this file was skipped for it. */
+  unchangedSinceRun: number | null;
+  /** `--download-dir`: the verified local copy that was imported. */
+  downloadedTo: string | null;
+}
+
+/** What `sync` did (or, in a dry run or when refused, would do) after the import. */
+export interface SyncStats {
+  mode: 'hard' | 'soft';
+  /** Rows of the source in the table before deleting (soft: not already deleted). */
+  rowsBefore: number;
+  /** Rows of the source the run did not see. */
+  unseen: number;
+  /** Rows deleted (hard) or given a `deleted_at` (soft); 0 when refused or in a dry run. */
+  deleted: number;
+  /** Soft: rows with a `deleted_at` that the run saw again, brought back. */
+  restored: number;
+  /** The guard refused: `unseen / rowsBefore` was above `maxDeleteFraction`. */
+  refused: boolean;
+  maxDeleteFraction: number;
+  dryRun: boolean;
+  /** Up to 20 IDs that were (or would be) deleted, for a look before trusting it. */
+  sample: string[];
+  /** Time of the sync step after the last batch (count, delete, bookkeeping), in ms. */
+  durationMs: number;
 }
 
 /**
@@ -101,6 +136,10 @@ export interface ImportStats extends RecordCounts {
   knownUnderOtherSource: number | null;
   /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */
   rdkitMol: { filled: number; failed: number } | null;
+  /** Rows `sync` deleted (or soft-deleted); 0 without `sync`. Not a record count: read = inserted + ... does not include it. */
+  deleted: number;
+  /** What `sync` did, when it was asked for; null otherwise. */
+  sync: SyncStats | null;
   /** Why the run failed or stopped, when it did. */
   error: string | null;
   /** The `code` of the `MolimportError` that stopped the run (e.g. `'MOLIMPORT_DATABASE'`), when it did. */

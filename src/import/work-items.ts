@@ -12,6 +12,7 @@ import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { REJECT_FIELD_PREFIX } from './rejects-writer.js';
 import type { ResumePlan } from './resume.js';
+import { remoteOptions, type PreparedInput } from './inputs.js';
 import type { RunTally } from './run-tally.js';
 
 export interface WorkItem {
@@ -57,6 +58,8 @@ export async function* readWorkItems(
     onInputError: (err: InputError | ParseError) => void;
     /** Bytes on disk of all inputs together; null when one is stdin. */
     inputBytes: number | null;
+    /** Checksums, downloads and skips decided before reading (see inputs.ts). @default read each path as given */
+    inputs?: readonly PreparedInput[];
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
@@ -70,7 +73,23 @@ export async function* readWorkItems(
     const fileKey = file;
     const skip = ctx.resume?.skipperFor(fileIndex);
     ctx.tally.startFile(fileIndex, file);
+    const prepared = ctx.inputs?.[fileIndex];
+    if (prepared) ctx.tally.fileInput(fileIndex, prepared);
+    if (prepared?.error) {
+      ctx.onInputError(prepared.error);
+      ctx.emit({ type: 'warning', message: prepared.error.message });
+      continue;
+    }
+    if (prepared && prepared.unchangedSinceRun !== null) {
+      ctx.emit({
+        type: 'warning',
+        message: `${file}: unchanged since run ${prepared.unchangedSinceRun} (same ${prepared.expected?.algorithm ?? 'md5'} ${prepared.expected?.hex ?? ''}); skipped (--force imports it again)`,
+      });
+      continue;
+    }
+    let opened: OpenedInput | undefined;
     const onOpen = (input: OpenedInput): void => {
+      opened = input;
       ctx.progress.fileIndex = fileIndex;
       ctx.progress.bytesRead = () => input.bytesRead();
       ctx.progress.totalBytes = input.totalBytes ?? null;
@@ -90,7 +109,15 @@ export async function* readWorkItems(
     let seen = 0;
     let failed = false;
     try {
-      const records = readRecords(file, { format: cfg.format, stdin: cfg.stdin as never, onOpen });
+      const records = readRecords(prepared?.readFrom ?? file, {
+        format: cfg.format,
+        stdin: cfg.stdin as never,
+        onOpen,
+        remote: remoteOptions(cfg, ctx.signal),
+        // A downloaded copy was verified before the run read it.
+        checksum: prepared?.downloaded ? undefined : prepared?.expected,
+        hash: cfg.checksum !== 'none',
+      });
       for await (const record of records) {
         if (cfg.limit !== undefined && total >= cfg.limit) {
           limitReached = true;
@@ -152,6 +179,7 @@ export async function* readWorkItems(
       ctx.onInputError(err);
       ctx.emit({ type: 'warning', message: err.message });
     }
+    if (opened) ctx.tally.fileRead(fileIndex, opened);
     ctx.emit({ type: 'file-end', index: fileIndex, path: file });
     if (limitReached) return;
   }

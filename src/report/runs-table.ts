@@ -15,11 +15,12 @@ const RUNS_HEAD = [
   'inserted',
   'updated',
   'rejected',
+  'deleted',
   'duration',
 ];
 
 /** Columns a narrow terminal gives up first; run, started, status, read and rejected always stay. */
-const RUNS_DROP_ORDER = ['table', 'updated', 'source', 'files', 'duration', 'inserted'];
+const RUNS_DROP_ORDER = ['table', 'deleted', 'updated', 'source', 'files', 'duration', 'inserted'];
 
 /** Recent runs, fitted to `width` columns (a terminal's; Infinity for a file or pipe). */
 export function renderRunsTable(runs: readonly RunSummary[], width = Infinity): string {
@@ -35,6 +36,7 @@ export function renderRunsTable(runs: readonly RunSummary[], width = Infinity): 
     r.inserted === null ? '-' : formatInt(r.inserted),
     r.updated === null ? '-' : formatInt(r.updated),
     r.rejected === null ? '-' : formatInt(r.rejected),
+    r.deleted === null ? '-' : formatInt(r.deleted),
     r.durationMs === null ? '-' : formatDuration(r.durationMs),
   ]);
   // Each run's rejects files under the table: paths are too long for a column.

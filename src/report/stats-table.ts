@@ -59,6 +59,12 @@ export function renderStatsTable(stats: ImportStats, width = Infinity): string {
     `status: ${stats.status} (exit ${stats.exitCode})  run: ${stats.runId ?? '-'}  mode: ${stats.mode}${stats.dryRun ? ' (dry run)' : ''}${stats.resumed ? ' (resumed)' : ''}`,
   );
   lines.push(`target: ${stats.database} → ${stats.table}`);
+  if (stats.sync) {
+    const y = stats.sync;
+    lines.push(
+      `sync (${y.mode}${y.dryRun ? ', dry run' : ''}): ${y.dryRun || y.refused ? `would delete ${formatInt(y.unseen)}` : `deleted ${formatInt(y.deleted)}`} of ${formatInt(y.rowsBefore)} rows${y.restored > 0 ? `, restored ${formatInt(y.restored)}` : ''}${y.refused ? ` (refused: above --max-delete-fraction ${y.maxDeleteFraction})` : ''}`,
+    );
+  }
   if (stats.database.startsWith('embedded:')) {
     lines.push(`query it with: molimport query 'select count(*) from ${stats.table}'`);
   }

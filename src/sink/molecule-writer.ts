@@ -88,6 +88,11 @@ export interface MoleculeBatchOptions {
    * @default false
    */
   directCopy?: boolean;
+  /**
+   * More work in the batch's transaction, after the rows and before the ledger (e.g. `--sync`
+   * recording the IDs seen): it commits or rolls back with the batch, on every retry.
+   */
+  afterWrite?: (tx: SqlExecutor) => Promise<void>;
 }
 
 /**
@@ -301,6 +306,8 @@ export async function writeMoleculesInTransaction(
       if (rest.length > 0) await classifyExisting(tx, table, mode, runId, rest, statuses);
     }
   }
+
+  if (options.afterWrite) await options.afterWrite(tx);
 
   if (ledger.length > 0) {
     const books = { schema: options.bookkeepingSchema ?? options.target.schema, table: BATCHES_TABLE };

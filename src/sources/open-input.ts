@@ -5,6 +5,7 @@
  * file and, where it applies, the byte offset.
  */
 import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +13,14 @@ import { createGunzip } from 'node:zlib';
 import { errorMessage, InputError, type InputErrorCode } from '../errors.js';
 import type { InputFormat } from '../types.js';
 import { detectFormat, notDelimitedFirstLine } from './detect-format.js';
+import { ChecksumTracker, type ChecksumResult, type ExpectedChecksum } from './checksum.js';
+import {
+  isFileUrl,
+  isRemote,
+  openRemote,
+  type RemoteInput,
+  type RemoteInputOptions,
+} from './remote-input.js';
 
 export interface OpenInputOptions {
   /** The stream read for `-`. @default process.stdin */
@@ -20,6 +29,22 @@ export interface OpenInputOptions {
   format?: InputFormat;
   /** Read size for files, in bytes. @default 262_144 */
   highWaterMarkBytes?: number;
+  /** For http(s) URLs: proxy environment, retries, backoff. */
+  remote?: RemoteInputOptions;
+  /** The checksum the whole (raw) input must have; checked when its last byte was read. */
+  checksum?: ExpectedChecksum;
+  /** Hash the raw bytes (md5, or `checksum`'s algorithm) for `checksum()`. @default true, except for stdin */
+  hash?: boolean;
+}
+
+/** What a URL input's server said about the file. */
+export interface RemoteInfo {
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+  /** Reconnections the body needed, and how many of them resumed with a Range request. */
+  reconnects: number;
+  rangeResumes: number;
 }
 
 export interface OpenedInput {
@@ -34,18 +59,29 @@ export interface OpenedInput {
   bytesRead(): number;
   /** The format given in the options, else sniffed from the first decompressed bytes. */
   format: InputFormat;
+  /** For an http(s) URL: the server's validators and how the download went. */
+  remote: RemoteInfo | undefined;
+  /** The checksum of the raw bytes, once the input was read to its end (verified when one was expected). */
+  checksum(): ChecksumResult | undefined;
 }
 
 /** How much of the decompressed start is checked for binary content and used to sniff the format. */
 const SNIFF_BYTES = 65_536;
 const BINARY_CHECK_BYTES = 1024;
 
-export async function openInput(path: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
-  const file = path;
+export async function openInput(given: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  const file = given;
+  let path = given;
   let totalBytes: number | undefined;
   let source: AsyncIterable<Buffer | string>;
+  let remote: RemoteInput | undefined;
+  if (isFileUrl(path)) path = fileURLToPath(path);
   if (path === '-') {
     source = options.stdin ?? process.stdin;
+  } else if (isRemote(path)) {
+    remote = await openRemote(path, options.remote);
+    totalBytes = remote.totalBytes;
+    source = remote.body;
   } else {
     try {
       const info = await stat(path);
@@ -66,13 +102,25 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
   }
 
   let consumed = 0;
+  // Hashed unless told not to (or stdin with nothing to check): the run records every file's checksum.
+  const hashing = options.checksum !== undefined || (options.hash !== false && path !== '-');
+  const checksum = hashing ? new ChecksumTracker(file, options.checksum) : undefined;
   const rawIterator = (async function* counted(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of source) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         consumed += buf.length;
+        checksum?.update(buf);
         yield buf;
       }
+      // A body shorter than the server announced is a truncated download, whatever its checksum.
+      if (totalBytes !== undefined && remote !== undefined && consumed < totalBytes)
+        throw new InputError(
+          `${file}: truncated download: ${consumed} of ${totalBytes} bytes`,
+          file,
+          consumed,
+        );
+      checksum?.finish(consumed);
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(
@@ -127,6 +175,21 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     totalBytes,
     bytesRead: () => consumed,
     format,
+    remote:
+      remote === undefined
+        ? undefined
+        : {
+            url: remote.url,
+            etag: remote.etag ?? null,
+            lastModified: remote.lastModified ?? null,
+            get reconnects() {
+              return remote.resumes().reconnects;
+            },
+            get rangeResumes() {
+              return remote.resumes().ranged;
+            },
+          },
+    checksum: () => checksum?.result(),
   };
 }
 

@@ -8,7 +8,7 @@ import { toMoleculeRow } from '../transform/to-molecule-row.js';
 import type { DataSource, InputFormat, MoleculeRow, Reject, SourceRecord } from '../types.js';
 import { openInput, type OpenedInput, type OpenInputOptions } from './open-input.js';
 
-export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin'> {
+export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 'remote' | 'checksum' | 'hash'> {
   /** Skip detection. */
   format?: InputFormat;
   /** Source profile, used by `readMolecules` (readRecords accepts it so one options object serves both). */
@@ -27,7 +27,13 @@ export async function* readRecords(
   path: string,
   options: ReadRecordsOptions = {},
 ): AsyncGenerator<SourceRecord> {
-  const input = await openInput(path, { stdin: options.stdin, format: options.format });
+  const input = await openInput(path, {
+    stdin: options.stdin,
+    format: options.format,
+    remote: options.remote,
+    checksum: options.checksum,
+    hash: options.hash,
+  });
   options.onOpen?.(input);
   if (input.format === 'sdf') {
     yield* readSdfRecords(input.stream, input.file);

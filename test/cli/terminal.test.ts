@@ -158,7 +158,9 @@ describe.skipIf(!hasTmux)('at 80 columns, with the database down', () => {
       );
       term.type('sh down.sh');
       const during = await term.waitFor(/\(retry [2-6] of 6 in \d+\.\d s\)/, 30_000);
-      expect(during).toMatch(/Connecting to postgres:\/\/loader:\*\*\*@127\.0\.0\.1:1\/chem \(retry [2-6] of 6/);
+      expect(during).toMatch(
+        /Connecting to postgres:\/\/loader:\*\*\*@127\.0\.0\.1:1\/chem \(retry [2-6] of 6/,
+      );
       const screen = await term.waitFor(/^EXIT=\d+$/m, 60_000);
       expect(screen).toMatch(/^EXIT=1$/m);
       expect(tooWide(screen, 80), screen).toEqual([]);

@@ -27,6 +27,13 @@ function fileStats(path: string, over: Partial<ImportStats> = {}) {
     durationMs: 14_200,
     moleculesPerSecond: 17_253,
     batchSize: { initial: 500, min: 500, median: 1_290, max: 1_302, final: 1_288 },
+    url: null,
+    etag: null,
+    lastModified: null,
+    checksum: null,
+    release: null,
+    unchangedSinceRun: null,
+    downloadedTo: null,
     ...over,
   };
 }
@@ -145,6 +152,9 @@ describe('the runs, overlap and query tables', () => {
     rejected: 4_567,
     rejectsFiles: [`/data/pubchem/molimport-rejects-run${i + 1}-20261201T220000.000Z.sdf`],
     rejectReasons: { 'no-id': 4_567 },
+    deleted: null,
+    notFound: null,
+    inputs: [],
     durationMs: 600_000,
     error: null,
   }));
