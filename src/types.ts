@@ -49,6 +49,12 @@ export interface CsvRecord extends RecordOrigin {
 
 export type SourceRecord = SdfRecord | CsvRecord;
 
+/**
+ * A value in `properties`: the file's fields are strings kept verbatim; molimport's own keys
+ * (`molimport_warnings`) may be lists of strings.
+ */
+export type PropertyValue = string | string[];
+
 /** A molecule row as written to the database. */
 export interface MoleculeRow {
   source: DataSource | string;
@@ -61,7 +67,12 @@ export interface MoleculeRow {
   molWeight: number | null;
   molfile: string | null;
   /** Every data field not mapped to a column, verbatim as a string. */
-  properties: Record<string, string>;
+  properties: Record<string, PropertyValue>;
+  /** `--standardize`: the standardised structure and its parent (absent when not asked). */
+  stdSmiles?: string | null;
+  stdInchikey?: string | null;
+  parentSmiles?: string | null;
+  parentInchikey?: string | null;
   /** Where it came from, for rejects and resume bookkeeping; not a column. */
   origin: RecordOrigin;
   /** Item weight for batching (bytes of the record, or atoms); not a column. */

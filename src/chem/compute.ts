@@ -5,6 +5,7 @@
 import type { ComputedValues, ComputeField } from './fields.js';
 import type { Toolkit } from './rdkit-loader.js';
 import { drainLog, withMol } from './rdkit-loader.js';
+import type { ChemNote } from './warnings.js';
 
 export type ComputeOutcome =
   | {
@@ -12,6 +13,8 @@ export type ComputeOutcome =
       values: ComputedValues;
       /** One message per requested field that could not be computed (its value is absent). */
       warnings: string[];
+      /** RDKit's own warnings while reading the structure and making its InChI, when any. */
+      notes?: ChemNote[];
     }
   | { ok: false; reason: string };
 
@@ -30,6 +33,7 @@ export function computeIdentifiers(
   const outcome = withMol(toolkit, structure, (mol) => {
     const values: ComputedValues = {};
     const warnings: string[] = [];
+    const notes = rdkitNotes(drainLog(toolkit.warningLog));
     if (fields.has('smiles')) {
       const smiles = mol.get_smiles();
       if (smiles !== '') values.smiles = smiles;
@@ -38,6 +42,7 @@ export function computeIdentifiers(
     if (fields.has('inchi') || fields.has('inchikey')) {
       drainLog(toolkit.errorLog);
       const inchi = mol.get_inchi();
+      notes.push(...rdkitNotes(drainLog(toolkit.warningLog)));
       if (inchi === '') {
         const why = drainLog(toolkit.errorLog).join('; ');
         warnings.push(`InChI generation failed${why === '' ? '' : `: ${why}`}`);
@@ -50,20 +55,68 @@ export function computeIdentifiers(
         }
       }
     }
-    if (fields.has('formula')) {
-      values.formula = hillFormula(atomsOfJson(mol.get_json()));
-    }
+    // Formula and weight come from the atoms alone: RDKit's descriptor set costs as much as an InChI.
+    const atoms = fields.has('formula') || fields.has('mw') ? atomsOfJson(mol.get_json()) : [];
+    if (fields.has('formula')) values.formula = hillFormula(atoms);
     if (fields.has('mw')) {
-      const descriptors = JSON.parse(mol.get_descriptors()) as { amw?: unknown };
-      if (typeof descriptors.amw === 'number' && Number.isFinite(descriptors.amw)) {
-        values.molWeight = Math.round(descriptors.amw * 10_000) / 10_000;
-      } else {
-        warnings.push('molecular weight not available');
-      }
+      const amw = averageWeight(toolkit, atoms) ?? descriptorWeight(mol.get_descriptors());
+      if (amw !== undefined) values.molWeight = Math.round(amw * 10_000) / 10_000;
+      else warnings.push('molecular weight not available');
     }
-    return { values, warnings };
+    return notes.length > 0 ? { values, warnings, notes } : { values, warnings };
   });
   return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+}
+
+/** RDKit's warning lines as notes, duplicates dropped, each cut to 200 characters. */
+function rdkitNotes(lines: string[]): ChemNote[] {
+  return [...new Set(lines)].map((line) => ({
+    kind: 'rdkit',
+    message: line.length > 200 ? `${line.slice(0, 197)}...` : line,
+  }));
+}
+
+function descriptorWeight(json: string): number | undefined {
+  const descriptors = JSON.parse(json) as { amw?: unknown };
+  return typeof descriptors.amw === 'number' && Number.isFinite(descriptors.amw)
+    ? descriptors.amw
+    : undefined;
+}
+
+/** Average atomic weight per atomic number, as RDKit's `amw` counts it, read from RDKit once. */
+const weightTables = new WeakMap<Toolkit, Map<number, number>>();
+
+/**
+ * The molecule's average weight summed from RDKit's own atomic weights (each learnt by asking
+ * RDKit for the `amw` of a lone atom), or undefined when an atom carries an isotope (RDKit then
+ * uses the isotope's mass) or is unknown: the caller falls back to the descriptor set.
+ */
+export function averageWeight(toolkit: Toolkit, atoms: readonly FormulaAtom[]): number | undefined {
+  let table = weightTables.get(toolkit);
+  if (table === undefined) {
+    table = new Map();
+    weightTables.set(toolkit, table);
+  }
+  let total = 0;
+  for (const atom of atoms) {
+    if (atom.isotope !== undefined && atom.isotope !== 0) return undefined;
+    const weight = elementWeight(toolkit, table, atom.z);
+    const hydrogen = atom.hydrogens > 0 ? elementWeight(toolkit, table, 1) : 0;
+    if (weight === undefined || hydrogen === undefined) return undefined;
+    total += weight + atom.hydrogens * hydrogen;
+  }
+  return total;
+}
+
+function elementWeight(toolkit: Toolkit, table: Map<number, number>, z: number): number | undefined {
+  const known = table.get(z);
+  if (known !== undefined) return known;
+  const symbol = z === 0 ? '*' : ELEMENTS[z - 1];
+  if (symbol === undefined) return undefined;
+  const outcome = withMol(toolkit, `[${symbol}]`, (mol) => descriptorWeight(mol.get_descriptors()));
+  if (!outcome.ok || outcome.value === undefined) return undefined;
+  table.set(z, outcome.value);
+  return outcome.value;
 }
 
 /** Whether RDKit accepts the structure (parses and sanitises: valences, aromaticity, rings). */
@@ -79,11 +132,13 @@ export interface FormulaAtom {
   /** Hydrogens attached but not present as atoms (implicit plus explicit-count). */
   hydrogens: number;
   charge: number;
+  /** Mass number when the atom is a specific isotope, else 0 or absent. */
+  isotope?: number;
 }
 
 interface RdkitJson {
-  defaults?: { atom?: { z?: number; impHs?: number; chg?: number } };
-  molecules?: Array<{ atoms?: Array<{ z?: number; impHs?: number; chg?: number }> }>;
+  defaults?: { atom?: { z?: number; impHs?: number; chg?: number; isotope?: number } };
+  molecules?: Array<{ atoms?: Array<{ z?: number; impHs?: number; chg?: number; isotope?: number }> }>;
 }
 
 /** Atoms from RDKit's `get_json()` (commonchem-style, with per-atom overrides of `defaults`). */
@@ -97,6 +152,7 @@ export function atomsOfJson(json: string): FormulaAtom[] {
         z: atom.z ?? d.z ?? 6,
         hydrogens: atom.impHs ?? d.impHs ?? 0,
         charge: atom.chg ?? d.chg ?? 0,
+        isotope: atom.isotope ?? d.isotope ?? 0,
       });
     }
   }

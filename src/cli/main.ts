@@ -189,6 +189,8 @@ async function importCommand(
     compute: opts.compute as ImportOptions['compute'],
     recompute: Boolean(opts.recompute),
     validate: Boolean(opts.validate),
+    standardize: Boolean(opts.standardize),
+    rejectOn: opts.rejectOn as ImportOptions['rejectOn'],
     chemTimeoutMs: opts.chemTimeoutMs as number | undefined,
     rdkitMol: Boolean(opts.rdkitMol),
     waitLock: Boolean(opts.waitLock),

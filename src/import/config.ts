@@ -5,6 +5,7 @@ import type { DataSource } from '../types.js';
 import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
+import { REJECTABLE_KINDS, type WarningKind } from '../chem/warnings.js';
 import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 
 export type ResolvedImportConfig = Required<
@@ -22,6 +23,7 @@ export type ResolvedImportConfig = Required<
     | 'stdin'
     | 'batchSize'
     | 'compute'
+    | 'rejectOn'
   >
 > &
   Pick<
@@ -32,6 +34,7 @@ export type ResolvedImportConfig = Required<
     rejectsFile: string;
     rejectsFileExplicit: boolean;
     compute: ReadonlySet<ComputeField>;
+    rejectOn: ReadonlySet<WarningKind>;
   };
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
@@ -78,6 +81,18 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
       'recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)',
     );
   }
+  const rejectOn = new Set<WarningKind>();
+  for (const kind of o.rejectOn ?? []) {
+    if (!(REJECTABLE_KINDS as readonly string[]).includes(kind)) {
+      throw new ConfigurationError(
+        `rejectOn: unknown warning kind '${String(kind)}'; expected any of ${REJECTABLE_KINDS.join(', ')}`,
+      );
+    }
+    rejectOn.add(kind);
+  }
+  if (rejectOn.size > 0 && !(o.validate ?? false)) {
+    throw new ConfigurationError('rejectOn needs validate: warnings become rejects only under --validate');
+  }
   return {
     source: o.source,
     files: o.files,
@@ -118,6 +133,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     compute,
     recompute: o.recompute ?? false,
     validate: o.validate ?? false,
+    standardize: o.standardize ?? false,
+    rejectOn,
     chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
     chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
     rdkitMol: o.rdkitMol ?? false,

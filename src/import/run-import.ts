@@ -76,11 +76,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   let crossSource = false;
   // Loaded only when asked for: RDKit's pool (piscina, worker threads) is not part of a plain import.
   const chem: ChemistryStage | undefined =
-    cfg.compute.size > 0 || cfg.validate
+    cfg.compute.size > 0 || cfg.validate || cfg.standardize
       ? (await import('./chemistry-stage.js')).createChemistryStage({
           compute: cfg.compute,
           validate: cfg.validate,
           recompute: cfg.recompute,
+          standardize: cfg.standardize,
+          rejectOn: cfg.rejectOn,
           threads: cfg.chemThreads,
           perRecordTimeoutMs: cfg.chemTimeoutMs,
         })

@@ -124,6 +124,8 @@ describe.each(files)('%s', (path) => {
       }
       // Every property value is verbatim from the record (SDF: the text after its header line).
       for (const [key, value] of Object.entries(row.properties)) {
+        // The transform writes only the file's own fields, all strings.
+        if (typeof value !== 'string') throw new Error(`${key}: not a string`);
         expect(record.fields.get(key)).toBe(value);
         if (record.format === 'sdf') {
           const at = raw.indexOf(`<${key.replace(/#\d+$/, '')}>`);
