@@ -12,6 +12,8 @@
  */
 
 export interface GraphAtom {
+  /** RDKit's CIP rank of the atom as read: an order that does not depend on the input's atom order. */
+  rank: number;
   /** Atomic number (0 for a dummy atom). */
   z: number;
   /** Hydrogens on the atom that are not atoms of the graph. */
@@ -57,6 +59,7 @@ interface RdkitJsonDoc {
   molecules?: Array<{
     atoms?: JsonAtom[];
     bonds?: JsonBond[];
+    extensions?: Array<{ cipRanks?: number[] }>;
   }>;
 }
 
@@ -66,7 +69,9 @@ export function graphFromJson(json: string): MolGraph {
   const da = doc.defaults?.atom ?? {};
   const db = doc.defaults?.bond ?? {};
   const molecule = doc.molecules?.[0] ?? {};
-  const atoms = (molecule.atoms ?? []).map((a) => ({
+  const ranks = molecule.extensions?.find((e) => Array.isArray(e.cipRanks))?.cipRanks ?? [];
+  const atoms = (molecule.atoms ?? []).map((a, i) => ({
+    rank: ranks[i] ?? i,
     z: a.z ?? da.z ?? 6,
     hs: a.impHs ?? da.impHs ?? 0,
     chg: a.chg ?? da.chg ?? 0,

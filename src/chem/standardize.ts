@@ -193,10 +193,33 @@ function parentGraph(
 }
 
 /**
- * A sanitised RDKit molecule of the graph. RDKit's JSON reader keeps double-bond stereo only with
- * the new stereo perception, so that is switched on for the read and restored after.
+ * A sanitised RDKit molecule of the graph. RDKit's JSON reader drops double-bond stereo from a
+ * molecule of several fragments, so each fragment is read on its own and the molecule is read
+ * back from their joined SMILES.
  */
 function molFromGraph(toolkit: Toolkit, graph: MolGraph): Mol | null {
+  const frags = fragments(graph);
+  if (frags.length === 1) return molFromFragment(toolkit, graph);
+  const smiles: string[] = [];
+  for (const atoms of frags) {
+    const mol = molFromFragment(toolkit, subgraph(graph, atoms));
+    if (mol === null) return null;
+    smiles.push(mol.get_smiles());
+    mol.delete();
+  }
+  const mol = toolkit.rdkit.get_mol(smiles.join('.'), SANITIZED);
+  if (mol === null || !mol.is_valid()) {
+    mol?.delete();
+    return null;
+  }
+  return mol;
+}
+
+/**
+ * One connected graph as a sanitised molecule. RDKit's JSON reader keeps double-bond stereo only
+ * with the new stereo perception, so that is switched on for the read and restored after.
+ */
+function molFromFragment(toolkit: Toolkit, graph: MolGraph): Mol | null {
   const previous = toolkit.rdkit.use_legacy_stereo_perception(false);
   let mol: Mol | null;
   try {

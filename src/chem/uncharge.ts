@@ -50,7 +50,9 @@ export function uncharge(graph: MolGraph): number {
   const keepNegative = Math.max(0, fixedPositive - fixedNegative);
   // Alkoxides and the like first, acids last: the charges kept are the acids'.
   const acid = (i: number): number => Number(isAcid(graph, i, bondsOf));
-  const ordered = [...anions].sort((a, b) => acid(a) - acid(b) || a - b);
+  // Within a class, lowest CIP rank first, so the result does not depend on the input's atom order.
+  const rank = (i: number): number => graph.atoms[i]!.rank;
+  const ordered = [...anions].sort((a, b) => acid(a) - acid(b) || rank(a) - rank(b) || a - b);
   const totalAnionCharge = ordered.reduce((sum, i) => sum - graph.atoms[i]!.chg, 0);
   let toNeutralise = Math.max(0, totalAnionCharge - keepNegative);
   for (const i of ordered) {
