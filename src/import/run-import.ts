@@ -30,6 +30,7 @@ import { readWorkItems, type FileProgress } from './work-items.js';
 import type { ImportOptions } from './options.js';
 import { planResume, type ResumePlan } from './resume.js';
 import { RejectsWriter } from './rejects-writer.js';
+import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
@@ -120,7 +121,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       target = await db.ensureSchema({ schema: cfg.schema, table: cfg.table });
       if (cartridge) {
         await ensureMolColumn(db, target, cartridge);
-        tally.rdkitMol = { filled: 0, failed: 0 };
+        tally.rdkitMol = {
+          filled: 0,
+          failed: 0,
+          cartridgeRdkitVersion: cartridge.toolkitVersion,
+          extensionVersion: cartridge.extensionVersion,
+        };
       }
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
@@ -282,6 +288,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       addMol({ filled: swept.filled, failed: 0 });
     }
     if (chem) tally.chemistry = chem.totals();
+    if (cartridge?.toolkitVersion) {
+      const ours = tally.chemistry?.rdkitVersion ?? packagedRdkitVersion();
+      if (ours !== null && !sameRdkitRelease(ours, cartridge.toolkitVersion)) {
+        emit({
+          type: 'warning',
+          message: `the RDKit cartridge's RDKit (${cartridge.toolkitVersion}) is not molimport's (${ours}): the mol column and the computed identifiers may disagree on a few structures`,
+        });
+      }
+    }
     const engineStats = processor.getStats();
     tally.engine(engineStats);
     await processor.close();

@@ -84,7 +84,14 @@ export interface ImportStats extends RecordCounts {
   /** Molecules this run wrote whose InChIKey is already known under another source; null without a database. */
   knownUnderOtherSource: number | null;
   /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */
-  rdkitMol: { filled: number; failed: number } | null;
+  rdkitMol: {
+    filled: number;
+    failed: number;
+    /** The cartridge's RDKit (`rdkit_toolkit_version()`), null when it does not say. */
+    cartridgeRdkitVersion?: string | null;
+    /** The extension's version (`4.2.0`). */
+    extensionVersion?: string;
+  } | null;
   /** Why the run failed or stopped, when it did. */
   error: string | null;
   /** The `code` of the `MolimportError` that stopped the run (e.g. `'MOLIMPORT_DATABASE'`), when it did. */

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChemistryPool } from '../../src/chem/compute-pool.js';
 import { stereoLost, stereoOnZeroCoordinates } from '../../src/chem/molfile-checks.js';
+import {
+  normalizeRdkitVersion,
+  packagedRdkitVersion,
+  sameRdkitRelease,
+} from '../../src/chem/rdkit-version.js';
 import { parseRejectOn } from '../../src/chem/warnings.js';
 import { UsageError } from '../../src/errors.js';
 import { ensureChemBuilt, ethanol, readSdf, row, sdfFiles } from './helpers.js';
@@ -143,5 +148,14 @@ describe('ChemistryPool warnings and --standardize', () => {
       rows,
     );
     expect(strict.rejects.map((r) => r.record)).toEqual([1, 2]);
+  });
+});
+
+describe('RDKit versions', () => {
+  it('normalises package versions and compares releases by year and month', () => {
+    expect(normalizeRdkitVersion('2026.9.1')).toBe('2026.09.1');
+    expect(packagedRdkitVersion()).toMatch(/^\d{4}\.\d\d\.\d+$/);
+    expect(sameRdkitRelease('2026.9.1', '2026.09.3')).toBe(true);
+    expect(sameRdkitRelease('2022.09.3', '2026.09.1')).toBe(false);
   });
 });
