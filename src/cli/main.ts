@@ -13,7 +13,7 @@ import type { ImportEventListener } from '../import/events.js';
 // job's process never needs the progress bars, and ~4 MB of module code stays out of its RSS.
 import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
-import { runOverlap } from '../import/overlap.js';
+import { runOverlap, type OverlapLevel } from '../import/overlap.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
@@ -58,7 +58,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await printCommand(
         opts,
         io,
-        () => runOverlap({ ...target, schema: opts.schema as string, table: opts.table as string, sources }),
+        () =>
+          runOverlap({
+            ...target,
+            schema: opts.schema as string,
+            table: opts.table as string,
+            sources,
+            by: opts.by as OverlapLevel,
+          }),
         async (v) => (await import('../report/overlap-table.js')).renderOverlap(v),
       );
     },

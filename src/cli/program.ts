@@ -149,6 +149,14 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
   );
   addDatabaseOptions(overlap)
     .option('--sources <list>', 'only these sources, comma-separated (default: all in the table)')
+    .addOption(
+      new Option(
+        '--by <level>',
+        'identity level: full InChIKey, connectivity (first InChIKey block), or parent (needs --standardize)',
+      )
+        .choices(['inchikey', 'connectivity', 'parent'])
+        .default('inchikey'),
+    )
     .action(async (opts: Record<string, unknown>) => {
       await handlers.overlapCommand(opts);
     });

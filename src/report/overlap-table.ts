@@ -1,22 +1,32 @@
-/** `molimport overlap`: per source, then per pair of sources, how many molecules share an InChIKey. */
+/**
+ * `molimport overlap`: per source, then per pair of sources, how many molecules share a key at the
+ * chosen level (InChIKey, connectivity, parent), with a few examples per pair.
+ */
 import Table from 'cli-table3';
 import type { OverlapReport } from '../import/overlap.js';
 import { formatInt } from './format.js';
 
+const KEY_NAMES: Record<OverlapReport['by'], string> = {
+  inchikey: 'InChIKey',
+  connectivity: 'connectivity (InChIKey block 1)',
+  parent: 'parent InChIKey',
+};
+
 export function renderOverlap(report: OverlapReport): string {
+  const keyName = KEY_NAMES[report.by];
   const sources = new Table({
-    head: ['source', 'molecules', 'with InChIKey'],
+    head: ['source', 'molecules', `with ${keyName}`],
     style: { head: [], border: [] },
   });
   for (const [name, s] of Object.entries(report.perSource)) {
-    sources.push([name, formatInt(s.molecules), formatInt(s.withInchikey)]);
+    sources.push([name, formatInt(s.molecules), formatInt(s.withKey)]);
   }
   const lines = [sources.toString()];
   if (report.pairs.length === 0) {
     lines.push('only one source in the table: nothing to compare');
   } else {
     const pairs = new Table({
-      head: ['source', 'shares an InChIKey with', 'molecules', 'of', '%'],
+      head: ['source', `shares a ${keyName} with`, 'molecules', 'of', '%'],
       style: { head: [], border: [] },
     });
     for (const p of report.pairs) {
@@ -29,6 +39,13 @@ export function renderOverlap(report: OverlapReport): string {
       ]);
     }
     lines.push(pairs.toString());
+    const examples = Object.entries(report.examples).filter(([, list]) => list.length > 0);
+    if (examples.length > 0) {
+      lines.push(report.by === 'inchikey' ? 'examples:' : 'examples (full InChIKeys differ):');
+      for (const [pair, list] of examples) {
+        for (const e of list) lines.push(`  ${pair}  ${e.aId} = ${e.bId}  ${e.key}`);
+      }
+    }
   }
   return lines.join('\n') + '\n';
 }
