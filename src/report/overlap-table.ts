@@ -12,6 +12,12 @@ const KEY_NAMES: Record<OverlapReport['by'], string> = {
   parent: 'parent InChIKey',
 };
 
+const SHARES: Record<OverlapReport['by'], string> = {
+  inchikey: 'shares an InChIKey with',
+  connectivity: 'shares a connectivity with',
+  parent: 'shares a parent with',
+};
+
 export function renderOverlap(report: OverlapReport): string {
   const keyName = KEY_NAMES[report.by];
   const sources = new Table({
@@ -26,7 +32,7 @@ export function renderOverlap(report: OverlapReport): string {
     lines.push('only one source in the table: nothing to compare');
   } else {
     const pairs = new Table({
-      head: ['source', `shares a ${keyName} with`, 'molecules', 'of', '%'],
+      head: ['source', SHARES[report.by], 'molecules', 'of', '%'],
       style: { head: [], border: [] },
     });
     for (const p of report.pairs) {
