@@ -59,7 +59,8 @@ function processItem(toolkit: Toolkit, task: ComputeTask, item: ComputeItem): It
   const notes: ChemNote[] = [];
   let refused: string | undefined;
   if (fields.length > 0) {
-    const outcome = computeIdentifiers(toolkit, structure, new Set(fields));
+    // Without validation, formula and weight may skip RDKit's parse (read from the molfile).
+    const outcome = computeIdentifiers(toolkit, structure, new Set(fields), { parseFree: !task.validate });
     if (outcome.ok) {
       ({ values, warnings } = outcome);
       notes.push(...(outcome.notes ?? []));

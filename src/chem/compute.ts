@@ -4,6 +4,7 @@
  */
 import type { ComputedValues, ComputeField } from './fields.js';
 import type { Toolkit } from './rdkit-loader.js';
+import { molfileFormulaAtoms } from './molfile-formula.js';
 import { drainLog, withMol } from './rdkit-loader.js';
 import type { ChemNote } from './warnings.js';
 
@@ -29,7 +30,13 @@ export function computeIdentifiers(
   toolkit: Toolkit,
   structure: string,
   fields: ReadonlySet<ComputeField>,
+  options: { parseFree?: boolean } = {},
 ): ComputeOutcome {
+  // Formula and weight alone, when validation is not asked: read from the molfile, no RDKit parse.
+  if (options.parseFree === true && [...fields].every((f) => f === 'formula' || f === 'mw')) {
+    const quick = quickFormulaAndWeight(toolkit, structure, fields);
+    if (quick !== undefined) return { ok: true, values: quick, warnings: [] };
+  }
   const outcome = withMol(toolkit, structure, (mol) => {
     const values: ComputedValues = {};
     const warnings: string[] = [];
@@ -66,6 +73,23 @@ export function computeIdentifiers(
     return notes.length > 0 ? { values, warnings, notes } : { values, warnings };
   });
   return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+}
+
+function quickFormulaAndWeight(
+  toolkit: Toolkit,
+  structure: string,
+  fields: ReadonlySet<ComputeField>,
+): ComputedValues | undefined {
+  const atoms = structure.includes('M  END') ? molfileFormulaAtoms(structure) : undefined;
+  if (atoms === undefined) return undefined;
+  const values: ComputedValues = {};
+  if (fields.has('formula')) values.formula = hillFormula(atoms);
+  if (fields.has('mw')) {
+    const amw = averageWeight(toolkit, atoms);
+    if (amw === undefined) return undefined;
+    values.molWeight = Math.round(amw * 10_000) / 10_000;
+  }
+  return values;
 }
 
 /** RDKit's warning lines as notes, duplicates dropped, each cut to 200 characters. */
