@@ -71,7 +71,8 @@ function processItem(toolkit: Toolkit, task: ComputeTask, item: ComputeItem): It
   }
   let standardized: string[] | undefined;
   if (task.standardize) {
-    const std = standardizeStructure(toolkit, structure);
+    // The InChIKey just computed from this structure is the standardised one when nothing changes.
+    const std = standardizeStructure(toolkit, structure, values.inchikey);
     if (std.ok) {
       const v = std.values;
       values = { ...values, stdSmiles: v.stdSmiles, parentSmiles: v.parentSmiles };

@@ -36,16 +36,25 @@ export type StandardizeOutcome = { ok: true; values: StandardizedValues } | { ok
 const SANITIZED = JSON.stringify({ sanitize: true, removeHs: true });
 const AS_DRAWN = JSON.stringify({ sanitize: false, removeHs: false });
 
-/** Standardises a molfile or SMILES and derives its parent. */
-export function standardizeStructure(toolkit: Toolkit, structure: string): StandardizeOutcome {
+/**
+ * Standardises a molfile or SMILES and derives its parent. `inchikey`, when given, is RDKit's
+ * InChIKey of this very structure (computed in the same pass): a structure the standardiser leaves
+ * as it is then costs no second InChI.
+ */
+export function standardizeStructure(
+  toolkit: Toolkit,
+  structure: string,
+  inchikey?: string,
+): StandardizeOutcome {
   const lists = fragmentLists(toolkit, (smiles) => standardSmilesOf(toolkit, smiles));
-  return standardizeWith(toolkit, structure, lists);
+  return standardizeWith(toolkit, structure, lists, inchikey);
 }
 
 function standardizeWith(
   toolkit: Toolkit,
   structure: string,
   lists: FragmentLists | null,
+  knownInchikey?: string,
 ): StandardizeOutcome {
   clearLogs(toolkit);
   let mol = toolkit.rdkit.get_mol(structure, SANITIZED);
@@ -84,7 +93,8 @@ function standardizeWith(
       if (repaired) stdChanges.unshift('repaired');
     }
     const stdSmiles = stdMol.get_smiles();
-    const stdInchikey = inchikeyOf(toolkit, stdMol);
+    const stdInchikey =
+      stdMol === mol && knownInchikey !== undefined ? knownInchikey : inchikeyOf(toolkit, stdMol);
     if (lists === null) {
       return {
         ok: true,

@@ -136,6 +136,20 @@ describe('ChemistryPool warnings and --standardize', () => {
     expect(result.rows[1]!.properties.molimport_standardized).toBeUndefined();
   });
 
+  it('with --compute inchikey, reuses the key for an unchanged structure and computes a changed one', async () => {
+    const rows = [row(ethanol(), 1), row(null, 2, { smiles: 'CC(=O)[O-]' })];
+    const result = await pool({ compute: ['inchikey'], standardize: true }).processRows(rows);
+    expect(result.rows[0]).toMatchObject({
+      inchikey: 'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
+      stdInchikey: 'LFQSCWFLJHTTHZ-UHFFFAOYSA-N',
+    });
+    expect(result.rows[1]).toMatchObject({
+      inchikey: 'QTBSBXVTEAMEQO-UHFFFAOYSA-M',
+      stdSmiles: 'CC(=O)O',
+      stdInchikey: 'QTBSBXVTEAMEQO-UHFFFAOYSA-N',
+    });
+  });
+
   it('with --validate --standardize keeps a drawing the standardiser repairs, marked repaired', async () => {
     const rows = [row(null, 1, { smiles: 'CCN(C)(C)C' }), row(null, 2, { smiles: 'CC(C)(C)(C)C' })];
     const result = await pool({ validate: true, standardize: true }).processRows(rows);
