@@ -96,8 +96,12 @@ function quickFormulaAndWeight(
 function rdkitNotes(lines: string[]): ChemNote[] {
   return [...new Set(lines)].map((line) => ({
     kind: 'rdkit',
-    message: line.length > 200 ? `${line.slice(0, 197)}...` : line,
+    message: shorten(line.replace(/^Warning:\s*/i, '').replace(/\s+/g, ' ')),
   }));
+}
+
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 function descriptorWeight(json: string): number | undefined {
