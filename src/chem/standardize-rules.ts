@@ -354,3 +354,64 @@ export function normalize(graph: MolGraph, maxSteps = 200): string[] {
 }
 
 export { Z as ELEMENT, neighbours };
+
+/**
+ * Metals whose compounds the ChEMBL pipeline leaves unstandardised (its exclusion flag; Zn is not
+ * among them, most of its compounds being simple salts), by atomic number.
+ */
+const EXCLUDED_METALS = new Set([
+  21, 22, 23, 24, 25, 26, 27, 28, 29, 31, 32, 39, 40, 41, 42, 43, 44, 45, 46, 48, 49, 50, 51, 57, 58, 59, 60,
+  61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 89, 90, 91,
+  92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103,
+]);
+
+/** Whether the pipeline would leave this structure as drawn: one of those metals, or more than 7 borons. */
+export function isExcluded(graph: MolGraph): boolean {
+  let borons = 0;
+  for (const atom of graph.atoms) {
+    if (EXCLUDED_METALS.has(atom.z)) return true;
+    if (atom.z === Z.B) borons += 1;
+  }
+  return borons > 7;
+}
+
+/**
+ * A free tartaric acid or tartrate fragment (`OC(=O)C(O)C(O)C(=O)O`, any charges) loses its
+ * tetrahedral stereo, as in the pipeline: counter-ion tartrate is registered without it.
+ * Returns whether any stereo was removed.
+ */
+export function flattenTartrate(graph: MolGraph): boolean {
+  const bondsOf = bondsOfAtoms(graph);
+  const oxygens = (c: number): number[] =>
+    neighbours(graph, c, bondsOf)
+      .map(([, x]) => x)
+      .filter((x) => graph.atoms[x]!.z === Z.O && bondsOf[x]!.length === 1);
+  const carbons = (c: number): number[] =>
+    neighbours(graph, c, bondsOf)
+      .map(([, x]) => x)
+      .filter((x) => graph.atoms[x]!.z === Z.C);
+  let changed = false;
+  graph.atoms.forEach((atom, c2) => {
+    // c2 and c3: the CH(O) pair, each with one O and two carbons; c1 and c4: carboxyls.
+    if (atom.z !== Z.C || bondsOf[c2]!.length !== 3 || oxygens(c2).length !== 1) return;
+    const [x, y] = carbons(c2);
+    if (x === undefined || y === undefined) return;
+    for (const [c1, c3] of [
+      [x, y],
+      [y, x],
+    ] as const) {
+      if (bondsOf[c3]!.length !== 3 || oxygens(c3).length !== 1) continue;
+      const c4 = carbons(c3).find((c) => c !== c2);
+      const carboxyl = (c: number | undefined): boolean =>
+        c !== undefined && bondsOf[c]!.length === 3 && oxygens(c).length === 2;
+      if (!carboxyl(c1) || !carboxyl(c4)) continue;
+      for (const c of [c2, c3]) {
+        if (graph.atoms[c]!.stereo !== 'unspecified') {
+          graph.atoms[c]!.stereo = 'unspecified';
+          changed = true;
+        }
+      }
+    }
+  });
+  return changed;
+}

@@ -14,7 +14,7 @@ import type { MolGraph } from './mol-graph.js';
 import { cloneGraph, fragments, graphFromJson, graphToJson, subgraph } from './mol-graph.js';
 import type { Toolkit } from './rdkit-loader.js';
 import { clearLogs, toolkitReason } from './rdkit-loader.js';
-import { normalize } from './standardize-rules.js';
+import { flattenTartrate, isExcluded, normalize } from './standardize-rules.js';
 import { uncharge } from './uncharge.js';
 
 export interface StandardizedValues {
@@ -77,8 +77,10 @@ function standardizeWith(
     if (graph.bonds.some((b) => !Number.isInteger(b.bo))) {
       return { ok: false, reason: refusal || 'aromatic bonds could not be kekulised' };
     }
-    const stdChanges = normalize(graph);
-    if (uncharge(graph) > 0) stdChanges.push('uncharge');
+    const excluded = isExcluded(graph);
+    const stdChanges = excluded ? [] : normalize(graph);
+    if (!excluded && uncharge(graph) > 0) stdChanges.push('uncharge');
+    if (!excluded && flattenTartrate(graph)) stdChanges.push('tartrate-stereo');
     let stdMol = mol;
     if (stdChanges.length > 0 || repaired) {
       const rebuilt = molFromGraph(toolkit, graph);
@@ -108,7 +110,7 @@ function standardizeWith(
         },
       };
     }
-    const parent = parentGraph(toolkit, graph, lists, owned);
+    const parent = parentGraph(toolkit, graph, lists, owned, excluded);
     if (parent.changes.length === 0) {
       return {
         ok: true,
@@ -157,6 +159,7 @@ function parentGraph(
   std: MolGraph,
   lists: FragmentLists,
   owned: Mol[],
+  excluded: boolean,
 ): { graph: MolGraph; changes: string[] } {
   let graph = cloneGraph(std);
   const changes: string[] = [];
@@ -186,7 +189,8 @@ function parentGraph(
       }
     };
     strip(lists.solvents, 'solvent');
-    strip(lists.salts, 'salt');
+    // An excluded structure (metals) keeps its counter-ions, as in the pipeline.
+    if (!excluded) strip(lists.salts, 'salt');
     const distinct = new Set(kept.map((f) => f.smiles ?? `#${f.atoms.join(',')}`));
     if (kept.length > 1 && distinct.size === 1) {
       kept = kept.slice(0, 1);

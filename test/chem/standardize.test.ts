@@ -109,6 +109,22 @@ describe('normalisation rules', () => {
   });
 });
 
+describe('as the pipeline, beyond the rules', () => {
+  it('drops the stereo of a free tartrate fragment, not of tartrate-like parts of larger molecules', () => {
+    const values = std('O[C@H](C(=O)O)[C@@H](O)C(=O)O.CNC');
+    expect(values.stdChanges).toEqual(['tartrate-stereo']);
+    expect(values.stdSmiles).not.toContain('@');
+    expect(std('O[C@H](C(=O)OC)[C@@H](O)C(=O)O').stdSmiles).toContain('@');
+  });
+
+  it('leaves structures with metals it excludes (Pt, Fe, …) as drawn, counter-ions included', () => {
+    const values = std('[NH3+]CC.[Cl-].[Fe]');
+    expect(values.stdChanges).toEqual([]);
+    expect(values.stdSmiles).toBe(toolkit.rdkit.get_mol('[NH3+]CC.[Cl-].[Fe]')!.get_smiles());
+    expect(values.parentChanges).not.toContain('salt: Chloride');
+  });
+});
+
 describe('uncharge (ChEMBL Structure Pipeline behaviour)', () => {
   // The pipeline's documented examples of its uncharger.
   it.each([
