@@ -4,13 +4,13 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { errorMessage } from '../errors.js';
-import { computeIdentifiers, validateMolecule } from './compute.js';
+import { computeIdentifiers, identifiersOfMol, validateMolecule } from './compute.js';
 import type { ComputedValues, StandardizedColumns } from './fields.js';
 import { stereoOnZeroCoordinates } from './molfile-checks.js';
 import type { ComputeItem, ComputeTask, ComputeTaskResult, ItemResult } from './messages.js';
 import type { Toolkit } from './rdkit-loader.js';
-import { loadToolkit, resetToolkit } from './rdkit-loader.js';
-import { standardizeStructure } from './standardize.js';
+import { loadToolkit, resetToolkit, withMol } from './rdkit-loader.js';
+import { standardizeParsed, standardizeStructure, type StandardizeOutcome } from './standardize.js';
 import type { ChemNote } from './warnings.js';
 import { fieldsToCompute, structureOf } from './work-item.js';
 
@@ -58,21 +58,38 @@ function processItem(toolkit: Toolkit, task: ComputeTask, item: ComputeItem): It
   let warnings: string[] = [];
   const notes: ChemNote[] = [];
   let refused: string | undefined;
-  if (fields.length > 0) {
+  let std: StandardizeOutcome | undefined;
+  if (task.standardize) {
+    // One RDKit read for the identifiers and the standardiser; the InChIKey just computed is the
+    // standardised one when the standardiser leaves the structure as it is.
+    const parsed = withMol(toolkit, structure, (mol) => {
+      const ids = fields.length > 0 ? identifiersOfMol(toolkit, mol, new Set(fields)) : undefined;
+      return { ids, std: standardizeParsed(toolkit, mol, ids?.values.inchikey) };
+    });
+    if (parsed.ok) {
+      if (parsed.value.ids !== undefined) {
+        ({ values, warnings } = parsed.value.ids);
+        notes.push(...(parsed.value.ids.notes ?? []));
+      }
+      std = parsed.value.std;
+    } else {
+      refused = parsed.reason;
+      // RDKit refused it as drawn: the standardiser may still repair it.
+      std = standardizeStructure(toolkit, structure);
+    }
+  } else if (fields.length > 0) {
     // Without validation, formula and weight may skip RDKit's parse (read from the molfile).
     const outcome = computeIdentifiers(toolkit, structure, new Set(fields), { parseFree: !task.validate });
     if (outcome.ok) {
       ({ values, warnings } = outcome);
       notes.push(...(outcome.notes ?? []));
     } else refused = outcome.reason;
-  } else if (task.validate || !task.standardize) {
+  } else {
     const validation = validateMolecule(toolkit, structure);
     if (!validation.ok) refused = validation.reason;
   }
   let standardized: string[] | undefined;
-  if (task.standardize) {
-    // The InChIKey just computed from this structure is the standardised one when nothing changes.
-    const std = standardizeStructure(toolkit, structure, values.inchikey);
+  if (std !== undefined) {
     if (std.ok) {
       const v = std.values;
       values = { ...values, stdSmiles: v.stdSmiles, parentSmiles: v.parentSmiles };

@@ -3,6 +3,7 @@
  * InChIKey, Hill formula and average molecular weight. No I/O; the toolkit is passed in.
  */
 import type { ComputedValues, ComputeField } from './fields.js';
+import type { Mol } from '@rdkit/rdkit';
 import type { Toolkit } from './rdkit-loader.js';
 import { molfileFormulaAtoms } from './molfile-formula.js';
 import { drainLog, withMol } from './rdkit-loader.js';
@@ -37,42 +38,52 @@ export function computeIdentifiers(
     const quick = quickFormulaAndWeight(toolkit, structure, fields);
     if (quick !== undefined) return { ok: true, values: quick, warnings: [] };
   }
-  const outcome = withMol(toolkit, structure, (mol) => {
-    const values: ComputedValues = {};
-    const warnings: string[] = [];
-    const notes = rdkitNotes(drainLog(toolkit.warningLog));
-    if (fields.has('smiles')) {
-      const smiles = mol.get_smiles();
-      if (smiles !== '') values.smiles = smiles;
-      else warnings.push('SMILES generation failed');
-    }
-    if (fields.has('inchi') || fields.has('inchikey')) {
-      drainLog(toolkit.errorLog);
-      const inchi = mol.get_inchi();
-      notes.push(...rdkitNotes(drainLog(toolkit.warningLog)));
-      if (inchi === '') {
-        const why = drainLog(toolkit.errorLog).join('; ');
-        warnings.push(`InChI generation failed${why === '' ? '' : `: ${why}`}`);
-      } else {
-        if (fields.has('inchi')) values.inchi = inchi;
-        if (fields.has('inchikey')) {
-          const key = toolkit.rdkit.get_inchikey_for_inchi(inchi);
-          if (key !== '') values.inchikey = key;
-          else warnings.push('InChIKey generation failed');
-        }
+  const outcome = withMol(toolkit, structure, (mol) => identifiersOfMol(toolkit, mol, fields));
+  return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+}
+
+/**
+ * The requested identifiers of a molecule RDKit has just read (the warning log still holds what
+ * it said while reading): shared by `computeIdentifiers` and the worker's single-parse path.
+ */
+export function identifiersOfMol(
+  toolkit: Toolkit,
+  mol: Mol,
+  fields: ReadonlySet<ComputeField>,
+): { values: ComputedValues; warnings: string[]; notes?: ChemNote[] } {
+  const values: ComputedValues = {};
+  const warnings: string[] = [];
+  const notes = rdkitNotes(drainLog(toolkit.warningLog));
+  if (fields.has('smiles')) {
+    const smiles = mol.get_smiles();
+    if (smiles !== '') values.smiles = smiles;
+    else warnings.push('SMILES generation failed');
+  }
+  if (fields.has('inchi') || fields.has('inchikey')) {
+    drainLog(toolkit.errorLog);
+    const inchi = mol.get_inchi();
+    notes.push(...rdkitNotes(drainLog(toolkit.warningLog)));
+    if (inchi === '') {
+      const why = drainLog(toolkit.errorLog).join('; ');
+      warnings.push(`InChI generation failed${why === '' ? '' : `: ${why}`}`);
+    } else {
+      if (fields.has('inchi')) values.inchi = inchi;
+      if (fields.has('inchikey')) {
+        const key = toolkit.rdkit.get_inchikey_for_inchi(inchi);
+        if (key !== '') values.inchikey = key;
+        else warnings.push('InChIKey generation failed');
       }
     }
-    // Formula and weight come from the atoms alone: RDKit's descriptor set costs as much as an InChI.
-    const atoms = fields.has('formula') || fields.has('mw') ? atomsOfJson(mol.get_json()) : [];
-    if (fields.has('formula')) values.formula = hillFormula(atoms);
-    if (fields.has('mw')) {
-      const amw = averageWeight(toolkit, atoms) ?? descriptorWeight(mol.get_descriptors());
-      if (amw !== undefined) values.molWeight = Math.round(amw * 10_000) / 10_000;
-      else warnings.push('molecular weight not available');
-    }
-    return notes.length > 0 ? { values, warnings, notes } : { values, warnings };
-  });
-  return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+  }
+  // Formula and weight come from the atoms alone: RDKit's descriptor set costs as much as an InChI.
+  const atoms = fields.has('formula') || fields.has('mw') ? atomsOfJson(mol.get_json()) : [];
+  if (fields.has('formula')) values.formula = hillFormula(atoms);
+  if (fields.has('mw')) {
+    const amw = averageWeight(toolkit, atoms) ?? descriptorWeight(mol.get_descriptors());
+    if (amw !== undefined) values.molWeight = Math.round(amw * 10_000) / 10_000;
+    else warnings.push('molecular weight not available');
+  }
+  return notes.length > 0 ? { values, warnings, notes } : { values, warnings };
 }
 
 function quickFormulaAndWeight(

@@ -50,6 +50,15 @@ export function standardizeStructure(
   return standardizeWith(toolkit, structure, lists, inchikey);
 }
 
+/**
+ * As `standardizeStructure`, from a molecule the caller has already read (sanitised, hydrogens
+ * removed) and still owns: one RDKit parse for the identifiers and the standardisation.
+ */
+export function standardizeParsed(toolkit: Toolkit, mol: Mol, inchikey?: string): StandardizeOutcome {
+  const lists = fragmentLists(toolkit, (smiles) => standardSmilesOf(toolkit, smiles));
+  return standardizeMol(toolkit, mol, false, '', lists, inchikey, false);
+}
+
 function standardizeWith(
   toolkit: Toolkit,
   structure: string,
@@ -71,7 +80,19 @@ function standardizeWith(
     }
     repaired = true;
   }
-  const owned: Mol[] = [mol];
+  return standardizeMol(toolkit, mol, repaired, refusal, lists, knownInchikey, true);
+}
+
+function standardizeMol(
+  toolkit: Toolkit,
+  mol: Mol,
+  repaired: boolean,
+  refusal: string,
+  lists: FragmentLists | null,
+  knownInchikey: string | undefined,
+  ownsMol: boolean,
+): StandardizeOutcome {
+  const owned: Mol[] = ownsMol ? [mol] : [];
   try {
     const graph = graphFromJson(kekuleJson(mol, repaired));
     if (graph.bonds.some((b) => !Number.isInteger(b.bo))) {
