@@ -4,12 +4,12 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { errorMessage } from '../errors.js';
-import { computeIdentifiers, identifiersOfMol, validateMolecule } from './compute.js';
+import { computeIdentifiers, identifiersOfMol, rdkitNotes, validateMolecule } from './compute.js';
 import type { ComputedValues, StandardizedColumns } from './fields.js';
 import { stereoOnZeroCoordinates } from './molfile-checks.js';
 import type { ComputeItem, ComputeTask, ComputeTaskResult, ItemResult } from './messages.js';
 import type { Toolkit } from './rdkit-loader.js';
-import { loadToolkit, resetToolkit, withMol } from './rdkit-loader.js';
+import { drainLog, loadToolkit, resetToolkit, withMol } from './rdkit-loader.js';
 import { standardizeParsed, standardizeStructure, type StandardizeOutcome } from './standardize.js';
 import type { ChemNote } from './warnings.js';
 import { fieldsToCompute, structureOf } from './work-item.js';
@@ -64,9 +64,12 @@ function processItem(toolkit: Toolkit, task: ComputeTask, item: ComputeItem): It
     // standardised one when the standardiser leaves the structure as it is.
     const parsed = withMol(toolkit, structure, (mol) => {
       const ids = fields.length > 0 ? identifiersOfMol(toolkit, mol, new Set(fields)) : undefined;
-      return { ids, std: standardizeParsed(toolkit, mol, ids?.values.inchikey) };
+      // What RDKit said while reading (identifiersOfMol collects it when it runs).
+      const read = ids === undefined ? rdkitNotes(drainLog(toolkit.warningLog)) : [];
+      return { ids, read, std: standardizeParsed(toolkit, mol, ids?.values.inchikey) };
     });
     if (parsed.ok) {
+      notes.push(...parsed.value.read);
       if (parsed.value.ids !== undefined) {
         ({ values, warnings } = parsed.value.ids);
         notes.push(...(parsed.value.ids.notes ?? []));

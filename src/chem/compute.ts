@@ -104,7 +104,7 @@ function quickFormulaAndWeight(
 }
 
 /** RDKit's warning lines as notes, duplicates dropped, each cut to 200 characters. */
-function rdkitNotes(lines: string[]): ChemNote[] {
+export function rdkitNotes(lines: string[]): ChemNote[] {
   return [...new Set(lines)].map((line) => ({
     kind: 'rdkit',
     message: shorten(line.replace(/^Warning:\s*/i, '').replace(/\s+/g, ' ')),

@@ -108,6 +108,23 @@ describe('ChemistryPool warnings and --standardize', () => {
     );
   });
 
+  it("captures RDKit's own warnings per record, with --compute and with --standardize alone", async () => {
+    const drugs = readSdf(sdfFiles('chembl_sdf').find((f) => f.endsWith('approved_drugs.sdf.gz'))!);
+    const ambiguous = drugs.find((r) => r.molfile!.startsWith('CHEMBL511142'))!;
+    const rows = [row(ambiguous.molfile!, 1), row(ethanol(), 2)];
+    for (const options of [{ compute: ['inchikey'] as const }, { standardize: true }]) {
+      const result = await pool(options).processRows(rows);
+      expect(result.warningsByKind).toEqual({ rdkit: 1 });
+      expect(result.rows[0]!.properties.molimport_warnings).toEqual([
+        expect.stringMatching(
+          /^rdkit: ambiguous stereochemistry - overlapping neighbors - at atom \d+ ignored$/,
+        ),
+        expect.stringMatching(/^rdkit: ambiguous stereochemistry/),
+      ]);
+      expect(result.rows[1]!.properties.molimport_warnings).toBeUndefined();
+    }
+  });
+
   it('with --validate --reject-on zero-coords, rejects exactly those records, with the kind in the reason', async () => {
     const records = DRUGCENTRAL().slice(0, 20);
     const rows = records.map((r, i) => row(r.molfile!, i + 1));
