@@ -376,12 +376,15 @@ export function isExcluded(graph: MolGraph): boolean {
 }
 
 /**
- * A free tartaric acid or tartrate fragment (`OC(=O)C(O)C(O)C(=O)O`, any charges) loses its
- * tetrahedral stereo, as in the pipeline: counter-ion tartrate is registered without it.
+ * A free tartaric acid or tartrate fragment (`OC(=O)C(O)C(O)C(=O)O`, any charges) beside other
+ * fragments loses its tetrahedral stereo, as in the pipeline: counter-ion tartrate is registered
+ * without it. Tartaric acid on its own (itself an approved drug, L-tartaric acid) keeps it.
  * Returns whether any stereo was removed.
  */
 export function flattenTartrate(graph: MolGraph): boolean {
   const bondsOf = bondsOfAtoms(graph);
+  // Ten heavy atoms, nine bonds: a structure that is only the tartrate has no counter-ion.
+  if (graph.atoms.filter((a) => a.z !== Z.H).length <= 10) return false;
   const oxygens = (c: number): number[] =>
     neighbours(graph, c, bondsOf)
       .map(([, x]) => x)

@@ -115,6 +115,8 @@ describe('as the pipeline, beyond the rules', () => {
     expect(values.stdChanges).toEqual(['tartrate-stereo']);
     expect(values.stdSmiles).not.toContain('@');
     expect(std('O[C@H](C(=O)OC)[C@@H](O)C(=O)O').stdSmiles).toContain('@');
+    // L-tartaric acid on its own is a drug, not a counter-ion.
+    expect(std('O[C@H](C(=O)O)[C@@H](O)C(=O)O').stdSmiles).toContain('@');
   });
 
   it('leaves structures with metals it excludes (Pt, Fe, …) as drawn, counter-ions included', () => {
