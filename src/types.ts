@@ -51,6 +51,12 @@ export interface CsvRecord extends RecordOrigin {
 
 export type SourceRecord = SdfRecord | CsvRecord;
 
+/**
+ * A value in `properties`: the file's fields are strings kept verbatim; molimport's own keys
+ * (`molimport_warnings`) may be lists of strings.
+ */
+export type PropertyValue = string | string[];
+
 /** A molecule row as written to the database. */
 export interface MoleculeRow {
   source: DataSource | string;
@@ -63,7 +69,12 @@ export interface MoleculeRow {
   molWeight: number | null;
   molfile: string | null;
   /** Every data field not mapped to a column, verbatim as a string. */
-  properties: Record<string, string>;
+  properties: Record<string, PropertyValue>;
+  /** `--standardize`: the standardised structure and its parent (absent when not asked). */
+  stdSmiles?: string | null;
+  stdInchikey?: string | null;
+  parentSmiles?: string | null;
+  parentInchikey?: string | null;
   /** Where it came from, for rejects and resume bookkeeping; not a column. */
   origin: RecordOrigin;
   /** Item weight for batching (bytes of the record, or atoms); not a column. */
@@ -78,6 +89,7 @@ export interface MoleculeRow {
  * - `no-id`: no usable ID field
  * - `valence` / `chem-invalid`: the toolkit refused the structure (`--validate`)
  * - `chem-timeout` / `chem-crash`: the toolkit ran over its time limit or crashed (`--validate`)
+ * - `chem-warning`: a chemistry warning of a kind `--reject-on` names (`--validate`)
  * - `duplicate-key`: `--mode insert` met a stored ID
  * - `db-refused`: PostgreSQL refused a value (e.g. a NUL byte)
  */
@@ -90,6 +102,7 @@ export type RejectKind =
   | 'chem-invalid'
   | 'chem-timeout'
   | 'chem-crash'
+  | 'chem-warning'
   | 'duplicate-key'
   | 'db-refused';
 

@@ -10,17 +10,33 @@ import { Piscina } from 'piscina';
 import { errorMessage } from '../errors.js';
 import type { MoleculeRow, RecordOrigin, Reject, RejectKind } from '../types.js';
 import { ChemistryError } from './chemistry-error.js';
-import type { ComputedValues } from './fields.js';
-import { FIELD_COLUMN } from './fields.js';
+import type { ComputedValues, StandardizedColumns } from './fields.js';
+import { FIELD_COLUMN, STANDARDIZED_COLUMNS } from './fields.js';
+import { stereoLost } from './molfile-checks.js';
 import type { ComputeItem, ComputeTask, ComputeTaskResult, ItemResult } from './messages.js';
 import type { ChemistryPoolOptions, FilledChemistryPoolOptions } from './options.js';
 import { fillChemistryPoolOptions } from './options.js';
+import type { ChemNote, WarningKind } from './warnings.js';
+import { noteText } from './warnings.js';
 import { fieldsToCompute, structureOf } from './work-item.js';
 
 export interface ChemistryWarning {
   origin: RecordOrigin;
   message: string;
 }
+
+/** The row columns each computed value fills, for `properties.molimport_computed`. */
+const COLUMN_NAMES: Record<string, string> = {
+  smiles: 'smiles',
+  inchi: 'inchi',
+  inchikey: 'inchikey',
+  formula: 'formula',
+  molWeight: 'mol_weight',
+  stdSmiles: 'std_smiles',
+  stdInchikey: 'std_inchikey',
+  parentSmiles: 'parent_smiles',
+  parentInchikey: 'parent_inchikey',
+};
 
 export interface ChemistryResult {
   /** The rows that were not rejected, in input order, with computed values filled in. */
@@ -33,6 +49,10 @@ export interface ChemistryResult {
   warningDetails: ChemistryWarning[];
   /** Records whose toolkit run exceeded the time limit (kept with a warning, or rejects under `validate`). */
   timedOut: number;
+  /** Warnings by kind (a record with two kinds counts under each). */
+  warningsByKind: Partial<Record<WarningKind, number>>;
+  /** Records rejected by `rejectOn`, by kind. */
+  rejectedByKind: Partial<Record<WarningKind, number>>;
 }
 
 /** Turns a row the chemistry step refuses into a reject; the caller knows the record's raw text. */
@@ -48,9 +68,6 @@ export const rejectFromRow: RejectBuilder = (row, reason, kind) => ({
   kind,
   raw: row.molfile ?? row.smiles ?? '',
 });
-
-/** The `properties` key listing a kept record's chemistry warnings (one string, `; `-separated). */
-export const WARNINGS_PROPERTY = 'molimport_warnings';
 
 /** A task that timed out or crashed its worker: the record's toolkit run gave no answer. */
 type Failure = { status: 'failed'; reason: string; kind: 'chem-timeout' | 'chem-crash' };
@@ -72,6 +89,8 @@ export class ChemistryPool {
   maxWorkerWasmMemoryBytes = 0;
   /** Worker errors not tied to a task (piscina replaces the worker). */
   strayWorkerErrors = 0;
+  /** The workers' RDKit version, once a task has run. */
+  rdkitVersion: string | undefined;
 
   constructor(options: ChemistryPoolOptions = {}) {
     this.options = fillChemistryPoolOptions(options);
@@ -101,7 +120,13 @@ export class ChemistryPool {
   }
 
   async #warmUp(): Promise<void> {
-    const empty: ComputeTask = { compute: [], validate: false, recompute: false, items: [] };
+    const empty: ComputeTask = {
+      compute: [],
+      validate: false,
+      recompute: false,
+      standardize: false,
+      items: [],
+    };
     const outcomes = await Promise.all(
       Array.from({ length: this.options.threads }, () => this.#run(empty, this.options.startupTimeoutMs)),
     );
@@ -120,7 +145,7 @@ export class ChemistryPool {
     toReject: RejectBuilder = rejectFromRow,
   ): Promise<ChemistryResult> {
     this.#assertOpen();
-    const { compute, validate, recompute, threads, batchSize } = this.options;
+    const { compute, validate, recompute, standardize, threads, batchSize } = this.options;
     const items = rows.map(toItem);
     const outcomes: Array<Outcome | undefined> = new Array<Outcome | undefined>(rows.length);
     const pending: number[] = [];
@@ -130,7 +155,7 @@ export class ChemistryPool {
         const warnings =
           fields.length > 0 ? [`no structure (molfile or SMILES) to compute ${fields.join(', ')} from`] : [];
         outcomes[index] = { status: 'skipped', warnings };
-      } else if (validate || fields.length > 0) {
+      } else if (validate || standardize || fields.length > 0) {
         pending.push(index);
       } else {
         outcomes[index] = { status: 'skipped', warnings: [] };
@@ -155,58 +180,93 @@ export class ChemistryPool {
       this.#assertOpen();
     }
 
-    const result: ChemistryResult = { rows: [], rejects: [], warnings: 0, warningDetails: [], timedOut: 0 };
+    const result: ChemistryResult = {
+      rows: [],
+      rejects: [],
+      warnings: 0,
+      warningDetails: [],
+      warningsByKind: {},
+      rejectedByKind: {},
+      timedOut: 0,
+    };
+    const rejectOn = new Set(this.options.rejectOn);
     rows.forEach((row, index) => {
       const outcome = outcomes[index];
       if (outcome === undefined)
         throw new ChemistryError(`internal: no chemistry outcome for record ${row.origin.record}`);
-      // A kept row names its warnings in its own properties, so they can be found per molecule.
-      const keep = (kept: MoleculeRow, messages: string[]): void => {
-        if (messages.length === 0) {
-          result.rows.push(kept);
-          return;
-        }
-        const message = messages.join('; ');
-        result.warnings += 1;
-        result.warningDetails.push({ origin: row.origin, message });
-        result.rows.push({ ...kept, properties: { ...kept.properties, [WARNINGS_PROPERTY]: message } });
-      };
-      // One outcome per kind of failure, whatever fields were asked: without `validate` the record
-      // is kept with the file's values and a warning; with it, it is a reject.
-      switch (outcome.status) {
-        case 'failed':
-          if (outcome.kind === 'chem-timeout') result.timedOut += 1;
-          if (validate) result.rejects.push(toReject(row, outcome.reason, outcome.kind));
-          else keep(row, [`${outcome.reason}; computed fields left empty`]);
-          break;
-        case 'invalid':
-          if (validate) {
-            result.rejects.push(
-              toReject(
-                row,
-                `invalid structure: ${outcome.reason}`,
-                /valence/i.test(outcome.reason) ? 'valence' : 'chem-invalid',
-              ),
-            );
-          } else {
-            keep(row, [`invalid structure: ${outcome.reason}; computed fields left empty`]);
-          }
-          break;
-        case 'skipped':
-          keep(row, outcome.warnings);
-          break;
-        case 'ok':
-          keep(applyValues(row, outcome.values), outcome.warnings);
-          break;
+      if (outcome.status === 'failed') {
+        if (outcome.kind === 'chem-timeout') result.timedOut += 1;
       }
+      // One outcome per kind of failure, whatever fields were asked: under `validate` a timeout,
+      // a crash or a refused structure is a reject; without it the record is kept with the file's
+      // values, its computed fields empty and the warning on the row.
+      if (validate && outcome.status === 'failed') {
+        result.rejects.push(toReject(row, outcome.reason, outcome.kind));
+        return;
+      }
+      if (outcome.status === 'invalid' && validate) {
+        result.rejects.push(
+          toReject(
+            row,
+            `invalid structure: ${outcome.reason}`,
+            /valence/i.test(outcome.reason) ? 'valence' : 'chem-invalid',
+          ),
+        );
+        return;
+      }
+      const notes: ChemNote[] = [];
+      let kept = row;
+      if (outcome.status === 'failed') {
+        notes.push({
+          kind: outcome.kind === 'chem-timeout' ? 'timeout' : 'crash',
+          message: `${outcome.reason}; computed fields left empty`,
+        });
+      } else if (outcome.status === 'invalid') {
+        notes.push({ kind: 'invalid', message: `${outcome.reason}; computed fields left empty` });
+      } else if (outcome.status === 'skipped') {
+        notes.push(...outcome.warnings.map((message): ChemNote => ({ kind: 'no-structure', message })));
+      } else {
+        kept = applyValues(row, outcome.values, outcome.standardized);
+        notes.push(...outcome.warnings.map((message): ChemNote => ({ kind: 'compute', message })));
+        notes.push(...(outcome.notes ?? []));
+      }
+      if (kept.smiles !== null && kept.inchi !== null) {
+        for (const what of stereoLost(kept.smiles, kept.inchi)) {
+          notes.push({ kind: 'stereo-lost', message: `${what} stereo in the InChI, not in the SMILES` });
+        }
+      }
+      const rejecting = validate ? notes.find((note) => rejectOn.has(note.kind)) : undefined;
+      if (rejecting !== undefined) {
+        result.rejectedByKind[rejecting.kind] = (result.rejectedByKind[rejecting.kind] ?? 0) + 1;
+        result.rejects.push(
+          toReject(row, `chemistry warning (--reject-on): ${noteText(rejecting)}`, 'chem-warning'),
+        );
+        return;
+      }
+      if (notes.length > 0) {
+        const texts = notes.map(noteText);
+        kept = { ...kept, properties: { ...kept.properties, molimport_warnings: texts } };
+        result.warnings += 1;
+        result.warningDetails.push({ origin: row.origin, message: texts.join('; ') });
+        for (const kind of new Set(notes.map((note) => note.kind))) {
+          result.warningsByKind[kind] = (result.warningsByKind[kind] ?? 0) + 1;
+        }
+      }
+      result.rows.push(kept);
     });
     return result;
   }
 
   /** Runs a chunk as one task; if that fails, runs each record alone so only the culprit fails. */
   async #runChunk(chunk: ComputeItem[]): Promise<Outcome[]> {
-    const { compute, validate, recompute, perRecordTimeoutMs } = this.options;
-    const task = (items: ComputeItem[]): ComputeTask => ({ compute, validate, recompute, items });
+    const { compute, validate, recompute, standardize, perRecordTimeoutMs } = this.options;
+    const task = (items: ComputeItem[]): ComputeTask => ({
+      compute,
+      validate,
+      recompute,
+      standardize,
+      items,
+    });
     const whole = await this.#run(task(chunk), perRecordTimeoutMs);
     if (whole.ok) return whole.result.results;
     if (chunk.length === 1) return [{ status: 'failed', reason: whole.reason, kind: whole.kind }];
@@ -237,6 +297,7 @@ export class ChemistryPool {
       }
       this.maxWorkerHeapUsedBytes = Math.max(this.maxWorkerHeapUsedBytes, result.heapUsedBytes);
       this.maxWorkerWasmMemoryBytes = Math.max(this.maxWorkerWasmMemoryBytes, result.wasmMemoryBytes);
+      this.rdkitVersion ??= result.rdkitVersion;
       return { ok: true, result };
     } catch (err) {
       if (this.#closed)
@@ -297,12 +358,28 @@ function toItem(row: MoleculeRow): ComputeItem {
   };
 }
 
-/** A copy of the row with each computed value set (values not computed are left as they were). */
-function applyValues(row: MoleculeRow, values: ComputedValues): MoleculeRow {
+/**
+ * A copy of the row with each computed value set (values not computed are left as they were),
+ * and in `properties` the columns that were computed (`molimport_computed`, e.g.
+ * `inchikey,std_smiles`) and what the standardiser changed (`molimport_standardized`).
+ */
+function applyValues(
+  row: MoleculeRow,
+  values: ComputedValues & StandardizedColumns,
+  standardized: string[] | undefined,
+): MoleculeRow {
   const out: MoleculeRow = { ...row };
-  for (const column of Object.values(FIELD_COLUMN)) {
+  const computed: string[] = [];
+  for (const column of [...Object.values(FIELD_COLUMN), ...STANDARDIZED_COLUMNS]) {
     const value = values[column];
-    if (value !== undefined) (out as unknown as Record<string, unknown>)[column] = value;
+    if (value === undefined) continue;
+    (out as unknown as Record<string, unknown>)[column] = value;
+    computed.push(COLUMN_NAMES[column] ?? column);
+  }
+  if (computed.length > 0 || standardized !== undefined) {
+    out.properties = { ...row.properties };
+    if (computed.length > 0) out.properties.molimport_computed = computed.join(',');
+    if (standardized !== undefined) out.properties.molimport_standardized = standardized;
   }
   return out;
 }

@@ -3,8 +3,11 @@
  * InChIKey, Hill formula and average molecular weight. No I/O; the toolkit is passed in.
  */
 import type { ComputedValues, ComputeField } from './fields.js';
+import type { Mol } from '@rdkit/rdkit';
 import type { Toolkit } from './rdkit-loader.js';
+import { molfileFormulaAtoms } from './molfile-formula.js';
 import { drainLog, withMol } from './rdkit-loader.js';
+import type { ChemNote } from './warnings.js';
 
 export type ComputeOutcome =
   | {
@@ -12,6 +15,8 @@ export type ComputeOutcome =
       values: ComputedValues;
       /** One message per requested field that could not be computed (its value is absent). */
       warnings: string[];
+      /** RDKit's own warnings while reading the structure and making its InChI, when any. */
+      notes?: ChemNote[];
     }
   | { ok: false; reason: string };
 
@@ -26,44 +31,131 @@ export function computeIdentifiers(
   toolkit: Toolkit,
   structure: string,
   fields: ReadonlySet<ComputeField>,
+  options: { parseFree?: boolean } = {},
 ): ComputeOutcome {
-  const outcome = withMol(toolkit, structure, (mol) => {
-    const values: ComputedValues = {};
-    const warnings: string[] = [];
-    if (fields.has('smiles')) {
-      const smiles = mol.get_smiles();
-      if (smiles !== '') values.smiles = smiles;
-      else warnings.push('SMILES generation failed');
-    }
-    if (fields.has('inchi') || fields.has('inchikey')) {
-      drainLog(toolkit.errorLog);
-      const inchi = mol.get_inchi();
-      if (inchi === '') {
-        const why = drainLog(toolkit.errorLog).join('; ');
-        warnings.push(`InChI generation failed${why === '' ? '' : `: ${why}`}`);
-      } else {
-        if (fields.has('inchi')) values.inchi = inchi;
-        if (fields.has('inchikey')) {
-          const key = toolkit.rdkit.get_inchikey_for_inchi(inchi);
-          if (key !== '') values.inchikey = key;
-          else warnings.push('InChIKey generation failed');
-        }
-      }
-    }
-    if (fields.has('formula')) {
-      values.formula = hillFormula(atomsOfJson(mol.get_json()));
-    }
-    if (fields.has('mw')) {
-      const descriptors = JSON.parse(mol.get_descriptors()) as { amw?: unknown };
-      if (typeof descriptors.amw === 'number' && Number.isFinite(descriptors.amw)) {
-        values.molWeight = Math.round(descriptors.amw * 10_000) / 10_000;
-      } else {
-        warnings.push('molecular weight not available');
-      }
-    }
-    return { values, warnings };
-  });
+  // Formula and weight alone, when validation is not asked: read from the molfile, no RDKit parse.
+  if (options.parseFree === true && [...fields].every((f) => f === 'formula' || f === 'mw')) {
+    const quick = quickFormulaAndWeight(toolkit, structure, fields);
+    if (quick !== undefined) return { ok: true, values: quick, warnings: [] };
+  }
+  const outcome = withMol(toolkit, structure, (mol) => identifiersOfMol(toolkit, mol, fields));
   return outcome.ok ? { ok: true, ...outcome.value } : outcome;
+}
+
+/**
+ * The requested identifiers of a molecule RDKit has just read (the warning log still holds what
+ * it said while reading): shared by `computeIdentifiers` and the worker's single-parse path.
+ */
+export function identifiersOfMol(
+  toolkit: Toolkit,
+  mol: Mol,
+  fields: ReadonlySet<ComputeField>,
+): { values: ComputedValues; warnings: string[]; notes?: ChemNote[] } {
+  const values: ComputedValues = {};
+  const warnings: string[] = [];
+  const notes = rdkitNotes(drainLog(toolkit.warningLog));
+  if (fields.has('smiles')) {
+    const smiles = mol.get_smiles();
+    if (smiles !== '') values.smiles = smiles;
+    else warnings.push('SMILES generation failed');
+  }
+  if (fields.has('inchi') || fields.has('inchikey')) {
+    drainLog(toolkit.errorLog);
+    const inchi = mol.get_inchi();
+    notes.push(...rdkitNotes(drainLog(toolkit.warningLog)));
+    if (inchi === '') {
+      const why = drainLog(toolkit.errorLog).join('; ');
+      warnings.push(`InChI generation failed${why === '' ? '' : `: ${why}`}`);
+    } else {
+      if (fields.has('inchi')) values.inchi = inchi;
+      if (fields.has('inchikey')) {
+        const key = toolkit.rdkit.get_inchikey_for_inchi(inchi);
+        if (key !== '') values.inchikey = key;
+        else warnings.push('InChIKey generation failed');
+      }
+    }
+  }
+  // Formula and weight come from the atoms alone: RDKit's descriptor set costs as much as an InChI.
+  const atoms = fields.has('formula') || fields.has('mw') ? atomsOfJson(mol.get_json()) : [];
+  if (fields.has('formula')) values.formula = hillFormula(atoms);
+  if (fields.has('mw')) {
+    const amw = averageWeight(toolkit, atoms) ?? descriptorWeight(mol.get_descriptors());
+    if (amw !== undefined) values.molWeight = Math.round(amw * 10_000) / 10_000;
+    else warnings.push('molecular weight not available');
+  }
+  return notes.length > 0 ? { values, warnings, notes } : { values, warnings };
+}
+
+function quickFormulaAndWeight(
+  toolkit: Toolkit,
+  structure: string,
+  fields: ReadonlySet<ComputeField>,
+): ComputedValues | undefined {
+  const atoms = structure.includes('M  END') ? molfileFormulaAtoms(structure) : undefined;
+  if (atoms === undefined) return undefined;
+  const values: ComputedValues = {};
+  if (fields.has('formula')) values.formula = hillFormula(atoms);
+  if (fields.has('mw')) {
+    const amw = averageWeight(toolkit, atoms);
+    if (amw === undefined) return undefined;
+    values.molWeight = Math.round(amw * 10_000) / 10_000;
+  }
+  return values;
+}
+
+/** RDKit's warning lines as notes, duplicates dropped, each cut to 200 characters. */
+export function rdkitNotes(lines: string[]): ChemNote[] {
+  return [...new Set(lines)].map((line) => ({
+    kind: 'rdkit',
+    message: shorten(line.replace(/^Warning:\s*/i, '').replace(/\s+/g, ' ')),
+  }));
+}
+
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function descriptorWeight(json: string): number | undefined {
+  const descriptors = JSON.parse(json) as { amw?: unknown };
+  return typeof descriptors.amw === 'number' && Number.isFinite(descriptors.amw)
+    ? descriptors.amw
+    : undefined;
+}
+
+/** Average atomic weight per atomic number, as RDKit's `amw` counts it, read from RDKit once. */
+const weightTables = new WeakMap<Toolkit, Map<number, number>>();
+
+/**
+ * The molecule's average weight summed from RDKit's own atomic weights (each learnt by asking
+ * RDKit for the `amw` of a lone atom), or undefined when an atom carries an isotope (RDKit then
+ * uses the isotope's mass) or is unknown: the caller falls back to the descriptor set.
+ */
+export function averageWeight(toolkit: Toolkit, atoms: readonly FormulaAtom[]): number | undefined {
+  let table = weightTables.get(toolkit);
+  if (table === undefined) {
+    table = new Map();
+    weightTables.set(toolkit, table);
+  }
+  let total = 0;
+  for (const atom of atoms) {
+    if (atom.isotope !== undefined && atom.isotope !== 0) return undefined;
+    const weight = elementWeight(toolkit, table, atom.z);
+    const hydrogen = atom.hydrogens > 0 ? elementWeight(toolkit, table, 1) : 0;
+    if (weight === undefined || hydrogen === undefined) return undefined;
+    total += weight + atom.hydrogens * hydrogen;
+  }
+  return total;
+}
+
+function elementWeight(toolkit: Toolkit, table: Map<number, number>, z: number): number | undefined {
+  const known = table.get(z);
+  if (known !== undefined) return known;
+  const symbol = z === 0 ? '*' : ELEMENTS[z - 1];
+  if (symbol === undefined) return undefined;
+  const outcome = withMol(toolkit, `[${symbol}]`, (mol) => descriptorWeight(mol.get_descriptors()));
+  if (!outcome.ok || outcome.value === undefined) return undefined;
+  table.set(z, outcome.value);
+  return outcome.value;
 }
 
 /** Whether RDKit accepts the structure (parses and sanitises: valences, aromaticity, rings). */
@@ -79,11 +171,13 @@ export interface FormulaAtom {
   /** Hydrogens attached but not present as atoms (implicit plus explicit-count). */
   hydrogens: number;
   charge: number;
+  /** Mass number when the atom is a specific isotope, else 0 or absent. */
+  isotope?: number;
 }
 
 interface RdkitJson {
-  defaults?: { atom?: { z?: number; impHs?: number; chg?: number } };
-  molecules?: Array<{ atoms?: Array<{ z?: number; impHs?: number; chg?: number }> }>;
+  defaults?: { atom?: { z?: number; impHs?: number; chg?: number; isotope?: number } };
+  molecules?: Array<{ atoms?: Array<{ z?: number; impHs?: number; chg?: number; isotope?: number }> }>;
 }
 
 /** Atoms from RDKit's `get_json()` (commonchem-style, with per-atom overrides of `defaults`). */
@@ -97,6 +191,7 @@ export function atomsOfJson(json: string): FormulaAtom[] {
         z: atom.z ?? d.z ?? 6,
         hydrogens: atom.impHs ?? d.impHs ?? 0,
         charge: atom.chg ?? d.chg ?? 0,
+        isotope: atom.isotope ?? d.isotope ?? 0,
       });
     }
   }

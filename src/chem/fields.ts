@@ -24,6 +24,17 @@ export interface ComputedValues {
   molWeight?: number;
 }
 
+/** What `--standardize` fills: the standardised structure and its parent. */
+export interface StandardizedColumns {
+  stdSmiles?: string;
+  stdInchikey?: string;
+  parentSmiles?: string;
+  parentInchikey?: string;
+}
+
+/** The row columns `--standardize` fills, in table order. */
+export const STANDARDIZED_COLUMNS = ['stdSmiles', 'stdInchikey', 'parentSmiles', 'parentInchikey'] as const;
+
 /**
  * Parses a `--compute` list such as `smiles,inchi,inchikey,formula,mw` (any subset, any order,
  * case-insensitive; `all` means every field).

@@ -1,5 +1,6 @@
 /** Messages between `ChemistryPool` (main thread) and `compute-worker` (worker threads). */
-import type { ComputeField, ComputedValues } from './fields.js';
+import type { ComputeField, ComputedValues, StandardizedColumns } from './fields.js';
+import type { ChemNote } from './warnings.js';
 
 /** The values a record already carries; a field the file provides is kept unless `recompute`. */
 export interface ExistingValues {
@@ -21,12 +22,22 @@ export interface ComputeTask {
   compute: ComputeField[];
   validate: boolean;
   recompute: boolean;
+  /** `--standardize`: fill the standardised and parent columns. */
+  standardize: boolean;
   items: ComputeItem[];
 }
 
 export type ItemResult =
   /** `values` holds only what was computed; `warnings` explain requested fields left out. */
-  | { status: 'ok'; values: ComputedValues; warnings: string[] }
+  | {
+      status: 'ok';
+      values: ComputedValues & StandardizedColumns;
+      warnings: string[];
+      /** Warnings about the structure (RDKit's own, zero coordinates, repaired…), when any. */
+      notes?: ChemNote[];
+      /** What the standardiser changed (`nitro-n-oxide`, `uncharge`, `parent: salt: Chloride`…). */
+      standardized?: string[];
+    }
   /** The toolkit refused the structure (or threw on it); `reason` is its message. */
   | { status: 'invalid'; reason: string }
   /** Nothing to do: no structure, or every requested value already present and no validation. */
@@ -39,4 +50,6 @@ export interface ComputeTaskResult {
   heapUsedBytes: number;
   /** Size of the worker's RDKit WebAssembly memory (grows, never shrinks). */
   wasmMemoryBytes: number;
+  /** The worker's RDKit version, e.g. `2026.09.1`. */
+  rdkitVersion?: string;
 }

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { ConfigurationError } from '../errors.js';
 import type { ComputeField } from './fields.js';
 import { COMPUTE_FIELDS } from './fields.js';
+import type { WarningKind } from './warnings.js';
+import { REJECTABLE_KINDS } from './warnings.js';
 
 export interface ChemistryPoolOptions {
   /**
@@ -33,6 +35,18 @@ export interface ChemistryPoolOptions {
    */
   recompute?: boolean;
   /**
+   * Fill `stdSmiles`, `stdInchikey`, `parentSmiles`, `parentInchikey` (ChEMBL-style standardiser
+   * and parent); a drawing RDKit refuses but the standardiser repairs is kept.
+   * @default false
+   */
+  standardize?: boolean;
+  /**
+   * With `validate`, the warning kinds that make a record a reject (`stereo-lost`, `zero-coords`,
+   * `rdkit`, `repaired`, `standardize`).
+   * @default none
+   */
+  rejectOn?: ReadonlySet<WarningKind> | readonly WarningKind[];
+  /**
    * Most records in one worker task; a task whose batch fails (time limit, crash) is retried one
    * record at a time, so only the culprit is lost.
    * @default 32 — an integer from 1 to 10_000
@@ -56,6 +70,8 @@ export interface FilledChemistryPoolOptions {
   compute: ComputeField[];
   validate: boolean;
   recompute: boolean;
+  standardize: boolean;
+  rejectOn: WarningKind[];
   batchSize: number;
   workerModule: string | URL | undefined;
   startupTimeoutMs: number;
@@ -66,6 +82,8 @@ export const DEFAULT_CHEMISTRY_POOL_OPTIONS: Omit<FilledChemistryPoolOptions, 't
   compute: [],
   validate: false,
   recompute: false,
+  standardize: false,
+  rejectOn: [],
   batchSize: 32,
   workerModule: undefined,
   startupTimeoutMs: 60_000,
@@ -77,12 +95,13 @@ export function fillChemistryPoolOptions(options: ChemistryPoolOptions = {}): Fi
     threads: availableParallelism(),
     ...definedOnly(options),
     compute: [],
+    rejectOn: [],
   };
   filled.threads = integerIn('threads', filled.threads, 1, 256);
   filled.perRecordTimeoutMs = integerIn('perRecordTimeoutMs', filled.perRecordTimeoutMs, 1, 3_600_000);
   filled.batchSize = integerIn('batchSize', filled.batchSize, 1, 10_000);
   filled.startupTimeoutMs = integerIn('startupTimeoutMs', filled.startupTimeoutMs, 1, 3_600_000);
-  for (const key of ['validate', 'recompute'] as const) {
+  for (const key of ['validate', 'recompute', 'standardize'] as const) {
     if (typeof filled[key] !== 'boolean') {
       throw new ConfigurationError(`ChemistryPool: ${key} must be a boolean, received ${show(filled[key])}`);
     }
@@ -95,6 +114,14 @@ export function fillChemistryPoolOptions(options: ChemistryPoolOptions = {}): Fi
       );
     }
   }
+  for (const kind of options.rejectOn ?? []) {
+    if (!REJECTABLE_KINDS.includes(kind)) {
+      throw new ConfigurationError(
+        `ChemistryPool: rejectOn must hold only ${REJECTABLE_KINDS.join(', ')}, received ${show(kind)}`,
+      );
+    }
+  }
+  filled.rejectOn = REJECTABLE_KINDS.filter((kind) => [...(options.rejectOn ?? [])].includes(kind));
   // Column order, no duplicates.
   filled.compute = COMPUTE_FIELDS.filter((field) => [...compute].includes(field));
   return filled;

@@ -16,7 +16,7 @@ import type { ImportEventListener } from '../import/events.js';
 import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
 import { checkConnectionString } from '../sink/database-url.js';
-import { runOverlap } from '../import/overlap.js';
+import { runOverlap, type OverlapLevel } from '../import/overlap.js';
 import type { DataSource, InputFormat } from '../types.js';
 import type { WriteMode } from '../import/stats.js';
 import { expandFiles } from './expand-files.js';
@@ -67,7 +67,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await printCommand(
         opts,
         io,
-        () => runOverlap({ ...target, schema: opts.schema as string, table: opts.table as string, sources }),
+        () =>
+          runOverlap({
+            ...target,
+            schema: opts.schema as string,
+            table: opts.table as string,
+            sources,
+            by: opts.by as OverlapLevel,
+          }),
         async (v) => (await import('../report/overlap-table.js')).renderOverlap(v, stdoutWidth(io)),
       );
     },
@@ -268,6 +275,8 @@ async function importCommand(
     compute: opts.compute as ImportOptions['compute'],
     recompute: Boolean(opts.recompute),
     validate: Boolean(opts.validate),
+    standardize: Boolean(opts.standardize),
+    rejectOn: opts.rejectOn as ImportOptions['rejectOn'],
     chemTimeoutMs: opts.chemTimeoutMs as number | undefined,
     rdkitMol: Boolean(opts.rdkitMol),
     waitLock: Boolean(opts.waitLock),

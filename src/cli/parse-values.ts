@@ -1,6 +1,7 @@
 /** Option value parsers: each refuses a bad value with what was expected and what was received. */
 import { InvalidArgumentError } from 'commander';
 import { parseComputeFields } from '../chem/fields.js';
+import { parseRejectOn } from '../chem/warnings.js';
 
 export function integerIn(min: number, max: number) {
   return (value: string): number => {
@@ -58,6 +59,15 @@ export function byteSize(value: string): number {
 /** A batch size in bytes (`--max-batch-bytes`): at least 64 KiB. */
 export function batchBytes(value: string): number {
   return sizeAtLeast(value, 64 * 1024, '64KiB');
+}
+
+/** `--reject-on stereo-lost,zero-coords` → the list, refused with the allowed names otherwise. */
+export function rejectOnList(value: string): string[] {
+  try {
+    return [...parseRejectOn(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--reject-on: /, ''));
+  }
 }
 
 /** `--compute smiles,inchikey,…` → the list, refused with the allowed names otherwise. */

@@ -1,6 +1,6 @@
 /** The commander program: commands, options, help. Parsing only; running is in commands/. */
 import { Command, Option } from 'commander';
-import { batchBytes, byteSize, computeList, integerIn, ratio } from './parse-values.js';
+import { batchBytes, byteSize, computeList, integerIn, ratio, rejectOnList } from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
 
@@ -85,6 +85,15 @@ export function addImportOptions(cmd: Command): Command {
     )
     .option('--recompute', 'replace identifiers the file provides with computed ones (with --compute)')
     .option('--validate', 'reject structures RDKit refuses (bad valence, unparseable), with its reason')
+    .option(
+      '--standardize',
+      'fill std_smiles/std_inchikey and parent_smiles/parent_inchikey (ChEMBL-style standardiser, salts stripped)',
+    )
+    .option(
+      '--reject-on <kinds>',
+      'with --validate, warning kinds that reject a record: any of stereo-lost,zero-coords,rdkit,repaired,standardize',
+      rejectOnList,
+    )
     .option(
       '--chem-timeout-ms <ms>',
       'per-record time limit for chemistry (default 10000)',
@@ -192,6 +201,14 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
   );
   addDatabaseOptions(overlap)
     .option('--sources <list>', 'only these sources, comma-separated (default: all in the table)')
+    .addOption(
+      new Option(
+        '--by <level>',
+        'identity level: full InChIKey, connectivity (first InChIKey block), or parent (needs --standardize)',
+      )
+        .choices(['inchikey', 'connectivity', 'parent'])
+        .default('inchikey'),
+    )
     .action(async (opts: Record<string, unknown>) => {
       await handlers.overlapCommand(opts);
     });

@@ -8,6 +8,7 @@
 import type { ChemistryWarning } from '../chem/compute-pool.js';
 import { ChemistryPool } from '../chem/compute-pool.js';
 import type { ComputeField } from '../chem/fields.js';
+import type { WarningKind } from '../chem/warnings.js';
 import type { MoleculeRow, Reject, RejectKind } from '../types.js';
 import { rejectFromItem, type WorkItem } from './work-items.js';
 
@@ -18,6 +19,10 @@ export interface ChemistryStageOptions {
   validate: boolean;
   /** `--recompute`: replace values the file already provides. */
   recompute: boolean;
+  /** `--standardize`: fill the standardised and parent columns. @default false */
+  standardize?: boolean;
+  /** `--reject-on`: with `validate`, warning kinds that make a record a reject. @default none */
+  rejectOn?: ReadonlySet<WarningKind>;
   /** Worker threads (each loads its own RDKit, ~0.3 s and tens of MB). */
   threads: number;
   /**
@@ -54,6 +59,12 @@ export interface ChemistryStageTotals {
   /** Wall time spent in `apply`, ms (batches may overlap when the engine runs them in parallel). */
   ms: number;
   threads: number;
+  /** Warned records by kind (`rdkit`, `stereo-lost`, `zero-coords`, …); a record counts once per kind. */
+  warningsByKind: Partial<Record<WarningKind, number>>;
+  /** Records rejected by `--reject-on`, by kind. */
+  rejectedByKind: Partial<Record<WarningKind, number>>;
+  /** The RDKit (WASM) version that computed the values, once any record went through it. */
+  rdkitVersion: string | null;
 }
 
 export interface ChemistryApplyOptions {
@@ -78,6 +89,8 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
     compute: [...options.compute],
     validate: options.validate,
     recompute: options.recompute,
+    standardize: options.standardize ?? false,
+    rejectOn: [...(options.rejectOn ?? [])],
     threads: options.threads,
     perRecordTimeoutMs: options.perRecordTimeoutMs,
     batchSize: options.batchSize,
@@ -90,6 +103,9 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
     warnings: 0,
     ms: 0,
     threads: pool.options.threads,
+    warningsByKind: {},
+    rejectedByKind: {},
+    rdkitVersion: null,
   };
 
   async function apply(
@@ -146,6 +162,9 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
     totals.rejected += result.rejects.length;
     totals.warnings += result.warnings;
     totals.timedOut += result.timedOut;
+    addCounts(totals.warningsByKind, result.warningsByKind);
+    addCounts(totals.rejectedByKind, result.rejectedByKind);
+    totals.rdkitVersion ??= pool.rdkitVersion ?? null;
     totals.ms += performance.now() - started;
     return {
       items: out,
@@ -157,9 +176,17 @@ export function createChemistryStage(options: ChemistryStageOptions): ChemistryS
 
   return {
     apply,
-    totals: () => ({ ...totals }),
+    totals: () => ({
+      ...totals,
+      warningsByKind: { ...totals.warningsByKind },
+      rejectedByKind: { ...totals.rejectedByKind },
+    }),
     close: () => pool.close(),
   };
+}
+
+function addCounts(into: Partial<Record<string, number>>, from: Partial<Record<string, number>>): void {
+  for (const [kind, n] of Object.entries(from)) into[kind] = (into[kind] ?? 0) + (n ?? 0);
 }
 
 /** Only for a row the stage was not given as an item (cannot happen through run-import). */

@@ -5,6 +5,7 @@ import type { DataSource } from '../types.js';
 import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
+import { REJECTABLE_KINDS, type WarningKind } from '../chem/warnings.js';
 import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 import { WRITE_MODES } from '../sink/molecule-writer.js';
 import { checkConnectionString } from '../sink/database-url.js';
@@ -30,6 +31,7 @@ export type ResolvedImportConfig = Required<
     | 'downloadDir'
     | 'sync'
     | 'release'
+    | 'rejectOn'
   >
 > &
   Pick<
@@ -49,6 +51,7 @@ export type ResolvedImportConfig = Required<
     downloadDir: string | undefined;
     sync: 'hard' | 'soft' | undefined;
     release: string | undefined;
+    rejectOn: ReadonlySet<WarningKind>;
   };
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
@@ -122,6 +125,18 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
       `release: expected 1-100 letters, digits or . _ - + :, got ${JSON.stringify(o.release)}`,
     );
   }
+  const rejectOn = new Set<WarningKind>();
+  for (const kind of o.rejectOn ?? []) {
+    if (!(REJECTABLE_KINDS as readonly string[]).includes(kind)) {
+      throw new ConfigurationError(
+        `rejectOn: unknown warning kind '${String(kind)}'; expected any of ${REJECTABLE_KINDS.join(', ')}`,
+      );
+    }
+    rejectOn.add(kind);
+  }
+  if (rejectOn.size > 0 && !(o.validate ?? false)) {
+    throw new ConfigurationError('rejectOn needs validate: warnings become rejects only under --validate');
+  }
   return {
     checksum,
     httpRetries: int('httpRetries', o.httpRetries ?? 5, 0, 100),
@@ -173,6 +188,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     compute,
     recompute: o.recompute ?? false,
     validate: o.validate ?? false,
+    standardize: o.standardize ?? false,
+    rejectOn,
     chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
     chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
     rdkitMol: o.rdkitMol ?? false,

@@ -54,6 +54,8 @@ const KNOWN: Record<keyof ImportOptions, true> = {
   maxDeleteFraction: true,
   release: true,
   force: true,
+  standardize: true,
+  rejectOn: true,
 };
 
 export const IMPORT_OPTION_KEYS = Object.keys(KNOWN) as (keyof ImportOptions)[];

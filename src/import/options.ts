@@ -100,6 +100,16 @@ export interface ImportOptions {
   recompute?: boolean;
   /** Structures RDKit refuses (bad valence, unparseable) become rejects with its reason. @default false */
   validate?: boolean;
+  /**
+   * Fill std_smiles, std_inchikey, parent_smiles, parent_inchikey with a ChEMBL-style standardiser
+   * and parent (salts and solvents stripped); see docs/chemistry.md. @default false
+   */
+  standardize?: boolean;
+  /**
+   * With `validate`, chemistry warning kinds that make a record a reject: any of `stereo-lost`,
+   * `zero-coords`, `rdkit`, `repaired`, `standardize`. @default none
+   */
+  rejectOn?: readonly ('stereo-lost' | 'zero-coords' | 'rdkit' | 'repaired' | 'standardize')[];
   /** Per-record time limit for chemistry; a record over it becomes a reject. 1–3,600,000. @default 10_000 */
   chemTimeoutMs?: number;
   /** Chemistry worker threads. @default os.availableParallelism() */

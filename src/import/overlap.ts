@@ -3,6 +3,11 @@
  * InChIKey with another source's (PubChem), and how many molecules a run wrote were already known
  * under another source. Both lean on the table's `inchikey` index (`<table>_inchikey_idx`): every
  * probe is an `EXISTS (... WHERE inchikey = $key AND source = ...)` index lookup.
+ *
+ * Identity at three levels (`by`): the full InChIKey; the connectivity (its first block, so
+ * stereoisomers, isotopologues and protonation states meet: `<table>_connectivity_idx`); and the
+ * parent InChIKey that `--standardize` fills (salts and solvents stripped, charges neutralised:
+ * `<table>_parent_inchikey_idx`).
  */
 import { ConfigurationError } from '../errors.js';
 import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
@@ -23,13 +28,42 @@ export interface OverlapPair {
   bTotal: number;
 }
 
+export type OverlapLevel = 'inchikey' | 'connectivity' | 'parent';
+
+export const OVERLAP_LEVELS: readonly OverlapLevel[] = ['inchikey', 'connectivity', 'parent'];
+
+/** The SQL key of each level, on the table aliased `alias`. */
+function keyOf(level: OverlapLevel, alias: string): string {
+  if (level === 'connectivity') return `left(${alias}.inchikey, 14)`;
+  if (level === 'parent') return `${alias}.parent_inchikey`;
+  return `${alias}.inchikey`;
+}
+
+export interface OverlapExample {
+  /** External IDs of a molecule of `a` and one of `b` that share the key. */
+  aId: string;
+  bId: string;
+  /** The shared key (InChIKey, first block, or parent InChIKey). */
+  key: string;
+  /** Their full InChIKeys: for `connectivity` and `parent`, examples are chosen where these differ. */
+  aInchikey: string | null;
+  bInchikey: string | null;
+}
+
 export interface OverlapReport {
+  /** The identity level compared. */
+  by: OverlapLevel;
+  /**
+   * Up to three examples per ordered pair (keyed `a→b`); for `connectivity` and `parent`, pairs
+   * whose full InChIKeys differ — what this level finds that the InChIKey alone does not.
+   */
+  examples: Record<string, OverlapExample[]>;
   /**
    * One entry per ordered pair of distinct sources (`a`→`b` and `b`→`a`: the counts differ when a
    * source holds several molecules with the same InChIKey), sorted by `a` then `b`.
    */
   pairs: OverlapPair[];
-  perSource: Record<string, { molecules: number; withInchikey: number }>;
+  perSource: Record<string, { molecules: number; withInchikey: number; withKey: number }>;
 }
 
 export interface OverlapOptions {
@@ -37,6 +71,8 @@ export interface OverlapOptions {
   table: string;
   /** Only these sources (each still listed when it has no molecules). @default every source in the table */
   sources?: readonly string[] | undefined;
+  /** The identity level. @default 'inchikey' */
+  by?: OverlapLevel | undefined;
 }
 
 export async function overlapReport(db: DatabaseOperations, options: OverlapOptions): Promise<OverlapReport> {
@@ -46,18 +82,36 @@ export async function overlapReport(db: DatabaseOperations, options: OverlapOpti
   };
   const table = qualifiedName(target);
   const sources = options.sources === undefined ? undefined : checkSources(options.sources);
+  const by = options.by ?? 'inchikey';
+  if (!OVERLAP_LEVELS.includes(by)) {
+    throw new ConfigurationError(
+      `by: expected one of ${OVERLAP_LEVELS.join(', ')}, got ${JSON.stringify(by)}`,
+    );
+  }
+  const mKey = keyOf(by, 'm');
+  const oKey = keyOf(by, 'o');
   const filter = sources === undefined ? '' : 'WHERE source = ANY($1::text[])';
   const params = sources === undefined ? [] : [sources];
 
-  const counts = await db.query<{ source: string; molecules: unknown; with_inchikey: unknown }>(
-    `SELECT source, count(*)::int8 AS molecules, count(inchikey)::int8 AS with_inchikey
-     FROM ${table} ${filter} GROUP BY source ORDER BY source`,
+  const counts = await db.query<{
+    source: string;
+    molecules: unknown;
+    with_inchikey: unknown;
+    with_key: unknown;
+  }>(
+    `SELECT source, count(*)::int8 AS molecules, count(inchikey)::int8 AS with_inchikey,
+            count(${mKey})::int8 AS with_key
+     FROM ${table} m ${filter} GROUP BY source ORDER BY source`,
     params,
   );
   const perSource: OverlapReport['perSource'] = {};
-  for (const name of sources ?? []) perSource[name] = { molecules: 0, withInchikey: 0 };
+  for (const name of sources ?? []) perSource[name] = { molecules: 0, withInchikey: 0, withKey: 0 };
   for (const row of counts) {
-    perSource[row.source] = { molecules: toCount(row.molecules), withInchikey: toCount(row.with_inchikey) };
+    perSource[row.source] = {
+      molecules: toCount(row.molecules),
+      withInchikey: toCount(row.with_inchikey),
+      withKey: toCount(row.with_key),
+    };
   }
   const names = Object.keys(perSource).sort();
 
@@ -69,12 +123,40 @@ export async function overlapReport(db: DatabaseOperations, options: OverlapOpti
       `SELECT m.source AS a, s.source AS b, count(*)::int8 AS shared
        FROM ${table} m
        JOIN unnest($1::text[]) AS s(source) ON s.source <> m.source
-       WHERE m.source = ANY($1::text[]) AND m.inchikey IS NOT NULL
-         AND EXISTS (SELECT 1 FROM ${table} o WHERE o.inchikey = m.inchikey AND o.source = s.source)
+       WHERE m.source = ANY($1::text[]) AND ${mKey} IS NOT NULL
+         AND EXISTS (SELECT 1 FROM ${table} o WHERE ${oKey} = ${mKey} AND o.source = s.source)
        GROUP BY m.source, s.source`,
       [names],
     );
     for (const row of rows) shared.set(pairKey(row.a, row.b), toCount(row.shared));
+  }
+  const examples: OverlapReport['examples'] = {};
+  for (const a of names) {
+    for (const b of names) {
+      if (a === b || (shared.get(pairKey(a, b)) ?? 0) === 0) continue;
+      const rows = await db.query<{
+        a_id: string;
+        b_id: string;
+        key: string;
+        a_key: string | null;
+        b_key: string | null;
+      }>(
+        `SELECT m.external_id AS a_id, o.external_id AS b_id, ${mKey} AS key,
+                m.inchikey AS a_key, o.inchikey AS b_key
+         FROM ${table} m JOIN ${table} o ON ${oKey} = ${mKey} AND o.source = $2
+         WHERE m.source = $1 AND ${mKey} IS NOT NULL
+           ${by === 'inchikey' ? '' : 'AND m.inchikey IS DISTINCT FROM o.inchikey'}
+         ORDER BY m.external_id, o.external_id LIMIT 3`,
+        [a, b],
+      );
+      examples[`${a}→${b}`] = rows.map((r) => ({
+        aId: r.a_id,
+        bId: r.b_id,
+        key: r.key,
+        aInchikey: r.a_key,
+        bInchikey: r.b_key,
+      }));
+    }
   }
   const pairs: OverlapPair[] = [];
   for (const a of names) {
@@ -89,7 +171,7 @@ export async function overlapReport(db: DatabaseOperations, options: OverlapOpti
       });
     }
   }
-  return { pairs, perSource };
+  return { by, examples, pairs, perSource };
 }
 
 /**
@@ -170,7 +252,12 @@ export async function countKnownElsewhere(
 
 /** `molimport overlap`: opens the target database and reports. */
 export async function runOverlap(
-  options: TargetOptions & { schema?: string; table?: string; sources?: readonly string[] },
+  options: TargetOptions & {
+    schema?: string;
+    table?: string;
+    sources?: readonly string[];
+    by?: OverlapLevel;
+  },
 ): Promise<OverlapReport> {
   const resolved = resolveDatabaseTarget(options);
   assertEmbeddedDatabaseExists(resolved);
@@ -181,6 +268,7 @@ export async function runOverlap(
       schema: options.schema ?? 'public',
       table: options.table ?? 'molecules',
       sources: options.sources,
+      by: options.by,
     });
   } finally {
     await db.close();

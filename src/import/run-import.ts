@@ -37,6 +37,7 @@ import {
   RejectsWriter,
   type RejectsTarget,
 } from './rejects-writer.js';
+import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
@@ -94,11 +95,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   let crossSource = false;
   // Loaded only when asked for: RDKit's pool (piscina, worker threads) is not part of a plain import.
   const chem: ChemistryStage | undefined =
-    cfg.compute.size > 0 || cfg.validate
+    cfg.compute.size > 0 || cfg.validate || cfg.standardize
       ? (await import('./chemistry-stage.js')).createChemistryStage({
           compute: cfg.compute,
           validate: cfg.validate,
           recompute: cfg.recompute,
+          standardize: cfg.standardize,
+          rejectOn: cfg.rejectOn,
           threads: cfg.chemThreads,
           perRecordTimeoutMs: cfg.chemTimeoutMs,
         })
@@ -181,7 +184,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       target = await db.ensureSchema({ schema: cfg.schema, table: cfg.table });
       if (cartridge) {
         await ensureMolColumn(db, target, cartridge);
-        tally.rdkitMol = { filled: 0, failed: 0 };
+        tally.rdkitMol = {
+          filled: 0,
+          failed: 0,
+          cartridgeRdkitVersion: cartridge.toolkitVersion,
+          extensionVersion: cartridge.extensionVersion,
+        };
       }
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
@@ -392,6 +400,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       addMol({ filled: swept.filled, failed: 0 });
     }
     if (chem) tally.chemistry = chem.totals();
+    if (cartridge?.toolkitVersion) {
+      const ours = tally.chemistry?.rdkitVersion ?? packagedRdkitVersion();
+      if (ours !== null && !sameRdkitRelease(ours, cartridge.toolkitVersion)) {
+        emit({
+          type: 'warning',
+          message: `the RDKit cartridge's RDKit (${cartridge.toolkitVersion}) is not molimport's (${ours}): the mol column and the computed identifiers may disagree on a few structures`,
+        });
+      }
+    }
     const engineStats = processor.getStats();
     tally.engine(engineStats);
     await processor.close();

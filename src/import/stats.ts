@@ -135,7 +135,14 @@ export interface ImportStats extends RecordCounts {
   /** Molecules this run wrote whose InChIKey is already known under another source; null without a database. */
   knownUnderOtherSource: number | null;
   /** `rdkitMol`: rows whose `mol` the cartridge filled, and structures it refused (mol left null). */
-  rdkitMol: { filled: number; failed: number } | null;
+  rdkitMol: {
+    filled: number;
+    failed: number;
+    /** The cartridge's RDKit (`rdkit_toolkit_version()`), null when it does not say. */
+    cartridgeRdkitVersion?: string | null;
+    /** The extension's version (`4.2.0`). */
+    extensionVersion?: string;
+  } | null;
   /** Rows `sync` deleted (or soft-deleted); 0 without `sync`. Not a record count: read = inserted + ... does not include it. */
   deleted: number;
   /** What `sync` did, when it was asked for; null otherwise. */

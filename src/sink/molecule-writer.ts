@@ -496,7 +496,7 @@ async function classifyExisting(
  * `later` has none (the same rule as {@link resolvedColumn}, in memory).
  */
 function mergeRows(earlier: MoleculeRow, later: MoleculeRow): MoleculeRow {
-  const properties: Record<string, string> = { ...earlier.properties };
+  const properties: MoleculeRow['properties'] = { ...earlier.properties };
   for (const key of RECORD_SCOPED_PROPERTIES) delete properties[key];
   Object.assign(properties, later.properties);
   return {
@@ -509,6 +509,10 @@ function mergeRows(earlier: MoleculeRow, later: MoleculeRow): MoleculeRow {
     molWeight: later.molWeight ?? earlier.molWeight,
     molfile: later.molfile ?? earlier.molfile,
     properties,
+    stdSmiles: later.stdSmiles ?? earlier.stdSmiles ?? null,
+    stdInchikey: later.stdInchikey ?? earlier.stdInchikey ?? null,
+    parentSmiles: later.parentSmiles ?? earlier.parentSmiles ?? null,
+    parentInchikey: later.parentInchikey ?? earlier.parentInchikey ?? null,
   };
 }
 
@@ -523,6 +527,10 @@ function dataValues(row: MoleculeRow): CopyValue[] {
     row.molWeight,
     row.molfile,
     row.properties,
+    row.stdSmiles ?? null,
+    row.stdInchikey ?? null,
+    row.parentSmiles ?? null,
+    row.parentInchikey ?? null,
   ];
 }
 
@@ -563,10 +571,13 @@ async function loadStage(
   await tx.query(
     `INSERT INTO ${STAGE} (${STAGE_COLUMNS.join(', ')})
      SELECT u.ord, u.seq, u.source, u.external_id, u.name, u.smiles, u.inchi, u.inchikey, u.formula, u.mol_weight, u.molfile,
-            u.properties::jsonb, u.source_file, u.source_record
+            u.properties::jsonb, u.std_smiles, u.std_inchikey, u.parent_smiles, u.parent_inchikey,
+            u.source_file, u.source_record
      FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                 $10::float8[], $11::text[], $12::text[], $13::text[], $14::bigint[])
-       AS u(ord, seq, source, external_id, name, smiles, inchi, inchikey, formula, mol_weight, molfile, properties, source_file, source_record)`,
+                 $10::float8[], $11::text[], $12::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+                 $13::text[], $14::bigint[])
+       AS u(ord, seq, source, external_id, name, smiles, inchi, inchikey, formula, mol_weight, molfile, properties,
+            std_smiles, std_inchikey, parent_smiles, parent_inchikey, source_file, source_record)`,
     [
       winners,
       column((_r, i) => seqs[i]),
@@ -582,6 +593,10 @@ async function loadStage(
       column((r) => JSON.stringify(r.properties)),
       column((r) => r.origin.file),
       column((r) => r.origin.record),
+      column((r) => r.stdSmiles ?? null),
+      column((r) => r.stdInchikey ?? null),
+      column((r) => r.parentSmiles ?? null),
+      column((r) => r.parentInchikey ?? null),
     ],
   );
 }

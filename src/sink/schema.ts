@@ -28,7 +28,17 @@ const MOLECULE_DATA_COLUMN_TYPES = {
   mol_weight: { sql: 'double precision', binary: 'float8' },
   molfile: { sql: 'text', binary: 'text' },
   properties: { sql: "jsonb NOT NULL DEFAULT '{}'", binary: 'jsonb' },
+  std_smiles: { sql: 'text', binary: 'text' },
+  std_inchikey: { sql: 'text', binary: 'text' },
+  parent_smiles: { sql: 'text', binary: 'text' },
+  parent_inchikey: { sql: 'text', binary: 'text' },
 } as const;
+
+/**
+ * Data columns added after the first release (`--standardize`): a table created before them gets
+ * them with `ALTER TABLE … ADD COLUMN IF NOT EXISTS`, so they are not required of an existing table.
+ */
+const ADDED_MOLECULE_COLUMNS = ['std_smiles', 'std_inchikey', 'parent_smiles', 'parent_inchikey'] as const;
 
 export const MOLECULE_DATA_COLUMNS = Object.keys(
   MOLECULE_DATA_COLUMN_TYPES,
@@ -44,15 +54,20 @@ export const MOLECULE_DATA_COLUMNS_DDL = Object.entries(MOLECULE_DATA_COLUMN_TYP
 
 /**
  * `properties` keys that describe one record's import, not the molecule (warnings met while
- * computing it): a merge takes them from the winning record only, so stale ones do not linger.
+ * computing it, which columns were computed, what the standardiser changed): a merge takes them
+ * from the winning record only, so stale ones do not linger.
  */
-export const RECORD_SCOPED_PROPERTIES: readonly string[] = ['molimport_warnings'];
+export const RECORD_SCOPED_PROPERTIES: readonly string[] = [
+  'molimport_warnings',
+  'molimport_computed',
+  'molimport_standardized',
+];
 
 const REQUIRED_MOLECULE_COLUMNS = [
   'id',
   'source',
   'external_id',
-  ...MOLECULE_DATA_COLUMNS,
+  ...MOLECULE_DATA_COLUMNS.filter((c) => !(ADDED_MOLECULE_COLUMNS as readonly string[]).includes(c)),
   'run_id',
   'source_file',
   'source_record',
@@ -99,7 +114,14 @@ export async function ensureSchema(
     moleculesTableDdl(target),
   ];
   const createRest = [
+    ...ADDED_MOLECULE_COLUMNS.map(
+      (c) =>
+        `ALTER TABLE ${qualifiedName(target)} ADD COLUMN IF NOT EXISTS ${c} ${MOLECULE_DATA_COLUMN_TYPES[c].sql}`,
+    ),
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'inchikey_idx'))} ON ${qualifiedName(target)} (inchikey)`,
+    // `overlap --by connectivity|parent` probes these.
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'connectivity_idx'))} ON ${qualifiedName(target)} (left(inchikey, 14))`,
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'parent_inchikey_idx'))} ON ${qualifiedName(target)} (parent_inchikey)`,
     `CREATE TABLE IF NOT EXISTS ${runs} (
   id bigserial PRIMARY KEY,
   started_at timestamptz NOT NULL DEFAULT now(),

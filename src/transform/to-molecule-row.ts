@@ -81,15 +81,32 @@ class FieldIndex {
 }
 
 /** First candidate present with a usable (non-null-token) value: [key, trimmed value]. */
-function pick(index: FieldIndex, candidates: readonly string[]): [string, string] | undefined {
+function pick(
+  index: FieldIndex,
+  candidates: readonly string[],
+  accept: (value: string) => boolean = () => true,
+): [string, string] | undefined {
   const { fields } = index;
   for (const name of candidates) {
     const key = index.key(name);
     if (key === undefined) continue;
     const value = (fields.get(key) as string).trim();
-    if (!NULL_TOKENS.has(value)) return [key, value];
+    if (!NULL_TOKENS.has(value) && accept(value)) return [key, value];
   }
   return undefined;
+}
+
+/**
+ * One meaning per column: `inchi` and `inchikey` hold standard InChI (`InChI=1S/…`) and its key
+ * (flag `S` before the last hyphen) only. A non-standard value, such as PubChem's NIST
+ * `InChI=1/…`, stays in `properties` under its own field name.
+ */
+export function isStandardInchi(value: string): boolean {
+  return value.startsWith('InChI=1S/');
+}
+
+export function isStandardInchikey(value: string): boolean {
+  return /^[A-Z]{14}-[A-Z]{8}S[A-Z]-[A-Z]$/.test(value);
 }
 
 /** Every field not in `mappedKeys`, in file order, as the exact string (empty values kept as ""). */
@@ -189,18 +206,22 @@ export function toMoleculeRow(
   const keep = options.keepInProperties;
   // Fields a column took are not properties too; `claimed` still stops two columns taking one field.
   const claimed = keep === undefined ? undefined : new Set<string>();
-  const column = (candidates: readonly string[], name?: ComputableColumn): string | null => {
-    const hit = pick(index, candidates);
+  const column = (
+    candidates: readonly string[],
+    accept?: (value: string) => boolean,
+    name?: ComputableColumn,
+  ): string | null => {
+    const hit = pick(index, candidates, accept);
     if (hit === undefined || mapped.has(hit[0]) || claimed?.has(hit[0]) === true) return null;
     if (name !== undefined && claimed !== undefined && keep?.has(name) === true) claimed.add(hit[0]);
     else mapped.add(hit[0]);
     return hit[1];
   };
   const name = column(profile.name);
-  const smiles = column(profile.smiles, 'smiles');
-  const inchi = column(profile.inchi, 'inchi');
-  const inchikey = column(profile.inchikey, 'inchikey');
-  const formula = column(profile.formula, 'formula');
+  const smiles = column(profile.smiles, undefined, 'smiles');
+  const inchi = column(profile.inchi, isStandardInchi, 'inchi');
+  const inchikey = column(profile.inchikey, isStandardInchikey, 'inchikey');
+  const formula = column(profile.formula, undefined, 'formula');
   // molWeight: a number only when the text is a clean decimal; otherwise null and the text stays a property.
   let molWeight: number | null = null;
   const weight = pick(index, profile.molWeight);

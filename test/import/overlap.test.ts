@@ -49,9 +49,9 @@ describe.each(backends)('overlap on %s', (kind) => {
 
     const report = await overlapReport(ops.db, { schema: target.schema, table: target.table });
     expect(report.perSource).toEqual({
-      chembl: { molecules: 4, withInchikey: 3 },
-      generic: { molecules: 2, withInchikey: 2 },
-      pubchem: { molecules: 4, withInchikey: 4 },
+      chembl: { molecules: 4, withInchikey: 3, withKey: 3 },
+      generic: { molecules: 2, withInchikey: 2, withKey: 2 },
+      pubchem: { molecules: 4, withInchikey: 4, withKey: 4 },
     });
     const shared = Object.fromEntries(report.pairs.map((p) => [`${p.a}->${p.b}`, p.shared]));
     expect(shared).toEqual({
@@ -76,7 +76,7 @@ describe.each(backends)('overlap on %s', (kind) => {
       sources: ['pubchem', 'chembl', 'zinc'],
     });
     expect(Object.keys(two.perSource).sort()).toEqual(['chembl', 'pubchem', 'zinc']);
-    expect(two.perSource.zinc).toEqual({ molecules: 0, withInchikey: 0 });
+    expect(two.perSource.zinc).toEqual({ molecules: 0, withInchikey: 0, withKey: 0 });
     expect(two.pairs.map((p) => `${p.a}->${p.b}:${p.shared}`)).toEqual([
       'chembl->pubchem:2',
       'chembl->zinc:0',
@@ -85,6 +85,63 @@ describe.each(backends)('overlap on %s', (kind) => {
       'zinc->chembl:0',
       'zinc->pubchem:0',
     ]);
+  });
+
+  it('compares at three levels: InChIKey, connectivity (first block), parent InChIKey', async () => {
+    const target = await table('overlap_levels');
+    const base = 'HEFNNWSXXWATRW';
+    const withParent = (m: MoleculeRow, parent: string | null): MoleculeRow => ({
+      ...m,
+      parentInchikey: parent,
+    });
+    const chembl = [
+      // Ibuprofen as ChEMBL registers it (racemic parent).
+      withParent(mol('chembl', 'CHEMBL521', `${base}-UHFFFAOYSA-N`), `${base}-UHFFFAOYSA-N`),
+    ];
+    const pubchem = [
+      // Its sodium salt (different InChIKey, same parent) and the S enantiomer (same first block).
+      withParent(mol('pubchem', '23687778', 'CYWFCPPBTWOZSF-UHFFFAOYSA-M'), `${base}-UHFFFAOYSA-N`),
+      withParent(mol('pubchem', '39912', `${base}-JTQLQIEISA-N`), `${base}-JTQLQIEISA-N`),
+    ];
+    for (const rows of [chembl, pubchem])
+      await ops.db.writeMolecules({ target, rows, mode: 'upsert', runId: null });
+    const at = async (by: 'inchikey' | 'connectivity' | 'parent') =>
+      overlapReport(ops.db, { schema: target.schema, table: target.table, by });
+
+    const full = await at('inchikey');
+    expect(full.pairs.map((p) => `${p.a}->${p.b}:${p.shared}`)).toEqual([
+      'chembl->pubchem:0',
+      'pubchem->chembl:0',
+    ]);
+    expect(full.examples).toEqual({});
+
+    const connectivity = await at('connectivity');
+    expect(connectivity.pairs.map((p) => `${p.a}->${p.b}:${p.shared}`)).toEqual([
+      'chembl->pubchem:1',
+      'pubchem->chembl:1',
+    ]);
+    expect(connectivity.examples['chembl→pubchem']).toEqual([
+      {
+        aId: 'CHEMBL521',
+        bId: '39912',
+        key: base,
+        aInchikey: `${base}-UHFFFAOYSA-N`,
+        bInchikey: `${base}-JTQLQIEISA-N`,
+      },
+    ]);
+
+    const parent = await at('parent');
+    expect(parent.by).toBe('parent');
+    expect(parent.pairs.map((p) => `${p.a}->${p.b}:${p.shared}`)).toEqual([
+      'chembl->pubchem:1',
+      'pubchem->chembl:1',
+    ]);
+    expect(parent.examples['pubchem→chembl']!.map((e) => [e.aId, e.bId])).toEqual([
+      ['23687778', 'CHEMBL521'],
+    ]);
+    await expect(
+      overlapReport(ops.db, { schema: target.schema, table: target.table, by: 'nope' as 'parent' }),
+    ).rejects.toThrow(/by: expected one of inchikey, connectivity, parent/);
   });
 
   it('uses the inchikey index for the probes', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractProperties, isReject, toMoleculeRow } from '../../src/transform/index.js';
+import { isStandardInchi, isStandardInchikey } from '../../src/transform/to-molecule-row.js';
 import type { MoleculeRow, SourceRecord } from '../../src/types.js';
 
 describe('extractProperties', () => {
@@ -68,5 +69,14 @@ describe('field lookup by profile names', () => {
     // And a non-ASCII key whose lower case is ASCII (the Kelvin sign K lower-cases to k).
     const kelvin = toMoleculeRow(sdf([['\u212AID', '8']]), 'generic', { idField: 'kid' });
     expect(kelvin).toMatchObject({ externalId: '8', properties: {} });
+  });
+});
+
+describe('standard InChI only in the inchi and inchikey columns', () => {
+  it('tells standard InChI and InChIKeys from non-standard ones', () => {
+    expect(isStandardInchi('InChI=1S/CH4/h1H4')).toBe(true);
+    expect(isStandardInchi('InChI=1/CH4/h1H4')).toBe(false);
+    expect(isStandardInchikey('VNWKTOKETHGBQD-UHFFFAOYSA-N')).toBe(true);
+    expect(isStandardInchikey('VNWKTOKETHGBQD-UHFFFAOYNA-N')).toBe(false);
   });
 });
