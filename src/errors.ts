@@ -14,6 +14,7 @@
  * | `ChemistryError`     | `MOLIMPORT_CHEMISTRY`   | 1        |
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
  * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
+ * | `LeaseLostError`     | `MOLIMPORT_LEASE_LOST`  | 1        |
  *
  * A bad record is never one of these: it becomes a reject, counted in the stats.
  */
@@ -30,6 +31,7 @@ export type ErrorCode =
   | 'MOLIMPORT_LOCKED'
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY'
+  | 'MOLIMPORT_LEASE_LOST'
   /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
   | 'MOLIMPORT_INTERNAL';
 
@@ -184,6 +186,17 @@ export class ErrorLimitError extends MolimportError {
 export class InterruptedError extends MolimportError {
   constructor(message = 'interrupted') {
     super(message, 'MOLIMPORT_INTERRUPTED', EXIT_INTERRUPTED);
+  }
+}
+
+/**
+ * A fleet worker's job was taken over by another worker (its lease expired, e.g. while it was cut
+ * off or paused): the batch that found out rolled back and the worker writes nothing more for that
+ * job (code `MOLIMPORT_LEASE_LOST`, exit 1).
+ */
+export class LeaseLostError extends MolimportError {
+  constructor(message: string) {
+    super(message, 'MOLIMPORT_LEASE_LOST', EXIT_FATAL);
   }
 }
 

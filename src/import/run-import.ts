@@ -11,10 +11,11 @@ import {
   errorMessage,
   InputError,
   InterruptedError,
+  LeaseLostError,
   MolimportError,
 } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
-import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
+import { isDataDbError, type DatabaseOperations, type SqlExecutor, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
 import {
   checkRdkitCartridge,
@@ -41,6 +42,34 @@ import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
+  /** Set by a fleet worker (src/fleet/) running one job; absent for a single run. */
+  fleetJob?: FleetJobHooks;
+}
+
+/** One committed batch of a fleet job: its rows' outcomes and its parse rejects. */
+export interface FleetBatchCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * How a fleet job's run differs from a single run: many workers write one table at once, so the
+ * table lock is not taken; the job's lease fences every batch instead, and a retried job continues
+ * the run of its earlier attempt from the ledger.
+ */
+export interface FleetJobHooks {
+  /**
+   * Checked inside every batch transaction, before COMMIT (see `MoleculeBatchOptions.leaseFence`),
+   * with the batch's outcome, parse rejects included, to count it in the same transaction.
+   */
+  leaseFence(tx: SqlExecutor, batch: FleetBatchCounts): Promise<void>;
+  /** The run an earlier attempt of this job started: continue it (`--resume` for that run). */
+  continueRunId: number | undefined;
+  /** Called once the run has its id, before any batch is written (the job records it). */
+  onRunStarted(runId: number): Promise<void>;
 }
 
 /** A batch item's fate as the process function reports it. */
@@ -49,6 +78,7 @@ type ItemStatus = RowStatus | 'unwritten';
 export async function runImport(options: ImportOptions, hooks: RunImportHooks = {}): Promise<ImportStats> {
   const cfg = resolveImportConfig(options);
   const emit: ImportEventListener = hooks.onEvent ?? (() => undefined);
+  const fleet = hooks.fleetJob;
   const log = cfg.logger;
   const started = performance.now();
   const tally = new RunTally(cfg);
@@ -135,13 +165,16 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       }
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
-      emit({ type: 'phase', phase: 'locking' });
-      releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
-      emit({ type: 'phase-done', phase: 'locking' });
+      if (!fleet) {
+        emit({ type: 'phase', phase: 'locking' });
+        releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
+        emit({ type: 'phase-done', phase: 'locking' });
+      }
 
-      resume = await planResume(db, cfg, target);
+      resume = await planResume(db, cfg, target, fleet?.continueRunId);
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      await fleet?.onRunStarted(runId);
       const rejectsTarget = rejectsTargetFor(cfg, runId, resume.previousRejects);
       rejects.retarget(rejectsTarget);
       await db.noteRunOptions(runId, {
@@ -218,6 +251,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           runId: currentRunId,
           seqOf: (_row, index) => rowItems[index]!.seq,
           ledger: ledgerFor(batch),
+          ...(fleet
+            ? {
+                leaseFence: (tx, w) =>
+                  fleet.leaseFence(tx, {
+                    inserted: w.inserted,
+                    updated: w.updated,
+                    unchanged: w.unchanged,
+                    duplicates: w.duplicates,
+                    rejected: batch.length - rowItems.length,
+                  }),
+              }
+            : {}),
         });
         if (cartridge && rowItems.length > 0) await fillMol(writer, writeTarget, rowItems);
         if (crossSource) await countCrossSource(writer, writeTarget, rowItems, result.statuses);
@@ -339,7 +384,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   if (db) {
     emit({ type: 'phase', phase: 'finishing' });
     try {
-      if (runId !== null) {
+      // A fleet job whose lease was lost leaves the run to the attempt that took it over.
+      if (runId !== null && !(fleet && stopReason instanceof LeaseLostError)) {
         await db.finishRun(
           runId,
           stats.status === 'completed' ? 'completed' : stats.status,
