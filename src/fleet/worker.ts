@@ -64,21 +64,37 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
     await ensureFleetTables(conn.db);
     log.info({ worker: `${me.host}:${me.pid}`, set: o.set ?? 'all', concurrency }, 'worker started');
     while (!stopped()) {
-      const sets = o.set === undefined ? await openSets(conn) : [o.set];
       let took = false;
-      for (const set of sets) {
-        if (running.size >= concurrency || stopped()) break;
-        const [job] = await boss.fetch<FleetJobData>(queueName(set), { batchSize: 1, includeMetadata: true });
-        if (job === undefined) continue;
-        took = true;
-        const p = runJob(conn, boss, job, me, o, summary).finally(() => {
-          running.delete(p);
-          wake();
-        });
-        running.add(p);
+      let sets: string[] = o.set === undefined ? [] : [o.set];
+      try {
+        if (o.set === undefined) sets = await openSets(conn);
+        for (const set of sets) {
+          if (running.size >= concurrency || stopped()) break;
+          const [job] = await boss.fetch<FleetJobData>(queueName(set), {
+            batchSize: 1,
+            includeMetadata: true,
+          });
+          if (job === undefined) continue;
+          took = true;
+          const p = runJob(conn, boss, job, me, o, summary)
+            .catch((err: unknown) =>
+              log.error(
+                { job: job.id, err: errorMessage(err) },
+                'job failed to start or end; its lease will expire',
+              ),
+            )
+            .finally(() => {
+              running.delete(p);
+              wake();
+            });
+          running.add(p);
+        }
+        if (took && running.size < concurrency) continue;
+        if (o.drain && running.size === 0 && !took && (await workLeft(boss, sets)) === 0) break;
+      } catch (err) {
+        // The database restarting or unreachable: keep the jobs we run, and look again later.
+        log.warn({ err: errorMessage(err) }, 'could not reach the job queue; retrying');
       }
-      if (took && running.size < concurrency) continue;
-      if (o.drain && running.size === 0 && !took && (await workLeft(boss, sets)) === 0) break;
       // Sleep until the poll interval passes, a job ends, or a signal arrives.
       const ac = new AbortController();
       wake = () => ac.abort();
