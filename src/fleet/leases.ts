@@ -10,6 +10,13 @@ import { LeaseLostError } from '../errors.js';
 import type { FleetBatchCounts } from '../import/run-import.js';
 import { qualifiedName, quoteIdent, type DatabaseOperations, type SqlExecutor } from '../sink/index.js';
 
+const SESSION_PREFIX = 'mfleet:';
+
+/** The `application_name` of an attempt's import sessions, so a later attempt can find them. */
+export function sessionName(jobId: string, attempt: number): string {
+  return `${SESSION_PREFIX}${jobId}:${attempt}`;
+}
+
 export const SETS_TABLE = 'molimport_fleet_sets';
 export const LEASES_TABLE = 'molimport_fleet_leases';
 
@@ -96,6 +103,14 @@ export async function takeLease(
   worker: { host: string; pid: number },
 ): Promise<{ runId: number | undefined } | null> {
   const t = fleetTables(db.schema);
+  // Sessions of earlier attempts still open (a paused or cut-off worker) may hold row locks: on the
+  // lease row, or on keys of an uncommitted batch this attempt is about to write again. The fence
+  // keeps them from committing; ending their sessions keeps them from blocking this attempt.
+  await db.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+     WHERE application_name LIKE $1 AND application_name <> $2 AND pid <> pg_backend_pid()`,
+    [`${SESSION_PREFIX}${jobId}:%`, sessionName(jobId, attempt)],
+  );
   const rows = await db.query<{ run_id: string | null }>(
     `UPDATE ${t.leases} SET attempt = $2, attempts = attempts + 1, state = 'running', worker_host = $3,
        worker_pid = $4, taken_at = now(), updated_at = now(), exit_code = NULL, error = NULL

@@ -12,7 +12,15 @@ import type { ImportOptions, ImportLogger } from '../import/options.js';
 import { runImport } from '../import/run-import.js';
 import type { ImportStats } from '../import/stats.js';
 import { connectFleet, type FleetConnection, type FleetTarget } from './connect.js';
-import { endLease, ensureFleetTables, fleetTables, leaseFence, noteLeaseRun, takeLease } from './leases.js';
+import {
+  endLease,
+  ensureFleetTables,
+  fleetTables,
+  leaseFence,
+  noteLeaseRun,
+  sessionName,
+  takeLease,
+} from './leases.js';
 import { onTransaction, openBoss, queueName, type FleetJobData, type PgBoss } from './queue.js';
 
 export interface WorkerOptions extends FleetTarget {
@@ -152,7 +160,7 @@ async function runJob(
         ...o.runOverrides,
         source: job.data.source,
         files: [job.data.path],
-        database: conn.connectionString,
+        database: withApplicationName(conn.connectionString, sessionName(job.id, attempt)),
         env: o.env,
         cwd: o.cwd,
         schema: job.data.options.schema ?? schema,
@@ -199,7 +207,7 @@ async function runJob(
         error,
         extraRejected: dbRejects,
       });
-      if (!ok) return false;
+      if (!ok) return 'lost' as const;
       const output = { exitCode, error, runId: stats?.runId ?? null, host: me.host, pid: me.pid };
       if (outcome === 'completed') await boss.complete(job.name, job.id, output, onTransaction(tx));
       else await boss.fail(job.name, job.id, output, onTransaction(tx));
@@ -212,9 +220,27 @@ async function runJob(
       );
       return false;
     });
-  if (!ended) return;
+  if (ended === 'lost') {
+    summary.leaseLost++;
+    log.error(
+      { ...where, err: error },
+      'lease lost: another worker took this job over; left the job to it without recording this attempt',
+    );
+  }
+  if (ended !== true) return;
   if (outcome === 'completed' && exitCode === 0) summary.completed++;
   else if (outcome === 'handed-back') summary.handedBack++;
   else summary.failed++;
   log.info({ ...where, outcome, exitCode, ...(error ? { err: error } : {}) }, 'job ended');
+}
+
+/** The connection string with `application_name` set (it overrides the driver's default name). */
+function withApplicationName(connectionString: string, name: string): string {
+  try {
+    const url = new URL(connectionString);
+    url.searchParams.set('application_name', name);
+    return url.toString();
+  } catch {
+    return connectionString; // not a URL: the sessions keep the driver's name (no takeover cleanup)
+  }
 }
