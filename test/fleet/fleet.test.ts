@@ -204,6 +204,8 @@ describe.skipIf(missing !== undefined)('fleet: enqueue, workers, faults', () => 
         ls.reduce((n, l) => n + Number(l.inserted), 0) >= 1_000 || w.every((x) => x.child.exitCode !== null)
       );
     });
+    const reached = (await leases('restart')).reduce((n, l) => n + Number(l.inserted), 0);
+    expect(reached, 'the set finished before the restart').toBeLessThan(3 * N);
     await server.restart();
     for (const e of await Promise.all(w.map((x) => x.done))) expect(e.code, e.stderr).toBe(0);
     const { code, status } = await waitSet('restart');
