@@ -152,7 +152,6 @@ describe.skipIf(missing !== undefined)('fleet: enqueue, workers, faults', () => 
     a.child.kill('SIGSTOP');
     const b = worker(['--set', 'zombie', '--drain']);
     const bEnded = await b.done;
-    require('node:fs').writeFileSync('/tmp/wt20/zombie-b.log', bEnded.stderr);
     expect(bEnded.code, bEnded.stderr).toBe(0);
     const [lease] = await leases('zombie');
     expect(lease?.attempt).toBeGreaterThan(0);
@@ -167,7 +166,6 @@ describe.skipIf(missing !== undefined)('fleet: enqueue, workers, faults', () => 
     const before = await ledger();
     a.child.kill('SIGCONT');
     const aEnded = await a.done;
-    require('node:fs').writeFileSync('/tmp/wt20/zombie-a.log', aEnded.stderr);
     expect(aEnded.stderr).toMatch(/"msg":"lease lost/);
     expect(aEnded.stderr).toMatch(/"leaseLost":1/);
     expect(await ledger()).toBe(before);
