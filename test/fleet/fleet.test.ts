@@ -142,6 +142,32 @@ describe.skipIf(missing !== undefined)('fleet: enqueue, workers, faults', () => 
     expect(await snapshot('kill_t')).toEqual(reference);
   });
 
+  it('SIGTERM: the worker lets its batches commit, hands the job back (no lease expiry) and exits 130', async () => {
+    await enqueue('pubchem', 'term', 'term_t', [files[1]!], ['--lease-seconds', '600']);
+    const a = worker(['--set', 'term']);
+    await waitFor(
+      async () => Number((await leases('term'))[0]?.inserted ?? 0) >= 300 || a.child.exitCode !== null,
+    );
+    expect(a.child.exitCode, 'the worker finished before it could be stopped').toBeNull();
+    a.child.kill('SIGTERM');
+    const aEnded = await a.done;
+    expect(aEnded.code, aEnded.stderr).toBe(130);
+    expect(aEnded.stderr).toMatch(/"handedBack":1/);
+    const [handed] = await sql<{ state: string }>(
+      `SELECT state FROM molimport_fleet_leases WHERE set_name = 'term'`,
+    );
+    expect(handed?.state).toBe('queued');
+    // Taken again at once: the 600 s lease never expired.
+    const b = worker(['--set', 'term', '--drain']);
+    const bEnded = await b.done;
+    expect(bEnded.code, bEnded.stderr).toBe(0);
+    const { code, status } = await waitSet('term');
+    expect(code).toBe(0);
+    expect(status).toMatchObject({ read: N, inserted: N });
+    expect((await leases('term'))[0]?.attempts).toBe(2);
+    expect(await snapshot('term_t')).toEqual(referenceOf(1));
+  });
+
   it('a zombie (SIGSTOP past the lease, taken over, SIGCONT) commits no further batch', async () => {
     await enqueue('pubchem', 'zombie', 'zombie_t', [files[0]!], ['--lease-seconds', '3']);
     const a = worker(['--set', 'zombie', '--drain', '--log-level', 'info']);
