@@ -15,6 +15,7 @@
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
  * | `DeleteGuardError`   | `MOLIMPORT_DELETE_GUARD`| 3        |
  * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
+ * | `LeaseLostError`     | `MOLIMPORT_LEASE_LOST`  | 1        |
  *
  * Some situations a caller acts on differently get a code of their own within their class (same
  * exit code): see {@link ConfigurationErrorCode}, {@link InputErrorCode}, {@link DatabaseErrorCode}.
@@ -63,6 +64,7 @@ export type ErrorCode =
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY'
   | 'MOLIMPORT_DELETE_GUARD'
+  | 'MOLIMPORT_LEASE_LOST'
   /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
   | 'MOLIMPORT_INTERNAL';
 
@@ -238,6 +240,17 @@ export class DeleteGuardError extends MolimportError {
 export class InterruptedError extends MolimportError {
   constructor(message = 'interrupted') {
     super(message, 'MOLIMPORT_INTERRUPTED', EXIT_INTERRUPTED);
+  }
+}
+
+/**
+ * A fleet worker's job was taken over by another worker (its lease expired, e.g. while it was cut
+ * off or paused): the batch that found out rolled back and the worker writes nothing more for that
+ * job (code `MOLIMPORT_LEASE_LOST`, exit 1).
+ */
+export class LeaseLostError extends MolimportError {
+  constructor(message: string) {
+    super(message, 'MOLIMPORT_LEASE_LOST', EXIT_FATAL);
   }
 }
 

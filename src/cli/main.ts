@@ -17,8 +17,7 @@ import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
 import { checkConnectionString } from '../sink/database-url.js';
 import { runOverlap, type OverlapLevel } from '../import/overlap.js';
-import type { DataSource, InputFormat } from '../types.js';
-import type { WriteMode } from '../import/stats.js';
+import type { DataSource } from '../types.js';
 import { expandFiles } from './expand-files.js';
 import { wantsProgress, type CliIo } from './io.js';
 import { createCliLogger, type LogLevel } from './logger.js';
@@ -26,6 +25,7 @@ import { writeNotice } from './notice.js';
 import { wantsColor } from '../report/color.js';
 import type { ImportStats } from '../import/stats.js';
 import { buildProgram } from './program.js';
+import { importOptionsFromCli } from './import-options.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -77,6 +77,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           }),
         async (v) => (await import('../report/overlap-table.js')).renderOverlap(v, stdoutWidth(io)),
       );
+    },
+    enqueueCommand: async (source, files, opts) => {
+      exitCode = await (
+        await import('./fleet-commands.js')
+      ).enqueueCommand(source, files, opts, io, env, cwd);
+    },
+    workerCommand: async (opts) => {
+      exitCode = await (await import('./fleet-commands.js')).workerCommand(opts, io, env, cwd);
+    },
+    fleetStatusCommand: async (opts) => {
+      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd, false);
+    },
+    fleetWaitCommand: async (opts) => {
+      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd, true);
     },
     queryCommand: async (sql, opts) => {
       const target = { database: opts.db as string | undefined, env, cwd };
@@ -246,40 +260,7 @@ async function importCommand(
   };
   io.signal?.addEventListener('abort', onSignal, { once: true });
   const options: ImportOptions = {
-    source,
-    files,
-    database: opts.db as string | undefined,
-    env,
-    cwd,
-    schema: opts.schema as string,
-    createSchema: Boolean(opts.createSchema),
-    table: opts.table as string,
-    mode: opts.mode as WriteMode,
-    workers: opts.workers as number,
-    batchSize: opts.batchSize as number | undefined,
-    minBatchSize: opts.minBatchSize as number | undefined,
-    maxBatchSize: opts.maxBatchSize as number | undefined,
-    targetBatchMs: opts.targetBatchMs as number | undefined,
-    memoryLimitBytes: opts.memoryLimit as number | undefined,
-    maxBatchBytes: opts.maxBatchBytes as number | undefined,
-    adaptive: opts.adaptive as boolean,
-    parallel: opts.parallel as boolean,
-    idField: opts.idField as string | undefined,
-    format: opts.format as InputFormat | undefined,
-    limit: opts.limit as number | undefined,
-    dryRun: Boolean(opts.dryRun),
-    rejectsFile: opts.rejects as string | undefined,
-    maxErrors: opts.maxErrors as number | undefined,
-    maxErrorRate: opts.maxErrorRate as number | undefined,
-    resume: Boolean(opts.resume),
-    compute: opts.compute as ImportOptions['compute'],
-    recompute: Boolean(opts.recompute),
-    validate: Boolean(opts.validate),
-    standardize: Boolean(opts.standardize),
-    rejectOn: opts.rejectOn as ImportOptions['rejectOn'],
-    chemTimeoutMs: opts.chemTimeoutMs as number | undefined,
-    rdkitMol: Boolean(opts.rdkitMol),
-    waitLock: Boolean(opts.waitLock),
+    ...importOptionsFromCli(source, files, opts, env, cwd),
     signal: io.signal,
     logger: out.logger,
     stdin: io.stdin,

@@ -1,5 +1,5 @@
 /** The commander program: commands, options, help. Parsing only; running is in commands/. */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { batchBytes, byteSize, computeList, integerIn, ratio, rejectOnList } from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
@@ -143,6 +143,14 @@ export interface ProgramHandlers {
   deleteCommand(source: string, opts: Record<string, unknown>): Promise<void>;
   overlapCommand(opts: Record<string, unknown>): Promise<void>;
   queryCommand(sql: string, opts: Record<string, unknown>): Promise<void>;
+  enqueueCommand(
+    source: (typeof SOURCES)[number],
+    files: string[],
+    opts: Record<string, unknown>,
+  ): Promise<void>;
+  workerCommand(opts: Record<string, unknown>): Promise<void>;
+  fleetStatusCommand(opts: Record<string, unknown>): Promise<void>;
+  fleetWaitCommand(opts: Record<string, unknown>): Promise<void>;
 }
 
 export function buildProgram(version: string, handlers: ProgramHandlers): Command {
@@ -223,5 +231,66 @@ export function buildProgram(version: string, handlers: ProgramHandlers): Comman
       await handlers.queryCommand(sql, opts);
     });
   program.addCommand(query);
+  addFleetCommands(program, handlers);
   return program;
+}
+
+/** `enqueue`, `worker`, `fleet status|wait`: many machines load one set through a job queue (docs/scale-out.md). */
+function addFleetCommands(program: Command, handlers: ProgramHandlers): void {
+  const enqueue = new Command('enqueue')
+    .description('queue one job per input file in a named set, for `molimport worker` on any machine')
+    .addArgument(new Argument('<source>', 'source profile').choices(SOURCES))
+    .argument('<files...>', 'files or globs, on a filesystem every worker reads')
+    .option('--set <name>', 'name of the job set (default: generated and printed)')
+    .option('--retries <n>', 'times a failed, expired or handed-back job is retried', integerIn(0, 1_000), 10)
+    .option(
+      '--lease-seconds <s>',
+      'how long one attempt may hold a file before another worker may take it over',
+      integerIn(1, 7 * 24 * 3600),
+      900,
+    );
+  addImportOptions(enqueue).action(
+    async (source: (typeof SOURCES)[number], files: string[], opts: Record<string, unknown>) => {
+      await handlers.enqueueCommand(source, files, opts);
+    },
+  );
+  program.addCommand(enqueue);
+
+  const worker = new Command('worker').description(
+    'take jobs from the queue and import their files until stopped',
+  );
+  addDatabaseOptions(worker)
+    .option('--concurrency <n>', 'files imported at once', integerIn(1, 64), 1)
+    .option('--drain', 'exit when the sets served have no work left')
+    .option('--set <name>', 'serve only this set (default: every set with work left)')
+    .option('--poll-ms <ms>', 'how often to look for work when idle', integerIn(100, 600_000), 1_000)
+    .option(
+      '--maintenance-seconds <s>',
+      'how often to expire jobs whose worker vanished (pg-boss maintenance)',
+      integerIn(1, 3_600),
+      30,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      await handlers.workerCommand(opts);
+    });
+  program.addCommand(worker);
+
+  const fleet = new Command('fleet').description('follow job sets: status, wait');
+  const status = new Command('status').description(
+    'per file: state, worker, records, rate, rejects, attempts',
+  );
+  addDatabaseOptions(status)
+    .option('--set <name>', 'one set (default: all)')
+    .action(async (opts: Record<string, unknown>) => {
+      await handlers.fleetStatusCommand(opts);
+    });
+  const wait = new Command('wait').description('block until the set is done; exit codes as one import');
+  addDatabaseOptions(wait)
+    .requiredOption('--set <name>', 'the set to wait for')
+    .option('--poll-ms <ms>', 'how often to look', integerIn(100, 600_000), 2_000)
+    .action(async (opts: Record<string, unknown>) => {
+      await handlers.fleetWaitCommand(opts);
+    });
+  fleet.addCommand(status).addCommand(wait);
+  program.addCommand(fleet);
 }

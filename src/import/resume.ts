@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ResumeError } from '../errors.js';
-import type { CommittedRange, DatabaseOperations, RunStartInfo, TableTarget } from '../sink/index.js';
+import type {
+  CommittedRange,
+  DatabaseOperations,
+  RunRecord,
+  RunStartInfo,
+  TableTarget,
+} from '../sink/index.js';
 import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
 import type { ResolvedImportConfig } from './config.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
@@ -31,12 +37,17 @@ interface InputDescription extends Partial<FileFingerprint> {
 
 export { ResumeError };
 
+/**
+ * `continueRunId`: continue exactly this run (a fleet job's earlier attempt) instead of the latest
+ * unfinished one for the source and table, which many workers writing one table cannot share.
+ */
 export async function planResume(
   db: DatabaseOperations,
   cfg: ResolvedImportConfig,
   target: TableTarget,
   /** How to identify input `i` (URLs, downloaded copies); default: fingerprint the path. */
   describe?: (fileIndex: number) => Promise<InputDescription>,
+  continueRunId?: number,
 ): Promise<ResumePlan> {
   const inputs: InputDescription[] = [];
   for (const [i, path] of cfg.files.entries()) {
@@ -52,15 +63,14 @@ export async function planResume(
     inputFingerprint,
   };
   const fresh: ResumePlan = { runId: undefined, runInfo, warning: undefined, skipperFor: () => undefined };
-  if (!cfg.resume) return fresh;
+  if (!cfg.resume && continueRunId === undefined) return fresh;
 
   if (cfg.files.includes('-'))
     throw new ResumeError('cannot resume a run that reads standard input: its records cannot be read again');
-  const found = await db.findResumableRun({
-    source: cfg.source,
-    table: target,
-    fingerprint: inputFingerprint,
-  });
+  const found =
+    continueRunId === undefined
+      ? await db.findResumableRun({ source: cfg.source, table: target, fingerprint: inputFingerprint })
+      : await runById(db, continueRunId, inputFingerprint);
   if (!found) {
     return {
       ...fresh,
@@ -101,6 +111,16 @@ export async function planResume(
       };
     },
   };
+}
+
+async function runById(
+  db: DatabaseOperations,
+  runId: number,
+  fingerprint: string,
+): Promise<{ run: RunRecord; fingerprintMatches: boolean }> {
+  const run = await db.getRun(runId);
+  if (run === undefined) throw new ResumeError(`cannot continue run ${runId}: it is not in molimport_runs`);
+  return { run, fingerprintMatches: run.inputFingerprint === fingerprint };
 }
 
 function describeChange(previous: unknown, current: InputDescription[]): string {

@@ -9,12 +9,13 @@ import {
   ErrorLimitError,
   errorMessage,
   InterruptedError,
+  LeaseLostError,
   MolimportError,
   ResumeError,
   DeleteGuardError,
 } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
-import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
+import { isDataDbError, type DatabaseOperations, type SqlExecutor, type TableTarget } from '../sink/index.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
 import { checkInputsReadable } from './check-inputs.js';
 import { assertSchemaExists } from './existing-target.js';
@@ -47,6 +48,34 @@ import { findRunWithChecksum } from '../sink/run-files.js';
 
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
+  /** Set by a fleet worker (src/fleet/) running one job; absent for a single run. */
+  fleetJob?: FleetJobHooks;
+}
+
+/** One committed batch of a fleet job: its rows' outcomes and its parse rejects. */
+export interface FleetBatchCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * How a fleet job's run differs from a single run: many workers write one table at once, so the
+ * table lock is not taken; the job's lease fences every batch instead, and a retried job continues
+ * the run of its earlier attempt from the ledger.
+ */
+export interface FleetJobHooks {
+  /**
+   * Checked inside every batch transaction, before COMMIT (see `MoleculeBatchOptions.leaseFence`),
+   * with the batch's outcome, parse rejects included, to count it in the same transaction.
+   */
+  leaseFence(tx: SqlExecutor, batch: FleetBatchCounts): Promise<void>;
+  /** The run an earlier attempt of this job started: continue it (`--resume` for that run). */
+  continueRunId: number | undefined;
+  /** Called once the run has its id, before any batch is written (the job records it). */
+  onRunStarted(runId: number): Promise<void>;
 }
 
 /** A batch item's fate as the process function reports it. */
@@ -55,6 +84,7 @@ type ItemStatus = RowStatus | 'unwritten';
 export async function runImport(options: ImportOptions, hooks: RunImportHooks = {}): Promise<ImportStats> {
   const cfg = resolveImportConfig(options);
   const emit: ImportEventListener = hooks.onEvent ?? (() => undefined);
+  const fleet = hooks.fleetJob;
   const log = cfg.logger;
   const started = performance.now();
   const tally = new RunTally(cfg);
@@ -193,13 +223,22 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       }
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
-      emit({ type: 'phase', phase: 'locking' });
-      releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
-      emit({ type: 'phase-done', phase: 'locking' });
+      if (!fleet) {
+        emit({ type: 'phase', phase: 'locking' });
+        releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
+        emit({ type: 'phase-done', phase: 'locking' });
+      }
 
-      resume = await planResume(db, cfg, target, (i) => describeForResume(inputs[i]!, cfg));
+      resume = await planResume(
+        db,
+        cfg,
+        target,
+        (i) => describeForResume(inputs[i]!, cfg),
+        fleet?.continueRunId,
+      );
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      await fleet?.onRunStarted(runId);
       const rejectsTarget = rejectsTargetFor(cfg, runId, resume.previousRejects);
       rejects.retarget(rejectsTarget);
       await db.noteRunOptions(runId, {
@@ -298,6 +337,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
                     seenInRun,
                     rowItems.map((i) => i.row!.externalId),
                   ),
+              }
+            : {}),
+          ...(fleet
+            ? {
+                leaseFence: (tx, w) =>
+                  fleet.leaseFence(tx, {
+                    inserted: w.inserted,
+                    updated: w.updated,
+                    unchanged: w.unchanged,
+                    duplicates: w.duplicates,
+                    rejected: batch.length - rowItems.length,
+                  }),
               }
             : {}),
         });
@@ -443,7 +494,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   if (db) {
     emit({ type: 'phase', phase: 'finishing' });
     try {
-      if (runId !== null) {
+      // A fleet job whose lease was lost leaves the run to the attempt that took it over.
+      if (runId !== null && !(fleet && stopReason instanceof LeaseLostError)) {
         await db.finishRun(
           runId,
           stats.status === 'completed' ? 'completed' : stats.status,

@@ -57,6 +57,7 @@ export type { SinkLogger } from './logger.js';
 export {
   writeMoleculeBatch,
   writeMoleculesInTransaction,
+  type LeaseFence,
   type LedgerEntry,
   type MoleculeBatchOptions,
   type MoleculeWriteResult,

@@ -80,6 +80,14 @@ export interface MoleculeBatchOptions {
   ledger?: readonly LedgerEntry[];
   /** Schema of `molimport_batches`. @default target.schema */
   bookkeepingSchema?: string;
+  /**
+   * Fleet lease fence: run last inside the batch's transaction, after its rows and ledger entry and
+   * before COMMIT; it throws when the caller no longer holds its job (see src/fleet/leases.ts), so
+   * the batch rolls back and a worker whose job was taken over commits nothing more. It gets the
+   * batch's outcome to account for it in the same transaction. Separate from the table lock.
+   * @default none
+   */
+  leaseFence?: LeaseFence;
   /** How rows reach the staging table: COPY binary, COPY text, or one INSERT of UNNEST arrays. @default 'copy' */
   loadMethod?: 'copy' | 'copy-text' | 'unnest';
   /**
@@ -94,6 +102,9 @@ export interface MoleculeBatchOptions {
    */
   afterWrite?: (tx: SqlExecutor) => Promise<void>;
 }
+
+/** See {@link MoleculeBatchOptions.leaseFence}: check the lease on the batch's own connection. */
+export type LeaseFence = (tx: SqlExecutor, written: MoleculeWriteResult) => Promise<void>;
 
 /**
  * The direct COPY met a key that was not there when the batch was checked (23505): roll back and
@@ -330,7 +341,10 @@ export async function writeMoleculesInTransaction(
     );
   }
 
-  return summarize(statuses);
+  const result = summarize(statuses);
+  // Last: its row lock on the lease, held to COMMIT, orders this batch before any takeover.
+  if (options.leaseFence) await options.leaseFence(tx, result);
+  return result;
 }
 
 /**

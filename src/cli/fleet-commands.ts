@@ -1,0 +1,143 @@
+/** The fleet's commands: enqueue, worker, fleet status, fleet wait (src/fleet/ does the work). */
+import { errorMessage, MolimportError } from '../errors.js';
+import { enqueueSet } from '../fleet/enqueue.js';
+import { fleetStatus, waitForSet, type FleetStatus } from '../fleet/status.js';
+import { runWorker } from '../fleet/worker.js';
+import type { DataSource } from '../types.js';
+import { createCliLogger, type LogLevel } from './logger.js';
+import { importOptionsFromCli } from './import-options.js';
+import type { CliIo } from './io.js';
+
+type Env = Record<string, string | undefined>;
+
+function fail(err: unknown, io: CliIo, json: boolean): number {
+  const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
+  const exit = err instanceof MolimportError ? err.exitCode : 1;
+  io.stderr.write(`molimport: ${errorMessage(err)}\n`);
+  if (json)
+    io.stdout.write(
+      JSON.stringify({ status: 'failed', exitCode: exit, error: errorMessage(err), errorCode: code }) + '\n',
+    );
+  return exit;
+}
+
+function logger(opts: Record<string, unknown>, io: CliIo) {
+  return createCliLogger({
+    level: opts.logLevel as LogLevel,
+    logFile: opts.logFile as string | undefined,
+    stderr: io.stderr,
+  });
+}
+
+export async function enqueueCommand(
+  source: DataSource,
+  files: string[],
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Env,
+  cwd: string,
+): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    const { expandFiles } = await import('./expand-files.js');
+    const result = await enqueueSet({
+      importOptions: importOptionsFromCli(source, await expandFiles(files, cwd), opts, env, cwd),
+      set: opts.set as string | undefined,
+      retries: opts.retries as number,
+      leaseSeconds: opts.leaseSeconds as number,
+    });
+    io.stdout.write(
+      json
+        ? JSON.stringify(result) + '\n'
+        : `set ${result.set}: ${result.jobs} job(s) queued into ${result.table}\n` +
+            `run on each machine: molimport worker --db <url> --set ${result.set}\n`,
+    );
+    if (!json && opts.set === undefined) io.stderr.write(`molimport: job set ${result.set}\n`);
+    return 0;
+  } catch (err) {
+    return fail(err, io, json);
+  }
+}
+
+export async function workerCommand(
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Env,
+  cwd: string,
+): Promise<number> {
+  const { logger: log, flush } = logger(opts, io);
+  try {
+    const summary = await runWorker({
+      database: opts.db as string | undefined,
+      env,
+      cwd,
+      schema: opts.schema as string,
+      concurrency: opts.concurrency as number,
+      drain: Boolean(opts.drain),
+      set: opts.set as string | undefined,
+      pollMs: opts.pollMs as number,
+      maintenanceIntervalSeconds: opts.maintenanceSeconds as number,
+      signal: io.signal,
+      logger: log,
+    });
+    if (opts.json) io.stdout.write(JSON.stringify(summary) + '\n');
+    return summary.exitCode;
+  } catch (err) {
+    return fail(err, io, Boolean(opts.json));
+  } finally {
+    flush();
+  }
+}
+
+export async function fleetStatusCommand(
+  opts: Record<string, unknown>,
+  io: CliIo,
+  env: Env,
+  cwd: string,
+  wait: boolean,
+): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    const target = {
+      database: opts.db as string | undefined,
+      env,
+      cwd,
+      schema: opts.schema as string,
+      set: opts.set as string | undefined,
+    };
+    const status = wait
+      ? await waitForSet({
+          ...target,
+          set: opts.set as string,
+          pollMs: opts.pollMs as number,
+          signal: io.signal,
+        })
+      : await fleetStatus(target);
+    io.stdout.write(json ? JSON.stringify(status) + '\n' : renderStatus(status));
+    if (wait && io.signal?.aborted) return 130;
+    return wait ? status.exitCode : 0;
+  } catch (err) {
+    return fail(err, io, json);
+  }
+}
+
+function renderStatus(s: FleetStatus): string {
+  const lines = s.files.map((f) =>
+    [
+      f.set,
+      f.state.padEnd(9),
+      f.worker ? `${f.worker.host}:${f.worker.pid}` : '-',
+      `read ${f.read}`,
+      `${f.moleculesPerSecond}/s`,
+      `rejected ${f.rejected}`,
+      `attempts ${f.attempts}`,
+      f.path,
+    ].join('  '),
+  );
+  const c = s.counts;
+  lines.push(
+    `${s.status}: ${c.completed} completed, ${c.running} running, ${c.queued + c.retrying} queued, ${c.failed} failed; ` +
+      `read ${s.read} = inserted ${s.inserted} + updated ${s.updated} + unchanged ${s.unchanged} + duplicates ${s.duplicates} + rejected ${s.rejected} + skipped ${s.skipped}`,
+  );
+  return lines.join('\n') + '\n';
+}
