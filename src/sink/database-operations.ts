@@ -667,8 +667,17 @@ export class DatabaseOperations {
     return qualifiedName({ schema: this.schema, table });
   }
 
+  /**
+   * JSON for the runs table. Redacted value by value, never by replacing text in the JSON (a
+   * password such as `2000` or `test` would corrupt it): strings holding a connection string lose
+   * its password. Error messages are scrubbed where they are made (`toDatabaseError`).
+   */
   #json(value: unknown): string {
-    return scrubSecrets(jsonText(value), this.#secrets);
+    return JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v !== 'string') return v;
+      return /^[a-z][a-z0-9+.-]*:\/\/|password\s*=/i.test(v) ? redactUrl(v) : v;
+    });
   }
 }
 
