@@ -7,6 +7,7 @@
  * | `UsageError`         | `MOLIMPORT_USAGE`       | 2        |
  * | `ConfigurationError` | `MOLIMPORT_CONFIG`      | 2        |
  * | `InputError`         | `MOLIMPORT_INPUT`       | 1        |
+ * | `OutputError`        | `MOLIMPORT_OUTPUT`      | 1        |
  * | `ParseError`         | `MOLIMPORT_PARSE`       | 1        |
  * | `DatabaseError`      | `MOLIMPORT_DATABASE`    | 1        |
  * | `TableLockedError`   | `MOLIMPORT_LOCKED`      | 1        |
@@ -23,6 +24,7 @@ export type ErrorCode =
   | 'MOLIMPORT_USAGE'
   | 'MOLIMPORT_CONFIG'
   | 'MOLIMPORT_INPUT'
+  | 'MOLIMPORT_OUTPUT'
   | 'MOLIMPORT_PARSE'
   | 'MOLIMPORT_DATABASE'
   | 'MOLIMPORT_ERROR_LIMIT'
@@ -96,6 +98,20 @@ export class InputError extends MolimportError {
     super(message, 'MOLIMPORT_INPUT', EXIT_FATAL, options);
     this.file = file;
     this.byteOffset = byteOffset;
+  }
+}
+
+/**
+ * A file molimport writes cannot be written or flushed to disk: the rejects file's directory is
+ * missing or read-only, the disk is full (code `MOLIMPORT_OUTPUT`, exit 1). The batch whose rejects
+ * could not be made durable is not committed, so `--resume` writes them once the file can be.
+ */
+export class OutputError extends MolimportError {
+  /** The file that could not be written. */
+  readonly file: string;
+  constructor(message: string, file: string, options?: { cause?: unknown }) {
+    super(message, 'MOLIMPORT_OUTPUT', EXIT_FATAL, options);
+    this.file = file;
   }
 }
 

@@ -3,9 +3,17 @@
  * back to molimport: SDF rejects as SDF records with `molimport_*` data fields added, CSV rejects as
  * CSV rows with `molimport_*` columns added. Opened lazily (no empty files); each record is written
  * synchronously so a crash right after cannot lose it.
+ *
+ * Durability against the ledger: the import writes a batch's rejects and calls `sync()` before the
+ * batch's transaction commits, so every reject of a committed range is on disk. A crash between the
+ * fsync and the commit leaves rejects whose batch resume reads again: a resumed run (append) reads
+ * the (file, record) pairs already in the file and does not write them twice. A write or fsync that
+ * fails throws `OutputError` (the batch is then not committed).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { errorMessage, OutputError } from '../errors.js';
 import type { Reject } from '../types.js';
 
 /** Fields/columns this writer adds; the import strips them when a rejects file is read back. */
@@ -17,6 +25,9 @@ export class RejectsWriter {
   private csvFd: number | undefined;
   private csvColumns: readonly string[] | undefined;
   private readonly written: string[] = [];
+  /** Rejects already in an appended file, as `file\0record` (a resumed run does not repeat them). */
+  private readonly present = new Set<string>();
+  private dirty = false;
   count = 0;
 
   /**
@@ -27,18 +38,72 @@ export class RejectsWriter {
     private readonly basePath: string,
     private readonly explicit: boolean,
     /** Append to an existing file (a resumed run) instead of starting it afresh. */
-    private readonly append = false,
+    private append = false,
   ) {}
+
+  /**
+   * `--resume` found no run to continue: this is a new run, so an existing file is not the
+   * earlier run's to append to. Call before the first write.
+   */
+  startsNewRun(): void {
+    this.append = false;
+  }
 
   /** Paths actually written (for the stats). */
   get files(): readonly string[] {
     return this.written;
   }
 
+  /** Write one reject (once per file and record). Throws `OutputError` when the file cannot be written. */
   write(reject: Reject): void {
     this.count++;
-    if (reject.format === 'sdf') this.writeSdf(reject);
-    else this.writeCsv(reject);
+    const key = `${reject.file}\0${reject.record}`;
+    const ext = reject.format === 'sdf' ? '.sdf' : '.csv';
+    try {
+      if (ext === '.sdf') this.sdfFd ??= this.open('.sdf');
+      else if (this.csvFd === undefined) this.openCsv(reject);
+      if (this.present.has(key)) return;
+      if (reject.format === 'sdf') this.writeSdf(reject);
+      else this.writeCsv(reject);
+      this.present.add(key);
+      this.dirty = true;
+    } catch (err) {
+      throw this.failure(this.pathFor(ext), 'write', err);
+    }
+  }
+
+  /** Flush what was written to disk (fsync); a no-op when nothing was written since. Throws `OutputError`. */
+  sync(): void {
+    if (!this.dirty) return;
+    for (const [fd, ext] of [
+      [this.sdfFd, '.sdf'],
+      [this.csvFd, '.csv'],
+    ] as const) {
+      if (fd === undefined) continue;
+      try {
+        fsyncSync(fd);
+      } catch (err) {
+        throw this.failure(this.pathFor(ext), 'flush', err);
+      }
+    }
+    this.dirty = false;
+  }
+
+  private failure(file: string, what: string, err: unknown): OutputError {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOSPC'
+        ? 'no space left on the device'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code === 'ENOENT'
+            ? 'its directory does not exist'
+            : errorMessage(err);
+    return new OutputError(
+      `cannot ${what} the rejects file ${file}: ${why}; the batch was not committed (fix it and run again with --resume)`,
+      file,
+      { cause: err },
+    );
   }
 
   close(): void {
@@ -57,13 +122,23 @@ export class RejectsWriter {
 
   private open(ext: '.sdf' | '.csv'): number {
     const p = this.pathFor(ext);
+    const appending = this.append && existsSync(p);
+    if (appending) for (const key of rejectKeysIn(p, ext)) this.present.add(key);
     const fd = openSync(p, this.append ? 'a' : 'w');
     this.written.push(p);
     return fd;
   }
 
+  private openCsv(r: Reject): void {
+    const p = this.pathFor('.csv');
+    const hasHeader = this.append && existsSync(p) && readFileSync(p).length > 0;
+    this.csvFd = this.open('.csv');
+    this.csvColumns = r.columns ?? ['raw'];
+    if (!hasHeader) writeSync(this.csvFd, [...this.csvColumns, ...EXTRA].map(csvQuote).join(',') + '\n');
+  }
+
   private writeSdf(r: Reject): void {
-    this.sdfFd ??= this.open('.sdf');
+    if (this.sdfFd === undefined) throw new Error('the SDF rejects file is not open');
     let text = r.raw.replace(/\r\n?/g, '\n');
     // Keep the record's own fields; drop a previous round's molimport_* fields so they do not pile up.
     text = stripSdfRejectFields(text).replace(/\n*$/, '\n');
@@ -74,11 +149,7 @@ export class RejectsWriter {
   }
 
   private writeCsv(r: Reject): void {
-    if (this.csvFd === undefined) {
-      this.csvFd = this.open('.csv');
-      this.csvColumns = r.columns ?? ['raw'];
-      writeSync(this.csvFd, [...this.csvColumns, ...EXTRA].map(csvQuote).join(',') + '\n');
-    }
+    if (this.csvFd === undefined) throw new Error('the CSV rejects file is not open');
     const values = r.columns && this.csvColumns ? alignRow(r, this.csvColumns) : [r.raw];
     const extra = [r.file, String(r.record), String(r.line), oneLine(r.reason)];
     writeSync(this.csvFd, [...values, ...extra].map(csvQuote).join(',') + '\n');
@@ -101,4 +172,40 @@ function oneLine(s: string): string {
 
 function stripSdfRejectFields(text: string): string {
   return text.replace(/^>[^\n]*<molimport_[a-z]+>[^\n]*\n[^\n]*\n\n?/gm, '');
+}
+
+/** The `file\0record` of every reject in an existing rejects file (its molimport_file/_record fields). */
+function rejectKeysIn(file: string, ext: '.sdf' | '.csv'): string[] {
+  const text = readFileSync(file, 'utf8');
+  const keys: string[] = [];
+  if (ext === '.sdf') {
+    for (const record of text.split(/^\$\$\$\$\r?$/m)) {
+      const f = lastField(record, 'molimport_file');
+      const r = lastField(record, 'molimport_record');
+      if (f !== undefined && r !== undefined) keys.push(`${f}\0${r}`);
+    }
+    return keys;
+  }
+  const rows = parseCsv(text, {
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  }) as string[][];
+  const header = rows[0] ?? [];
+  const fi = header.lastIndexOf('molimport_file');
+  const ri = header.lastIndexOf('molimport_record');
+  if (fi === -1 || ri === -1) return keys;
+  for (const row of rows.slice(1)) {
+    const f = row[fi];
+    const r = row[ri];
+    if (f !== undefined && r !== undefined) keys.push(`${f}\0${r}`);
+  }
+  return keys;
+}
+
+function lastField(record: string, name: string): string | undefined {
+  let value: string | undefined;
+  for (const m of record.matchAll(new RegExp(`^>[^\\n]*<${name}>[^\\n]*\\r?\\n([^\\r\\n]*)`, 'gm')))
+    value = m[1];
+  return value;
 }

@@ -32,6 +32,7 @@ import { planResume, type ResumePlan } from './resume.js';
 import { RejectsWriter } from './rejects-writer.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
+import type { Reject } from '../types.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 
 export interface RunImportHooks {
@@ -128,6 +129,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
 
       resume = await planResume(db, cfg, target);
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
+      // A --resume that starts a new run must not append to the earlier run's rejects.
+      if (resume.runId === undefined) rejects.startsNewRun();
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
@@ -136,6 +139,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       tally.knownUnderOtherSource = 0;
     }
 
+    // Each item's reject is written once, whichever of the batch or its split halves gets there first.
+    const rejectWritten = new WeakSet<WorkItem>();
+    const writeReject = (item: WorkItem, reject: Reject): void => {
+      if (rejectWritten.has(item)) return;
+      rejects.write(reject);
+      rejectWritten.add(item);
+    };
     const writer = db;
     const writeTarget = target;
     const currentRunId = runId;
@@ -188,6 +198,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         !(stopReason instanceof ErrorLimitError) &&
         !(stopReason instanceof InterruptedError)
       ) {
+        return batch.map(() => 'unwritten');
+      }
+      // The batch's ledger range covers its rejects: they reach the disk before it commits, or
+      // the batch is not written at all (resume reads it again).
+      try {
+        for (const i of batch) if (!i.row && i.reject) writeReject(i, i.reject);
+        rejects.sync();
+      } catch (err) {
+        halt(err instanceof MolimportError ? err : wrapUnknown(err));
         return batch.map(() => 'unwritten');
       }
       const rowItems = batch.filter((i) => i.row !== undefined);
@@ -248,6 +267,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       onInputError: (err) => tally.noteInputError(err),
     });
 
+    const tryWriteReject = (item: WorkItem, reject: Reject): boolean => {
+      try {
+        writeReject(item, reject);
+        return true;
+      } catch (err) {
+        halt(err instanceof MolimportError ? err : wrapUnknown(err));
+        return false;
+      }
+    };
     let lastEmit = 0;
     for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
       const touched = new Set<number>();
@@ -255,13 +283,14 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         const item = outcome.item;
         touched.add(item.fileIndex);
         if (!outcome.ok) {
+          // Not in the ledger (its batch failed): a reject that cannot be written is redone by --resume.
           const reject = rejectFromItem(item, `database refused the record: ${errorMessage(outcome.error)}`);
-          rejects.write(reject);
+          if (!tryWriteReject(item, reject)) continue;
           tally.count(item.fileIndex, 'rejected');
           continue;
         }
         if (outcome.value === 'unwritten') continue;
-        if (outcome.value === 'rejected' && item.reject) rejects.write(item.reject);
+        if (outcome.value === 'rejected' && item.reject && !tryWriteReject(item, item.reject)) continue;
         tally.count(item.fileIndex, outcome.value);
       }
       tally.batch(batch.size, touched);
