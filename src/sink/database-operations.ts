@@ -23,6 +23,7 @@ import {
 } from './identifiers.js';
 import { SILENT_LOGGER, type SinkLogger } from './logger.js';
 import {
+  summarize,
   withDirectCopyFallback,
   writeMoleculesInTransaction,
   type LedgerEntry,
@@ -30,6 +31,7 @@ import {
   type MoleculeWriteResult,
   type WriteMode,
 } from './molecule-writer.js';
+import { committedStatuses } from './batch-outcome.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
 
@@ -170,6 +172,9 @@ interface TableInfo {
 }
 
 const MAX_CONNECTIONS_LIMIT = 100;
+
+/** Errors thrown by a COMMIT statement (the transaction may or may not have committed). */
+const commitFailures = new WeakSet<object>();
 
 export class DatabaseOperations {
   /** Schema of `molimport_runs` / `molimport_batches`. */
@@ -322,8 +327,31 @@ export class DatabaseOperations {
   async writeMolecules(options: WriteMoleculesOptions): Promise<MoleculeWriteResult> {
     const { tx, directCopy, ...rest } = options;
     const batch: MoleculeBatchOptions = { ...rest, bookkeepingSchema: this.schema };
-    const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> =>
-      this.#withRetry('writeMolecules', () => this.#transaction((t) => writeMoleculesInTransaction(t, b)));
+    const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> => {
+      // Set when a COMMIT was sent and its reply lost: before writing again, ask the ledger.
+      let commitUnknown = false;
+      return this.#withRetry('writeMolecules', async () => {
+        if (commitUnknown && b.runId !== null && b.ledger !== undefined && b.ledger.length > 0) {
+          const committed = await this.#onClient((c) =>
+            committedStatuses(c, this.schema, b.runId as number, b.ledger ?? []),
+          );
+          if (committed !== undefined) {
+            this.#logger.warn(
+              { operation: 'writeMolecules', rows: committed.length },
+              'the reply to COMMIT was lost but the batch is in the ledger: counted once, not written again',
+            );
+            return summarize(committed);
+          }
+          commitUnknown = false;
+        }
+        try {
+          return await this.#transaction((t) => writeMoleculesInTransaction(t, b));
+        } catch (err) {
+          if (commitFailures.has(err as object)) commitUnknown = true;
+          throw err;
+        }
+      });
+    };
     return this.#timings.time(
       'writeMolecules',
       () =>
@@ -537,7 +565,13 @@ export class DatabaseOperations {
         throw err;
       }
       open = false;
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        // The server may have committed before the connection broke: the outcome is unknown.
+        if (typeof err === 'object' && err !== null) commitFailures.add(err);
+        throw err;
+      }
       return result;
     });
   }

@@ -114,9 +114,17 @@ export async function ensureSchema(
   first_record bigint NOT NULL,
   last_record bigint NOT NULL,
   rows int NOT NULL,
-  committed_at timestamptz NOT NULL DEFAULT now()
+  committed_at timestamptz NOT NULL DEFAULT now(),
+  statuses text
 )`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${BATCHES_TABLE}_run_id_idx`)} ON ${batches} (run_id)`,
+    // A batch's row statuses (see batch-outcome.ts), added to ledgers made before it existed; checked
+    // first, as ALTER TABLE would lock the ledger against other runs' batches even when it has it.
+    `DO $molimport$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('${batches}') AND attname = 'statuses') THEN
+    ALTER TABLE ${batches} ADD COLUMN statuses text;
+  END IF;
+END $molimport$`,
   ];
   await client.query('BEGIN');
   try {
