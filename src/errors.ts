@@ -11,6 +11,7 @@
  * | `ParseError`         | `MOLIMPORT_PARSE`       | 1        |
  * | `DatabaseError`      | `MOLIMPORT_DATABASE`    | 1        |
  * | `TableLockedError`   | `MOLIMPORT_LOCKED`      | 1        |
+ * | `LockLostError`      | `MOLIMPORT_LOCK_LOST`   | 1        |
  * | `ResumeError`        | `MOLIMPORT_RESUME`      | 1        |
  * | `ChemistryError`     | `MOLIMPORT_CHEMISTRY`   | 1        |
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
@@ -30,6 +31,7 @@ export type ErrorCode =
   | 'MOLIMPORT_ERROR_LIMIT'
   | 'MOLIMPORT_INTERRUPTED'
   | 'MOLIMPORT_LOCKED'
+  | 'MOLIMPORT_LOCK_LOST'
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY'
   /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
@@ -156,6 +158,25 @@ export class TableLockedError extends MolimportError {
     super(
       `another molimport run is writing to ${table} (advisory lock held); wait for it to finish, or pass --wait-lock to queue behind it`,
       'MOLIMPORT_LOCKED',
+      EXIT_FATAL,
+    );
+    this.table = table;
+  }
+}
+
+/**
+ * The table lock's connection dropped during the run (server restart, terminated backend) and
+ * another run took the lock before this one could take it again (code `MOLIMPORT_LOCK_LOST`,
+ * exit 1). No batch of this run committed after the other run took the lock; committed batches
+ * stay, and `--resume` continues once the other run is done.
+ */
+export class LockLostError extends MolimportError {
+  /** The table, as `schema.table`. */
+  readonly table: string;
+  constructor(table: string) {
+    super(
+      `lost the advisory lock on ${table} (its connection ended) and another molimport run holds it now; stopped so that two runs never write it at once (resume with --resume when that run is done)`,
+      'MOLIMPORT_LOCK_LOST',
       EXIT_FATAL,
     );
     this.table = table;

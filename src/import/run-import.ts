@@ -3,6 +3,7 @@
  * rejects file and progress events. The CLI and library users both call `runImport`; it returns
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
+import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
@@ -124,7 +125,27 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       emit({ type: 'phase-done', phase: 'schema', detail: `${target.schema}.${target.table}` });
 
       emit({ type: 'phase', phase: 'locking' });
-      releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
+      // A resumed run killed moments ago may still hold the lock through its lingering backends.
+      const previous = cfg.resume
+        ? await db.findResumableRun({ source: cfg.source, table: target })
+        : undefined;
+      const lockTarget = target;
+      releaseLock = await db.acquireTableLock(target, {
+        wait: cfg.waitLock,
+        signal: stop.signal,
+        patient:
+          previous?.run.status === 'running'
+            ? {
+                applicationName: runConnectionName(previous.run.id, lockTarget),
+                timeoutMs: DEAD_RUN_LOCK_WAIT_MS,
+                onWait: () =>
+                  emit({
+                    type: 'warning',
+                    message: `waiting up to ${DEAD_RUN_LOCK_WAIT_MS / 1000} s for the connections of run ${previous.run.id} (the run being resumed) to end`,
+                  }),
+              }
+            : undefined,
+      });
       emit({ type: 'phase-done', phase: 'locking' });
 
       resume = await planResume(db, cfg, target);
@@ -132,6 +153,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       // A --resume that starts a new run must not append to the earlier run's rejects.
       if (resume.runId === undefined) rejects.startsNewRun();
       runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      await db.labelTableLock(target, runConnectionName(runId, target));
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
       // Cross-source identity is counted per batch, and only when there is another source to meet.
@@ -357,6 +379,18 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
   }
   emit({ type: 'done', stats });
   return stats;
+}
+
+/** How long a resumed run waits for the lock held by the lingering backends of the run it resumes. */
+const DEAD_RUN_LOCK_WAIT_MS = 30_000;
+
+/**
+ * The `application_name` of a run's lock connection: the run and its table (run ids are per
+ * bookkeeping schema), short enough for PostgreSQL's 63 bytes.
+ */
+function runConnectionName(runId: number, target: TableTarget): string {
+  const table = createHash('sha256').update(`${target.schema}.${target.table}`).digest('hex').slice(0, 12);
+  return `molimport run ${runId} ${table}`;
 }
 
 async function checkInputsExist(files: readonly string[]): Promise<void> {

@@ -16,13 +16,26 @@ export function isKeywordConnectionString(s: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(s.trim()) && /^\s*[a-z_]+\s*=/i.test(s);
 }
 
+/** One `key = value` of a keyword string, with where its value stands in the text. */
+interface KeywordEntry {
+  key: string;
+  value: string;
+  /** The value's raw text span (quotes included). */
+  start: number;
+  end: number;
+}
+
 /**
  * libpq's keyword/value syntax: `key = value` pairs separated by whitespace; a value may be
  * single-quoted, and `\` escapes the next character (in quotes and out). Throws
  * `ConfigurationError` on a malformed string (the message names the keyword, never a value).
  */
 export function parseKeywordConnectionString(s: string): Map<string, string> {
-  const out = new Map<string, string>();
+  return new Map(scanKeywords(s).map((e) => [e.key, e.value]));
+}
+
+function scanKeywords(s: string): KeywordEntry[] {
+  const out: KeywordEntry[] = [];
   let i = 0;
   const n = s.length;
   const skipSpace = (): void => {
@@ -41,6 +54,7 @@ export function parseKeywordConnectionString(s: string): Map<string, string> {
       );
     i++;
     skipSpace();
+    const start = i;
     let value = '';
     if (s[i] === "'") {
       i++;
@@ -58,18 +72,20 @@ export function parseKeywordConnectionString(s: string): Map<string, string> {
         else value += c;
       }
     }
-    out.set(key.toLowerCase(), value);
+    out.push({ key: key.toLowerCase(), value, start, end: i });
   }
 }
 
-/** The keyword form written back, secrets replaced by `***`. */
-function formatKeywords(pairs: Map<string, string>): string {
-  return [...pairs]
-    .map(([k, v]) => {
-      const shown = SECRET_KEYS.has(k) ? REDACTED : v;
-      return `${k}=${shown === '' || /[\s'\\]/.test(shown) ? `'${shown.replace(/(['\\])/g, '\\$1')}'` : shown}`;
-    })
-    .join(' ');
+/** The keyword string as written, each secret value replaced by `***`. */
+function redactKeywords(s: string): string {
+  let out = '';
+  let at = 0;
+  for (const e of scanKeywords(s)) {
+    if (!SECRET_KEYS.has(e.key)) continue;
+    out += s.slice(at, e.start) + REDACTED;
+    at = e.end;
+  }
+  return out + s.slice(at);
 }
 
 /**
@@ -80,7 +96,7 @@ function formatKeywords(pairs: Map<string, string>): string {
 export function redactConnectionString(s: string): string | undefined {
   if (isKeywordConnectionString(s)) {
     try {
-      return formatKeywords(parseKeywordConnectionString(s));
+      return redactKeywords(s);
     } catch {
       return undefined;
     }

@@ -5,7 +5,7 @@
  * `BatchProcessingManager` takes and the one the CLI uses.
  */
 import type pg from 'pg';
-import { ConfigurationError, DatabaseError, errorMessage } from '../errors.js';
+import { ConfigurationError, DatabaseError, errorMessage, LockLostError } from '../errors.js';
 import {
   redactUrl,
   resolveTarget,
@@ -37,7 +37,14 @@ import { PgDriver } from './pg-driver.js';
 
 import { DEFAULT_RETRY, withRetry, type FilledRetryOptions, type RetryOptions } from './retry.js';
 import { BATCHES_TABLE, ensureSchema, RUNS_TABLE } from './schema.js';
-import { lockName, TableLockedError, takeAdvisoryLock, type ReleaseLock } from './table-lock.js';
+import { drainWriters, fenceHolds, lockHolder, sessionIdentity, type LockHolder } from './lock-fence.js';
+import {
+  lockName,
+  TableLockedError,
+  takeAdvisoryLock,
+  type LockWait,
+  type ReleaseLock,
+} from './table-lock.js';
 
 /**
  * Options of {@link DatabaseOperations.open}. Give at most one of `connectionString`, `pool` and
@@ -173,6 +180,24 @@ interface TableInfo {
 
 const MAX_CONNECTIONS_LIMIT = 100;
 
+/** The server-side table lock behind `acquireTableLock`, and what it takes to check and renew it. */
+interface Fence {
+  name: string;
+  target: TableTarget;
+  session: SqlClient;
+  release: ReleaseLock;
+  holder: LockHolder;
+  label: string | undefined;
+  relocking?: Promise<void> | undefined;
+}
+
+/** Inside a batch transaction: the run's lock session no longer holds the table lock. */
+class LockMissing extends Error {
+  constructor() {
+    super('the table lock is no longer held by this run');
+  }
+}
+
 /** Errors thrown by a COMMIT statement (the transaction may or may not have committed). */
 const commitFailures = new WeakSet<object>();
 
@@ -187,6 +212,8 @@ export class DatabaseOperations {
   readonly #tables = new Map<string, TableInfo>();
   /** Locks held by this instance (also guards the embedded database, which has no lock to take). */
   readonly #heldLocks = new Map<string, Promise<void>>();
+  /** The tables this instance holds the server's advisory lock on, checked by every batch. */
+  readonly #fences = new Map<string, Fence>();
   #closed = false;
 
   private constructor(
@@ -330,6 +357,7 @@ export class DatabaseOperations {
     const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> => {
       // Set when a COMMIT was sent and its reply lost: before writing again, ask the ledger.
       let commitUnknown = false;
+      const fence = this.#fences.get(lockName(b.target));
       return this.#withRetry('writeMolecules', async () => {
         if (commitUnknown && b.runId !== null && b.ledger !== undefined && b.ledger.length > 0) {
           const committed = await this.#onClient((c) =>
@@ -344,11 +372,18 @@ export class DatabaseOperations {
           }
           commitUnknown = false;
         }
-        try {
-          return await this.#transaction((t) => writeMoleculesInTransaction(t, b));
-        } catch (err) {
-          if (commitFailures.has(err as object)) commitUnknown = true;
-          throw err;
+        for (let relocks = 0; ; relocks++) {
+          try {
+            return await this.#transaction(async (t) => {
+              if (fence !== undefined && !(await fenceHolds(t, fence.name, fence.holder)))
+                throw new LockMissing();
+              return writeMoleculesInTransaction(t, b);
+            });
+          } catch (err) {
+            if (commitFailures.has(err as object)) commitUnknown = true;
+            if (!(err instanceof LockMissing) || fence === undefined || relocks >= 3) throw err;
+            await this.#relock(fence);
+          }
         }
       });
     };
@@ -472,12 +507,16 @@ export class DatabaseOperations {
   /**
    * Make this process the only writer of `target`: a session advisory lock on a dedicated
    * connection (PostgreSQL drops it if the process dies). `wait: false` throws `TableLockedError`
-   * at once when another run holds it. On the embedded database the lock is only in-process: one
-   * process owns its data directory, so no other importer can reach the table.
+   * at once when another run holds it (but see `patient`); a `signal` ends any wait with
+   * `InterruptedError`. While it is held, every `writeMolecules` into `target` checks inside its
+   * transaction that the lock is still held (see lock-fence.ts): when its connection dropped, the
+   * lock is taken again, or, if another run has it, the write fails with `LockLostError`. On the
+   * embedded database the lock is only in-process: one process owns its data directory, so no
+   * other importer can reach the table.
    */
   async acquireTableLock(
     target: Partial<TableTarget> | string,
-    options: { wait: boolean },
+    options: Omit<LockWait, 'holderName'>,
   ): Promise<ReleaseLock> {
     const resolved = resolveTableTarget(target, this.schema);
     const name = lockName(resolved);
@@ -494,22 +533,76 @@ export class DatabaseOperations {
     if (this.#driver.kind === 'embedded') {
       return async () => dropLocal();
     }
-    let session: SqlClient | undefined;
     try {
-      session = await this.#driver.openSession();
-      const release = await takeAdvisoryLock(session, resolved, options.wait);
+      const fence = await this.#lockOnNewSession(resolved, {
+        ...options,
+        holderName: async () => (await this.#onClient((c) => lockHolder(c, name)))?.applicationName,
+      });
+      this.#fences.set(name, fence);
       return async () => {
         try {
-          await release();
+          if (this.#fences.get(name) === fence) this.#fences.delete(name);
+          await fence.release();
         } finally {
           dropLocal();
         }
       };
     } catch (err) {
-      session?.release(true);
       dropLocal();
       throw err;
     }
+  }
+
+  /**
+   * Name the connection holding `target`'s lock (`application_name`), e.g. after the run it
+   * belongs to, so that a later `--resume` of that run can recognise its backends.
+   */
+  async labelTableLock(target: Partial<TableTarget> | string, label: string): Promise<void> {
+    const fence = this.#fences.get(lockName(resolveTableTarget(target, this.schema)));
+    if (fence === undefined) return;
+    fence.label = label;
+    await fence.session.query("SELECT set_config('application_name', $1, false)", [label]);
+  }
+
+  async #lockOnNewSession(target: TableTarget, how: LockWait): Promise<Fence> {
+    const name = lockName(target);
+    const session = await this.#driver.openSession();
+    try {
+      const release = await takeAdvisoryLock(session, target, how);
+      // Batches of an earlier holder (whose connection dropped) may still be in flight: let them end.
+      await drainWriters(session, name);
+      return { name, target, session, release, holder: await sessionIdentity(session), label: undefined };
+    } catch (err) {
+      session.release(true);
+      throw err;
+    }
+  }
+
+  /** The lock's connection dropped: take the lock again on a new one, or stop if another run has it. */
+  async #relock(fence: Fence): Promise<void> {
+    fence.relocking ??= (async () => {
+      this.#logger.warn(
+        { table: fence.name },
+        'the table lock was lost with its connection; taking it again',
+      );
+      await fence.release().catch(() => undefined);
+      let next: Fence;
+      try {
+        next = await this.#lockOnNewSession(fence.target, { wait: false });
+      } catch (err) {
+        if (err instanceof TableLockedError) throw new LockLostError(fence.name);
+        throw err;
+      }
+      fence.session = next.session;
+      fence.release = next.release;
+      fence.holder = next.holder;
+      if (fence.label !== undefined)
+        await fence.session.query("SELECT set_config('application_name', $1, false)", [fence.label]);
+      this.#logger.warn({ table: fence.name }, 'the table lock is held again');
+    })().finally(() => {
+      fence.relocking = undefined;
+    });
+    await fence.relocking;
   }
 
   /** Per-operation timings: count, errors, total/p50/p95/max milliseconds, rows. */
