@@ -16,6 +16,8 @@ export interface ResumePlan {
   runId: number | undefined;
   runInfo: RunStartInfo;
   warning: string | undefined;
+  /** Rejects the resumed run's committed ranges hold: they count against --max-errors / --max-error-rate. */
+  priorRejected: number;
   /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
   skipperFor(fileIndex: number): ((record: number) => boolean) | undefined;
 }
@@ -42,7 +44,13 @@ export async function planResume(
     options: recordedOptions(cfg),
     inputFingerprint,
   };
-  const fresh: ResumePlan = { runId: undefined, runInfo, warning: undefined, skipperFor: () => undefined };
+  const fresh: ResumePlan = {
+    runId: undefined,
+    runInfo,
+    warning: undefined,
+    priorRejected: 0,
+    skipperFor: () => undefined,
+  };
   if (!cfg.resume) return fresh;
 
   if (cfg.files.includes('-'))
@@ -63,6 +71,7 @@ export async function planResume(
     throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
 
   const ranges = await db.committedRanges(run.id);
+  const priorRejected = (await db.committedRejects(run.id)) ?? 0;
   await db.query(
     `UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`,
     [run.id],
@@ -77,6 +86,7 @@ export async function planResume(
     runId: run.id,
     runInfo,
     warning: undefined,
+    priorRejected,
     skipperFor: (fileIndex) => {
       const list = byFile.get(fileIndex);
       if (!list || list.length === 0) return undefined;

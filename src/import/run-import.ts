@@ -156,6 +156,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       await db.labelTableLock(target, runConnectionName(runId, target));
       tally.runId = runId;
       tally.resumed = resume.runId !== undefined;
+      tally.priorRejected = resume.priorRejected;
       // Cross-source identity is counted per batch, and only when there is another source to meet.
       crossSource = await otherSourcesExist(db, target, cfg.source);
       tally.knownUnderOtherSource = 0;

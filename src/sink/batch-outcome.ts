@@ -46,3 +46,24 @@ export async function committedStatuses(
   if (found === undefined) return undefined;
   return decodeStatuses(found.statuses ?? '');
 }
+
+/**
+ * Records of a run's committed ranges that were not rows, i.e. its rejects (a batch's range covers
+ * its rejects; its statuses cover its rows). Undefined when a batch predates the statuses column.
+ */
+export async function committedRejectCount(
+  db: Pick<SqlExecutor, 'query'>,
+  bookkeepingSchema: string,
+  runId: number,
+): Promise<number | undefined> {
+  const { rows } = await db.query<{ records: string; rows: string; unknown: string }>(
+    `SELECT coalesce(sum(last_record - first_record + 1), 0) AS records,
+            coalesce(sum(length(statuses)), 0) AS rows,
+            count(*) FILTER (WHERE statuses IS NULL) AS unknown
+       FROM ${qualifiedName({ schema: bookkeepingSchema, table: BATCHES_TABLE })} WHERE run_id = $1`,
+    [runId],
+  );
+  const r = rows[0];
+  if (r === undefined || Number(r.unknown) > 0) return undefined;
+  return Number(r.records) - Number(r.rows);
+}

@@ -31,7 +31,7 @@ import {
   type MoleculeWriteResult,
   type WriteMode,
 } from './molecule-writer.js';
-import { committedStatuses } from './batch-outcome.js';
+import { committedRejectCount, committedStatuses } from './batch-outcome.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
 
@@ -479,6 +479,14 @@ export class DatabaseOperations {
       }
     }
     return merged;
+  }
+
+  /**
+   * How many records of a run's committed ranges it rejected (see batch-outcome.ts), so a resumed
+   * run can count them against its error limits; undefined for a ledger older than this version.
+   */
+  async committedRejects(runId: number): Promise<number | undefined> {
+    return this.#onClient((c) => committedRejectCount(c, this.schema, runId));
   }
 
   /**

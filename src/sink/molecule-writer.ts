@@ -299,8 +299,9 @@ export async function writeMoleculesInTransaction(
             first_record: e.firstRecord,
             last_record: e.lastRecord,
             rows: e.rows ?? e.lastRecord - e.firstRecord + 1,
-            // The batch's outcome, kept once (with its first range) for a COMMIT whose reply is lost.
-            statuses: k === 0 ? encodeStatuses(statuses) : null,
+            // The batch's row statuses, kept once (with its first range; '' on the others; NULL only
+            // in ledgers older than this column): a lost COMMIT reply, and rejects for --resume.
+            statuses: k === 0 ? encodeStatuses(statuses) : '',
           })),
         ),
       ],
