@@ -5,6 +5,7 @@
  * longer mean the same molecules.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { ResumeError } from '../errors.js';
 import type { CommittedRange, DatabaseOperations, RunStartInfo, TableTarget } from '../sink/index.js';
 import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
@@ -34,8 +35,11 @@ export async function planResume(
   target: TableTarget,
 ): Promise<ResumePlan> {
   const inputs: InputDescription[] = [];
-  for (const path of cfg.files)
-    inputs.push(path === '-' ? { path } : { path, ...(await fingerprintFile(path)) });
+  // Stored absolute: a resume from another working directory names the same files.
+  for (const file of cfg.files)
+    inputs.push(
+      file === '-' ? { path: file } : { path: path.resolve(cfg.cwd, file), ...(await fingerprintFile(file)) },
+    );
   const inputFingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const runInfo: RunStartInfo = {
     source: cfg.source,
