@@ -18,7 +18,12 @@ export function resolveDatabaseTarget(o: TargetOptions): ResolvedTarget {
 }
 
 export async function openDatabase(
-  o: TargetOptions & { schema?: string; maxConnections?: number; logger?: ImportLogger },
+  o: TargetOptions & {
+    schema?: string;
+    maxConnections?: number;
+    logger?: ImportLogger;
+    signal?: AbortSignal | undefined;
+  },
   resolved: ResolvedTarget = resolveDatabaseTarget(o),
 ): Promise<DatabaseOperations> {
   return DatabaseOperations.open({
@@ -28,5 +33,6 @@ export async function openDatabase(
     schema: o.schema ?? 'public',
     maxConnections: o.maxConnections ?? 1,
     logger: o.logger,
+    signal: o.signal,
   });
 }

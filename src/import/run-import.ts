@@ -101,6 +101,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           // One connection per batch in flight, one for the table lock, one for bookkeeping.
           maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
           logger: log,
+          // A signal (or any stop) ends connection and write retries at once.
+          signal: stop.signal,
         },
         resolved,
       );

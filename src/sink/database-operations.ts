@@ -5,7 +5,13 @@
  * `BatchProcessingManager` takes and the one the CLI uses.
  */
 import type pg from 'pg';
-import { ConfigurationError, DatabaseError, errorMessage, LockLostError } from '../errors.js';
+import {
+  ConfigurationError,
+  DatabaseError,
+  errorMessage,
+  InterruptedError,
+  LockLostError,
+} from '../errors.js';
 import {
   redactUrl,
   resolveTarget,
@@ -83,6 +89,11 @@ export interface DatabaseOperationsOptions {
   connectionTimeoutMs?: number;
   /** Environment to resolve the target from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Ends every retry backoff at once, for the life of the instance (connecting included): the
+   * operation then fails with `InterruptedError`. @default none
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -207,6 +218,7 @@ export class DatabaseOperations {
   readonly #driver: SqlDriver;
   readonly #logger: SinkLogger;
   readonly #retry: FilledRetryOptions;
+  readonly #signal: AbortSignal | undefined;
   readonly #secrets: readonly string[];
   readonly #timings = new OperationTimings();
   readonly #tables = new Map<string, TableInfo>();
@@ -222,7 +234,9 @@ export class DatabaseOperations {
     logger: SinkLogger,
     retry: FilledRetryOptions,
     secrets: readonly string[],
+    signal: AbortSignal | undefined,
   ) {
+    this.#signal = signal;
     this.#driver = driver;
     this.schema = schema;
     this.#logger = logger;
@@ -281,11 +295,12 @@ export class DatabaseOperations {
               logger,
             });
     }
-    const ops = new DatabaseOperations(driver, schema, logger, retry, secrets);
+    const ops = new DatabaseOperations(driver, schema, logger, retry, secrets, options.signal);
     try {
       await ops.#withRetry('connect', () => ops.#onClient((c) => c.query('SELECT 1')));
     } catch (err) {
       await driver.close().catch(() => undefined);
+      if (err instanceof InterruptedError) throw err;
       throw toDatabaseError(err, secrets, `cannot connect to ${driver.target}`);
     }
     logger.info({ target: driver.target, kind: driver.kind }, 'database connected');
@@ -678,13 +693,18 @@ export class DatabaseOperations {
   }
 
   async #withRetry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.#retry, (err, attempt, delayMs) => {
-      this.#timings.record(`${operation}.retry`, 0);
-      this.#logger.warn(
-        { operation, attempt, delayMs, err: scrubSecrets(errorMessage(err), this.#secrets) },
-        'transient database error; retrying',
-      );
-    });
+    return withRetry(
+      fn,
+      this.#retry,
+      (err, attempt, delayMs) => {
+        this.#timings.record(`${operation}.retry`, 0);
+        this.#logger.warn(
+          { operation, attempt, delayMs, err: scrubSecrets(errorMessage(err), this.#secrets) },
+          'transient database error; retrying',
+        );
+      },
+      (ms) => abortableSleep(ms, this.#signal, `interrupted while retrying ${operation}`),
+    );
   }
 
   async #batchInsert(tx: Transaction, options: BatchInsertOptions): Promise<BatchInsertResult> {
@@ -814,6 +834,22 @@ export class DatabaseOperations {
       return /^[a-z][a-z0-9+.-]*:\/\/|password\s*=/i.test(v) ? redactUrl(v) : v;
     });
   }
+}
+
+/** Sleep `ms`, or reject with `InterruptedError` as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined, message: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError(message));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new InterruptedError(message));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function jsonText(value: unknown): string {
