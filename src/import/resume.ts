@@ -17,6 +17,11 @@ export interface ResumePlan {
   runId: number | undefined;
   runInfo: RunStartInfo;
   warning: string | undefined;
+  /**
+   * What the run recorded before this session (its earlier sessions' stats, oldest first), kept in
+   * `molimport_runs.stats.earlierSessions` so a resume records its own stats without losing theirs.
+   */
+  earlierSessions: unknown[];
   /** Rejects the resumed run's committed ranges hold: they count against --max-errors / --max-error-rate. */
   priorRejected: number;
   /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
@@ -53,6 +58,7 @@ export async function planResume(
     runInfo,
     warning: undefined,
     priorRejected: 0,
+    earlierSessions: [],
     skipperFor: () => undefined,
   };
   if (!cfg.resume) return fresh;
@@ -91,6 +97,7 @@ export async function planResume(
     runInfo,
     warning: undefined,
     priorRejected,
+    earlierSessions: earlierSessionsOf(run.stats, run.status),
     skipperFor: (fileIndex) => {
       const list = byFile.get(fileIndex);
       if (!list || list.length === 0) return undefined;
@@ -102,6 +109,15 @@ export async function planResume(
       };
     },
   };
+}
+
+function earlierSessionsOf(stats: unknown, status: string): unknown[] {
+  if (stats === null || typeof stats !== 'object') {
+    // Killed (-9): the session never recorded its stats.
+    return [{ status: status === 'running' ? 'killed' : status, stats: null }];
+  }
+  const { earlierSessions, ...own } = stats as { earlierSessions?: unknown };
+  return [...(Array.isArray(earlierSessions) ? earlierSessions : []), own];
 }
 
 function describeChange(previous: unknown, current: InputDescription[]): string {

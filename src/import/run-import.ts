@@ -366,10 +366,11 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     emit({ type: 'phase', phase: 'finishing' });
     try {
       if (runId !== null) {
+        const earlier = resume?.runId !== undefined ? resume.earlierSessions : [];
         await db.finishRun(
           runId,
           stats.status === 'completed' ? 'completed' : stats.status,
-          stats,
+          earlier.length > 0 ? { ...stats, earlierSessions: earlier } : stats,
           stats.error ?? undefined,
         );
       }

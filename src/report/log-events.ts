@@ -4,6 +4,7 @@ import type { ImportEvent, ImportEventListener } from '../import/events.js';
 export interface EventLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 /** Progress events are throttled: cron logs want a heartbeat, not a line per batch. */
@@ -24,7 +25,11 @@ export function createEventLogger(logger: EventLogger, progressEveryMs = 10_000)
         return;
       case 'done': {
         const { files: _files, batchSizeEvolution: _evolution, ...summary } = event.stats;
-        logger.info({ event: 'done', ...summary }, `import ${event.stats.status}`);
+        // A failed run is an error (cron runs with --log-level error must show it), an interrupted one a warning.
+        const status = event.stats.status;
+        const level = status === 'failed' ? 'error' : status === 'interrupted' ? 'warn' : 'info';
+        const why = event.stats.error !== null ? `: ${event.stats.error}` : '';
+        logger[level]({ event: 'done', ...summary }, `import ${status}${status === 'completed' ? '' : why}`);
         return;
       }
       default: {
