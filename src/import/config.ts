@@ -1,4 +1,5 @@
 /** `ImportOptions` → one resolved config: defaults merged once, every value checked once. */
+import { assertWritableSchema } from '../sink/identifiers.js';
 import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { DataSource } from '../types.js';
@@ -84,7 +85,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     database: o.database,
     embeddedDir: path.resolve(cwd, o.embeddedDir ?? '.molimport/pgdata'),
     env: o.env ?? process.env,
-    schema: o.schema ?? 'public',
+    // Refused before connecting: nothing is written to PostgreSQL's own schemas.
+    schema: assertWritableSchema(o.schema ?? 'public', '--schema'),
     table: o.table ?? 'molecules',
     mode,
     workers: int('workers', o.workers ?? 2, 1, 64),

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ResumeError } from '../errors.js';
+import { InputError, ResumeError } from '../errors.js';
+import { describeFsError } from './fs-errors.js';
 import type { CommittedRange, DatabaseOperations, RunStartInfo, TableTarget } from '../sink/index.js';
 import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
 import type { ResolvedImportConfig } from './config.js';
@@ -43,7 +44,7 @@ export async function planResume(
   // Stored absolute: a resume from another working directory names the same files.
   for (const file of cfg.files)
     inputs.push(
-      file === '-' ? { path: file } : { path: path.resolve(cfg.cwd, file), ...(await fingerprintFile(file)) },
+      file === '-' ? { path: file } : { path: path.resolve(cfg.cwd, file), ...(await fingerprint(file)) },
     );
   const inputFingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const runInfo: RunStartInfo = {
@@ -109,6 +110,15 @@ export async function planResume(
       };
     },
   };
+}
+
+/** The file's fingerprint; a file that cannot be read is an `InputError`, not an internal one. */
+async function fingerprint(file: string): Promise<FileFingerprint> {
+  try {
+    return await fingerprintFile(file);
+  } catch (err) {
+    throw new InputError(`cannot read ${file}: ${describeFsError(err)}`, file, undefined, { cause: err });
+  }
 }
 
 function earlierSessionsOf(stats: unknown, status: string): unknown[] {

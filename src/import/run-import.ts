@@ -4,7 +4,7 @@
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   DatabaseError,
@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/index.js';
 import { isDataDbError, type DatabaseOperations, type TableTarget } from '../sink/index.js';
+import { describeFsError } from './fs-errors.js';
 import { openDatabase, resolveDatabaseTarget } from './open-database.js';
 import {
   checkRdkitCartridge,
@@ -397,16 +398,23 @@ function runConnectionName(runId: number, target: TableTarget): string {
   return `molimport run ${runId} ${table}`;
 }
 
+/**
+ * Every input exists, is a file (or a device/FIFO) and can be opened for reading: a clear
+ * `InputError` naming the file, before anything is connected or written.
+ */
 async function checkInputsExist(files: readonly string[]): Promise<void> {
   for (const file of files) {
     if (file === '-') continue;
     try {
-      await access(file);
+      if ((await stat(file)).isDirectory())
+        throw new InputError(
+          `cannot read ${file}: it is a directory; give the files in it (e.g. '${file}/*.sdf.gz')`,
+          file,
+        );
+      await (await open(file, 'r')).close();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-      throw new InputError(`cannot read ${file}: ${why}`, file);
+      if (err instanceof InputError) throw err;
+      throw new InputError(`cannot read ${file}: ${describeFsError(err)}`, file, undefined, { cause: err });
     }
   }
 }

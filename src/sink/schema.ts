@@ -6,7 +6,13 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { SqlExecutor } from './driver.js';
-import { derivedName, qualifiedName, quoteIdent, type TableTarget } from './identifiers.js';
+import {
+  assertWritableSchema,
+  derivedName,
+  qualifiedName,
+  quoteIdent,
+  type TableTarget,
+} from './identifiers.js';
 
 /** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
 export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
@@ -85,6 +91,7 @@ export async function ensureSchema(
   bookkeepingSchema: string = target.schema,
 ): Promise<void> {
   const schemas = [...new Set([target.schema, bookkeepingSchema])];
+  for (const s of schemas) assertWritableSchema(s);
   const books = { schema: bookkeepingSchema, table: RUNS_TABLE };
   const runs = qualifiedName(books, RUNS_TABLE);
   const batches = qualifiedName(books, BATCHES_TABLE);
