@@ -123,7 +123,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
     chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
     rdkitMol: o.rdkitMol ?? false,
-    resume: o.resume ?? false,
+    resume: resumeMode(o.resume),
     waitLock: o.waitLock ?? false,
     signal: o.signal,
     logger: o.logger,
@@ -144,4 +144,10 @@ function rate(v: number): number {
     throw new ConfigurationError(`maxErrorRate: expected a ratio from 0 to 1, got ${String(v)}`);
   }
   return v;
+}
+
+function resumeMode(v: unknown): boolean | 'strict' {
+  if (v === undefined) return false;
+  if (v === true || v === false || v === 'strict') return v;
+  throw new ConfigurationError(`resume must be true, false or 'strict', got ${JSON.stringify(v)}`);
 }

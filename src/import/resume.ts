@@ -23,6 +23,11 @@ export interface ResumePlan {
    * `molimport_runs.stats.earlierSessions` so a resume records its own stats without losing theirs.
    */
   earlierSessions: unknown[];
+  /**
+   * Set when the unfinished run's inputs changed: a new run starts and takes over the committed
+   * ranges of the files that did not change (`from` its file position `to` the new one).
+   */
+  continues?: { runId: number; files: { from: number; to: number }[] } | undefined;
   /** Rejects the resumed run's committed ranges hold: they count against --max-errors / --max-error-rate. */
   priorRejected: number;
   /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
@@ -78,8 +83,11 @@ export async function planResume(
     };
   }
   const { run } = found;
-  if (!found.fingerprintMatches)
-    throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
+  if (!found.fingerprintMatches) {
+    if (cfg.resume === 'strict')
+      throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
+    return continueChanged(db, run.id, run.files, inputs, fresh);
+  }
 
   const ranges = await db.committedRanges(run.id);
   const priorRejected = (await db.committedRejects(run.id)) ?? 0;
@@ -87,28 +95,80 @@ export async function planResume(
     `UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`,
     [run.id],
   );
-  const byFile = new Map<number, CommittedRange[]>();
-  for (const r of ranges) {
-    const list = byFile.get(r.fileIndex) ?? [];
-    list.push(r);
-    byFile.set(r.fileIndex, list);
-  }
   return {
     runId: run.id,
     runInfo,
     warning: undefined,
     priorRejected,
     earlierSessions: earlierSessionsOf(run.stats, run.status),
-    skipperFor: (fileIndex) => {
-      const list = byFile.get(fileIndex);
-      if (!list || list.length === 0) return undefined;
-      let i = 0;
-      return (record) => {
-        while (i < list.length && list[i]!.lastRecord < record) i++;
-        const r = list[i];
-        return r !== undefined && r.firstRecord <= record && record <= r.lastRecord;
-      };
-    },
+    skipperFor: skipperOf(ranges, (i) => i),
+  };
+}
+
+/**
+ * The unfinished run read other inputs, or some changed since: resume what can be. Files read
+ * before and unchanged (same path, size and fingerprint) skip what the run committed; changed and
+ * new files are read from the start. A new run carries the unchanged files' ledger over (see
+ * `DatabaseOperations.startRun`), and the warning says, file by file, what happens.
+ */
+async function continueChanged(
+  db: DatabaseOperations,
+  previousRunId: number,
+  previousFiles: unknown,
+  inputs: InputDescription[],
+  fresh: ResumePlan,
+): Promise<ResumePlan> {
+  const before = Array.isArray(previousFiles) ? (previousFiles as InputDescription[]) : [];
+  const files: { from: number; to: number }[] = [];
+  const notes: string[] = [];
+  inputs.forEach((cur, to) => {
+    const from = before.findIndex((b) => b.path === cur.path);
+    const b = before[from];
+    if (b === undefined) notes.push(`${cur.path} is new: read from the start`);
+    else if (b.size !== cur.size || b.sha256 !== cur.sha256)
+      notes.push(
+        `${cur.path} changed since (${b.size !== cur.size ? `size ${b.size} → ${cur.size} bytes` : 'content fingerprint differs'}): read from the start`,
+      );
+    else files.push({ from, to });
+  });
+  const gone = before.filter((b) => !inputs.some((c) => c.path === b.path)).map((b) => b.path);
+  if (gone.length > 0) notes.push(`not given this time: ${gone.join(', ')}`);
+  const kept = files.map((f) => inputs[f.to]!.path);
+  if (kept.length > 0) notes.unshift(`${kept.join(', ')} continue where run ${previousRunId} stopped`);
+  const ranges = await db.committedRanges(previousRunId);
+  const toIndex = new Map(files.map((f) => [f.from, f.to]));
+  return {
+    ...fresh,
+    warning: `the inputs of unfinished run ${previousRunId} changed, so a new run continues it (--resume=strict refuses instead): ${notes.join('; ')}`,
+    continues: { runId: previousRunId, files },
+    skipperFor: skipperOf(
+      ranges.filter((r) => toIndex.has(r.fileIndex)),
+      (i) => toIndex.get(i) ?? -1,
+    ),
+  };
+}
+
+/** For file `fileIndex`, a predicate for records already committed (records arrive in ascending order). */
+function skipperOf(
+  ranges: readonly CommittedRange[],
+  indexOf: (fileIndex: number) => number,
+): ResumePlan['skipperFor'] {
+  const byFile = new Map<number, CommittedRange[]>();
+  for (const r of ranges) {
+    const at = indexOf(r.fileIndex);
+    const list = byFile.get(at) ?? [];
+    list.push(r);
+    byFile.set(at, list);
+  }
+  return (fileIndex) => {
+    const list = byFile.get(fileIndex);
+    if (!list || list.length === 0) return undefined;
+    let i = 0;
+    return (record) => {
+      while (i < list.length && list[i]!.lastRecord < record) i++;
+      const r = list[i];
+      return r !== undefined && r.firstRecord <= record && record <= r.lastRecord;
+    };
   };
 }
 

@@ -55,7 +55,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     tally.rdkitMol.filled += r.filled;
     tally.rdkitMol.failed += r.failed;
   };
-  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit, cfg.resume);
+  const rejects = new RejectsWriter(cfg.rejectsFile, cfg.rejectsFileExplicit, cfg.resume !== false);
 
   // One controller stops reading: the caller's signal (Ctrl-C), an error limit, or a fatal error.
   const stop = new AbortController();
@@ -154,12 +154,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       resume = await planResume(db, cfg, target);
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       // A --resume that starts a new run must not append to the earlier run's rejects.
-      if (resume.runId === undefined) rejects.startsNewRun();
-      runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      if (resume.runId === undefined && resume.continues === undefined) rejects.startsNewRun();
+      runId = resume.runId ?? (await db.startRun(resume.runInfo, resume.continues));
+      if (resume.continues !== undefined) tally.priorRejected = (await db.committedRejects(runId)) ?? 0;
       await db.labelTableLock(target, runConnectionName(runId, target));
       tally.runId = runId;
-      tally.resumed = resume.runId !== undefined;
-      tally.priorRejected = resume.priorRejected;
+      tally.resumed = resume.runId !== undefined || resume.continues !== undefined;
+      if (resume.continues === undefined) tally.priorRejected = resume.priorRejected;
       // Cross-source identity is counted per batch, and only when there is another source to meet.
       crossSource = await otherSourcesExist(db, target, cfg.source);
       tally.knownUnderOtherSource = 0;

@@ -139,7 +139,8 @@ export interface BatchInsertResult {
   duplicates: number;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+/** `superseded`: an unfinished run whose inputs changed, continued by a newer run (`--resume`). */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'superseded';
 
 export interface RunStartInfo {
   source: string;
@@ -414,20 +415,49 @@ export class DatabaseOperations {
 
   // ---- runs and the resume ledger -------------------------------------------------------------
 
-  async startRun(info: RunStartInfo): Promise<number> {
+  /**
+   * Record a new run (status `running`) and return its id. With `continues`, in the same
+   * transaction: the earlier run's committed ranges of the files that did not change are copied
+   * into the new run's ledger under their new file positions (so the new run skips them, and so
+   * does a resume of it), and the earlier run is marked `superseded`.
+   */
+  async startRun(
+    info: RunStartInfo,
+    continues?: { runId: number; files: readonly { from: number; to: number }[] },
+  ): Promise<number> {
     const target = resolveTableTarget(info.target, this.schema);
-    const rows = await this.query<{ id: string }>(
-      `INSERT INTO ${this.#books(RUNS_TABLE)} (status, source, target_table, files, options, input_fingerprint)
-       VALUES ('running', $1, $2, $3::text::jsonb, $4::text::jsonb, $5) RETURNING id`,
-      [
-        info.source,
-        lockName(target),
-        this.#json(info.files ?? null),
-        this.#json(info.options ?? null),
-        info.inputFingerprint ?? null,
-      ],
-    );
-    return Number(rows[0]?.id);
+    return this.#transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO ${this.#books(RUNS_TABLE)} (status, source, target_table, files, options, input_fingerprint)
+         VALUES ('running', $1, $2, $3::text::jsonb, $4::text::jsonb, $5) RETURNING id`,
+        [
+          info.source,
+          lockName(target),
+          this.#json(info.files ?? null),
+          this.#json(info.options ?? null),
+          info.inputFingerprint ?? null,
+        ],
+      );
+      const id = Number(rows[0]?.id);
+      if (continues !== undefined) {
+        // A batch's statuses sit on its first range only: a copied range whose batch began in a
+        // file that is not carried over would miscount its rejects, so '' becomes unknown (NULL).
+        await tx.query(
+          `INSERT INTO ${this.#books(BATCHES_TABLE)} (run_id, file_index, file_key, first_record, last_record, rows, committed_at, statuses)
+           SELECT $1, m.to_index, b.file_key, b.first_record, b.last_record, b.rows, b.committed_at, NULLIF(b.statuses, '')
+             FROM ${this.#books(BATCHES_TABLE)} b
+             JOIN unnest($3::int[], $4::int[]) AS m(from_index, to_index) ON m.from_index = b.file_index
+            WHERE b.run_id = $2`,
+          [id, continues.runId, continues.files.map((f) => f.from), continues.files.map((f) => f.to)],
+        );
+        await tx.query(
+          `UPDATE ${this.#books(RUNS_TABLE)} SET status = 'superseded', finished_at = coalesce(finished_at, now()),
+             error = coalesce(error || '; ', '') || 'continued by run ' || $2::text WHERE id = $1`,
+          [continues.runId, id],
+        );
+      }
+      return id;
+    });
   }
 
   async finishRun(runId: number, status: RunStatus, stats: unknown, error?: string): Promise<void> {
