@@ -28,6 +28,7 @@ export class RejectsWriter {
   /** Rejects already in an appended file, as `file\0record` (a resumed run does not repeat them). */
   private readonly present = new Set<string>();
   private dirty = false;
+  private readonly reread = new Set<string>();
   count = 0;
 
   /**
@@ -40,6 +41,14 @@ export class RejectsWriter {
     /** Append to an existing file (a resumed run) instead of starting it afresh. */
     private append = false,
   ) {}
+
+  /**
+   * Inputs a resumed run reads again from the start (they changed): their rejects already in the
+   * file are from the old content and do not stand for the new records. Call before the first write.
+   */
+  rereads(files: readonly string[]): void {
+    for (const f of files) this.reread.add(f);
+  }
 
   /**
    * `--resume` found no run to continue: this is a new run, so an existing file is not the
@@ -123,7 +132,9 @@ export class RejectsWriter {
   private open(ext: '.sdf' | '.csv'): number {
     const p = this.pathFor(ext);
     const appending = this.append && existsSync(p);
-    if (appending) for (const key of rejectKeysIn(p, ext)) this.present.add(key);
+    if (appending)
+      for (const key of rejectKeysIn(p, ext))
+        if (!this.reread.has(key.slice(0, key.indexOf('\0')))) this.present.add(key);
     const fd = openSync(p, this.append ? 'a' : 'w');
     this.written.push(p);
     return fd;

@@ -28,6 +28,8 @@ export interface ResumePlan {
    * ranges of the files that did not change (`from` its file position `to` the new one).
    */
   continues?: { runId: number; files: { from: number; to: number }[] } | undefined;
+  /** With `continues`: the inputs (as given) read again from the start. */
+  rereads?: string[] | undefined;
   /** Rejects the resumed run's committed ranges hold: they count against --max-errors / --max-error-rate. */
   priorRejected: number;
   /** A predicate for records of file `fileIndex` already committed (records arrive in ascending order). */
@@ -86,7 +88,7 @@ export async function planResume(
   if (!found.fingerprintMatches) {
     if (cfg.resume === 'strict')
       throw new ResumeError(`cannot resume run ${run.id}: ${describeChange(run.files, inputs)}`);
-    return continueChanged(db, run.id, run.files, inputs, fresh);
+    return continueChanged(db, run.id, run.files, inputs, cfg.files, fresh);
   }
 
   const ranges = await db.committedRanges(run.id);
@@ -116,6 +118,7 @@ async function continueChanged(
   previousRunId: number,
   previousFiles: unknown,
   inputs: InputDescription[],
+  given: readonly string[],
   fresh: ResumePlan,
 ): Promise<ResumePlan> {
   const before = Array.isArray(previousFiles) ? (previousFiles as InputDescription[]) : [];
@@ -136,11 +139,13 @@ async function continueChanged(
   const kept = files.map((f) => inputs[f.to]!.path);
   if (kept.length > 0) notes.unshift(`${kept.join(', ')} continue where run ${previousRunId} stopped`);
   const ranges = await db.committedRanges(previousRunId);
+  const carried = new Set(files.map((f) => f.to));
   const toIndex = new Map(files.map((f) => [f.from, f.to]));
   return {
     ...fresh,
     warning: `the inputs of unfinished run ${previousRunId} changed, so a new run continues it (--resume=strict refuses instead): ${notes.join('; ')}`,
     continues: { runId: previousRunId, files },
+    rereads: given.filter((_f, i) => !carried.has(i)),
     skipperFor: skipperOf(
       ranges.filter((r) => toIndex.has(r.fileIndex)),
       (i) => toIndex.get(i) ?? -1,

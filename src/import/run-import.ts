@@ -155,6 +155,7 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
       // A --resume that starts a new run must not append to the earlier run's rejects.
       if (resume.runId === undefined && resume.continues === undefined) rejects.startsNewRun();
+      if (resume.rereads !== undefined) rejects.rereads(resume.rereads);
       runId = resume.runId ?? (await db.startRun(resume.runInfo, resume.continues));
       if (resume.continues !== undefined) tally.priorRejected = (await db.committedRejects(runId)) ?? 0;
       await db.labelTableLock(target, runConnectionName(runId, target));

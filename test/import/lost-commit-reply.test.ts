@@ -48,7 +48,7 @@ describe.runIf(pgUp)('the reply to a batch COMMIT is lost', () => {
       const schema = randomSchemaName();
       schemas.push(schema);
       const u = new URL(url);
-      // COMMIT 1 is the schema's; 3 and 5 are batches'.
+      // COMMITs 1 and 2 are the schema's and the run row's; 3 and 5 are batches'.
       const proxy = await startCommitProxy({ host: u.hostname, port: Number(u.port || 5432) }, (n) =>
         n === 3 || n === 5 ? 'drop' : 'forward',
       );

@@ -85,6 +85,36 @@ describe('RejectsWriter', () => {
   });
 });
 
+describe('RejectsWriter appending for a resumed run', () => {
+  it('skips rejects already in the file, except those of inputs read again from the start', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'molimport-rejects-'));
+    try {
+      const file = path.join(dir, 'r.sdf');
+      const reject = (input: string, record: number) => ({
+        file: input,
+        record,
+        line: 1,
+        format: 'sdf' as const,
+        reason: 'x',
+        raw: `> <PUBCHEM_COMPOUND_CID>\n${record}\n\n`,
+      });
+      const first = new RejectsWriter(file, true);
+      first.write(reject('a.sdf', 1));
+      first.write(reject('b.sdf', 2));
+      first.close();
+      const again = new RejectsWriter(file, true, true);
+      again.rereads(['b.sdf']);
+      again.write(reject('a.sdf', 1));
+      again.write(reject('b.sdf', 2));
+      again.write(reject('a.sdf', 3));
+      again.close();
+      expect(rejectedCids(readFileSync(file, 'utf8'))).toEqual(['1', '2', '2', '3']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.runIf(pgUp)('rejects and the batch commit', () => {
   let dir: string;
   let input: BrokenFile;
@@ -108,10 +138,11 @@ describe.runIf(pgUp)('rejects and the batch commit', () => {
     const rejects = path.join(dir, 'killed-rejects.sdf');
     const u = new URL(url);
     let child: ReturnType<typeof spawnCli> | undefined;
-    // COMMIT 1 is the schema's; kill on the third batch's, before its reply reaches the importer.
+    // COMMITs 1 and 2 are the schema's and the run row's; kill on the third batch's, before its
+    // reply reaches the importer.
     const proxy = await startCommitProxy({ host: u.hostname, port: Number(u.port || 5432) }, (n) => {
-      if (n === 4) child?.child.kill('SIGKILL');
-      return n === 4 ? 'drop' : 'forward';
+      if (n === 5) child?.child.kill('SIGKILL');
+      return n === 5 ? 'drop' : 'forward';
     });
     try {
       u.port = String(proxy.port);
