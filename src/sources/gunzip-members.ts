@@ -85,9 +85,17 @@ export async function* gunzipMembers(
             if (pending.length === 0 && !(await more())) break;
             const chunk = take(pending.length);
             fed += chunk.length;
-            await new Promise<void>((resolve, reject) =>
-              inflater.write(chunk, (err) => (err ? reject(err) : resolve())),
-            );
+            await new Promise<void>((resolve, reject) => {
+              // The reader stopped early and destroyed the inflater: a pending write may never call back.
+              const onClose = (): void => resolve();
+              inflater.once('close', onClose);
+              inflater.write(chunk, (err) => {
+                inflater.off('close', onClose);
+                if (err) reject(err);
+                else resolve();
+              });
+            });
+            if (inflater.destroyed) break;
             const unused = fed - inflater.bytesWritten;
             if (unused > 0) {
               leftover = chunk.subarray(chunk.length - unused);
@@ -112,6 +120,8 @@ export async function* gunzipMembers(
           ? new GzipFault('truncated gzip: the file ends inside a gzip member', offset, { cause: err })
           : new GzipFault(`corrupt gzip data (${message})`, offset, { cause: err });
       } finally {
+        // Returning early (the consumer stopped): nothing will read the inflater any more.
+        inflater.destroy();
         await feeding;
       }
       // Put back what followed the deflate data.

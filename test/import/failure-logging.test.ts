@@ -47,7 +47,8 @@ describe.runIf(pgUp)('a resumed run in molimport_runs', () => {
   it("records the resume's own stats and keeps the interrupted session's", async () => {
     const url = testDatabaseUrl();
     const schema = randomSchemaName();
-    const file = tilePubchem(3_000, path.join(dir, 'pubchem.sdf'));
+    // Gzip: stopping must also end the gzip reader (it once waited forever for its inflater).
+    const file = tilePubchem(3_000, path.join(dir, 'pubchem.sdf.gz'));
     const args = [
       'pubchem',
       file,
