@@ -25,7 +25,7 @@ export class RejectsWriter {
   private csvFd: number | undefined;
   private csvColumns: readonly string[] | undefined;
   private readonly written: string[] = [];
-  /** Rejects already in an appended file, as `file\0record` (a resumed run does not repeat them). */
+  /** Rejects already in an appended file, as `file\0record`, not yet met again (a resumed run does not repeat them). */
   private readonly present = new Set<string>();
   private dirty = false;
   private readonly reread = new Set<string>();
@@ -71,10 +71,11 @@ export class RejectsWriter {
     try {
       if (ext === '.sdf') this.sdfFd ??= this.open('.sdf');
       else if (this.csvFd === undefined) this.openCsv(reject);
-      if (this.present.has(key)) return;
+      // Each reject already in the file is met at most once again: forget it then, so the set
+      // only shrinks (the import itself never writes one record's reject twice).
+      if (this.present.delete(key)) return;
       if (reject.format === 'sdf') this.writeSdf(reject);
       else this.writeCsv(reject);
-      this.present.add(key);
       this.dirty = true;
     } catch (err) {
       throw this.failure(this.pathFor(ext), 'write', err);
