@@ -10,7 +10,7 @@
  * the (file, record) pairs already in the file and does not write them twice. A write or fsync that
  * fails throws `OutputError` (the batch is then not committed).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { errorMessage, OutputError } from '../errors.js';
@@ -82,7 +82,7 @@ export class RejectsWriter {
     }
   }
 
-  /** Flush what was written to disk (fsync); a no-op when nothing was written since. Throws `OutputError`. */
+  /** Flush what was written to disk (fdatasync: the data and the file size); a no-op when nothing was written since. Throws `OutputError`. */
   sync(): void {
     if (!this.dirty) return;
     for (const [fd, ext] of [
@@ -91,7 +91,7 @@ export class RejectsWriter {
     ] as const) {
       if (fd === undefined) continue;
       try {
-        fsyncSync(fd);
+        fdatasyncSync(fd);
       } catch (err) {
         throw this.failure(this.pathFor(ext), 'flush', err);
       }
