@@ -7,9 +7,11 @@
  * | `UsageError`         | `MOLIMPORT_USAGE`       | 2        |
  * | `ConfigurationError` | `MOLIMPORT_CONFIG`      | 2        |
  * | `InputError`         | `MOLIMPORT_INPUT`       | 1        |
+ * | `OutputError`        | `MOLIMPORT_OUTPUT`      | 1        |
  * | `ParseError`         | `MOLIMPORT_PARSE`       | 1        |
  * | `DatabaseError`      | `MOLIMPORT_DATABASE`    | 1        |
  * | `TableLockedError`   | `MOLIMPORT_LOCKED`      | 1        |
+ * | `LockLostError`      | `MOLIMPORT_LOCK_LOST`   | 1        |
  * | `ResumeError`        | `MOLIMPORT_RESUME`      | 1        |
  * | `ChemistryError`     | `MOLIMPORT_CHEMISTRY`   | 1        |
  * | `ErrorLimitError`    | `MOLIMPORT_ERROR_LIMIT` | 3        |
@@ -56,11 +58,13 @@ export type ErrorCode =
   | 'MOLIMPORT_USAGE'
   | ConfigurationErrorCode
   | InputErrorCode
+  | 'MOLIMPORT_OUTPUT'
   | 'MOLIMPORT_PARSE'
   | DatabaseErrorCode
   | 'MOLIMPORT_ERROR_LIMIT'
   | 'MOLIMPORT_INTERRUPTED'
   | 'MOLIMPORT_LOCKED'
+  | 'MOLIMPORT_LOCK_LOST'
   | 'MOLIMPORT_RESUME'
   | 'MOLIMPORT_CHEMISTRY'
   | 'MOLIMPORT_DELETE_GUARD'
@@ -142,6 +146,20 @@ export class InputError extends MolimportError {
 }
 
 /**
+ * A file molimport writes cannot be written or flushed to disk: the rejects file's directory is
+ * missing or read-only, the disk is full (code `MOLIMPORT_OUTPUT`, exit 1). The batch whose rejects
+ * could not be made durable is not committed, so `--resume` writes them once the file can be.
+ */
+export class OutputError extends MolimportError {
+  /** The file that could not be written. */
+  readonly file: string;
+  constructor(message: string, file: string, options?: { cause?: unknown }) {
+    super(message, 'MOLIMPORT_OUTPUT', EXIT_FATAL, options);
+    this.file = file;
+  }
+}
+
+/**
  * A structural parse failure that cannot be reduced to one rejected record, e.g. a CSV file whose
  * header cannot be read (code `MOLIMPORT_PARSE`, exit 1). A malformed record is a reject instead.
  */
@@ -183,6 +201,25 @@ export class TableLockedError extends MolimportError {
     super(
       `another molimport run is writing to ${table} (advisory lock held); wait for it to finish, or pass --wait-lock to queue behind it`,
       'MOLIMPORT_LOCKED',
+      EXIT_FATAL,
+    );
+    this.table = table;
+  }
+}
+
+/**
+ * The table lock's connection dropped during the run (server restart, terminated backend) and
+ * another run took the lock before this one could take it again (code `MOLIMPORT_LOCK_LOST`,
+ * exit 1). No batch of this run committed after the other run took the lock; committed batches
+ * stay, and `--resume` continues once the other run is done.
+ */
+export class LockLostError extends MolimportError {
+  /** The table, as `schema.table`. */
+  readonly table: string;
+  constructor(table: string) {
+    super(
+      `lost the advisory lock on ${table} (its connection ended) and another molimport run holds it now; stopped so that two runs never write it at once (resume with --resume when that run is done)`,
+      'MOLIMPORT_LOCK_LOST',
       EXIT_FATAL,
     );
     this.table = table;

@@ -37,7 +37,7 @@ export function importOptionsFromCli(
     rejectsFile: opts.rejects as string | undefined,
     maxErrors: opts.maxErrors as number | undefined,
     maxErrorRate: opts.maxErrorRate as number | undefined,
-    resume: Boolean(opts.resume),
+    resume: opts.resume === 'strict' ? 'strict' : Boolean(opts.resume),
     compute: opts.compute as ImportOptions['compute'],
     recompute: Boolean(opts.recompute),
     validate: Boolean(opts.validate),

@@ -78,3 +78,11 @@ export function computeList(value: string): string[] {
     throw new InvalidArgumentError((err as Error).message.replace(/^--compute: /, ''));
   }
 }
+
+/** `--resume` takes one optional value, `strict`; anything else is most likely a file put after it. */
+export function resumeValue(value: string): 'strict' {
+  if (value === 'strict') return 'strict';
+  throw new InvalidArgumentError(
+    `expected no value or =strict, got '${value}' (put the input files before --resume, or write --resume=strict)`,
+  );
+}

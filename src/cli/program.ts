@@ -1,6 +1,14 @@
 /** The commander program: commands, options, help. Parsing only; running is in commands/. */
 import { Argument, Command, Option } from 'commander';
-import { batchBytes, byteSize, computeList, integerIn, ratio, rejectOnList } from './parse-values.js';
+import {
+  batchBytes,
+  byteSize,
+  computeList,
+  integerIn,
+  ratio,
+  rejectOnList,
+  resumeValue,
+} from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
 
@@ -76,7 +84,11 @@ export function addImportOptions(cmd: Command): Command {
       integerIn(0, Number.MAX_SAFE_INTEGER),
     )
     .option('--max-error-rate <r>', 'stop with exit 3 when rejects/read exceeds r (0-1)', ratio)
-    .option('--resume', 'continue the latest unfinished run for the same inputs')
+    .option(
+      '--resume [strict]',
+      'continue the latest unfinished run: unchanged inputs skip what it committed, changed or new ones are read from the start (said so); --resume=strict refuses changed inputs',
+      resumeValue,
+    )
     .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting')
     .option(
       '--compute <list>',

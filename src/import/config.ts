@@ -1,4 +1,5 @@
 /** `ImportOptions` → one resolved config: defaults merged once, every value checked once. */
+import { assertWritableSchema } from '../sink/identifiers.js';
 import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { DataSource } from '../types.js';
@@ -152,7 +153,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     database: o.database,
     embeddedDir: path.resolve(cwd, o.embeddedDir ?? '.molimport/pgdata'),
     env: o.env ?? process.env,
-    schema: o.schema ?? 'public',
+    // Refused before connecting: nothing is written to PostgreSQL's own schemas.
+    schema: assertWritableSchema(o.schema ?? 'public', '--schema'),
     createSchema: o.createSchema ?? false,
     table: o.table ?? 'molecules',
     mode,
@@ -193,7 +195,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
     chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
     rdkitMol: o.rdkitMol ?? false,
-    resume: o.resume ?? false,
+    resume: resumeMode(o.resume),
     waitLock: o.waitLock ?? false,
     signal: o.signal,
     logger: o.logger,
@@ -214,4 +216,10 @@ function rate(v: number): number {
     throw new ConfigurationError(`maxErrorRate: expected a ratio from 0 to 1, got ${String(v)}`);
   }
   return v;
+}
+
+function resumeMode(v: unknown): boolean | 'strict' {
+  if (v === undefined) return false;
+  if (v === true || v === false || v === 'strict') return v;
+  throw new ConfigurationError(`resume must be true, false or 'strict', got ${JSON.stringify(v)}`);
 }

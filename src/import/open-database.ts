@@ -28,6 +28,7 @@ export async function openDatabase(
     maxConnections?: number;
     logger?: ImportLogger;
     onRetry?: (info: RetryNotice) => void;
+    signal?: AbortSignal | undefined;
   },
   resolved: ResolvedTarget = resolveDatabaseTarget(o),
 ): Promise<DatabaseOperations> {
@@ -39,5 +40,6 @@ export async function openDatabase(
     maxConnections: o.maxConnections ?? 1,
     logger: o.logger,
     onRetry: o.onRetry,
+    signal: o.signal,
   });
 }

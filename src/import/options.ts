@@ -87,8 +87,13 @@ export interface ImportOptions {
   maxErrors?: number;
   /** Stop the run (`ErrorLimitError`, exit 3) once rejected/read exceeds this ratio, checked after 1,000 records. In [0, 1]. @default no limit */
   maxErrorRate?: number;
-  /** Continue the latest unfinished run for the same inputs. @default false */
-  resume?: boolean;
+  /**
+   * Continue the latest unfinished run into the table. Unchanged inputs skip what it committed;
+   * when inputs changed or were added, a new run continues it and reads those from the start
+   * (a warning says which). `'strict'`: refuse (`ResumeError`) when the inputs differ at all.
+   * @default false
+   */
+  resume?: boolean | 'strict';
   /** Wait for another run into the same table to finish instead of failing with `TableLockedError`. @default false */
   waitLock?: boolean;
   /**

@@ -1,4 +1,5 @@
 /**
+/**
  * Writes every rejected record to a rejects file that any reader takes as it took the input, and
  * that can be fixed and fed back to molimport:
  * - SDF: the record's original text byte for byte (its line endings included), then `molimport_*`
@@ -8,12 +9,18 @@
  *   do not match the header also keeps its original line in `molimport_raw`. Each header gets its
  *   own file, so a run over files with different columns loses no column.
  * Files are created only when needed and exclusively (`wx`): a run never overwrites another run's
- * rejects. Only a resumed run appends, to the files of the run it continues. Each record is written
- * synchronously, so a crash right after cannot lose it.
+ * rejects. Only a resumed run appends, to the files of the run it continues.
+ *
+ * Durability against the ledger: the import writes a batch's rejects and calls `sync()` before the
+ * batch's transaction commits, so every reject of a committed range is on disk. A crash between the
+ * fsync and the commit leaves rejects whose batch resume reads again: a resumed run (append) reads
+ * the (file, record) pairs already in the file and does not write them twice. A write or fsync that
+ * fails throws `OutputError` (the batch is then not committed).
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError, InputError } from '../errors.js';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { ConfigurationError, errorMessage, OutputError } from '../errors.js';
 import type { Reject } from '../types.js';
 
 /** Fields/columns this writer adds; the import strips them when a rejects file is read back. */
@@ -66,6 +73,7 @@ export function checkRejectsTarget(target: RejectsTarget): void {
 interface CsvFile {
   fd: number;
   columns: readonly string[];
+  path: string;
 }
 
 export class RejectsWriter {
@@ -73,6 +81,10 @@ export class RejectsWriter {
   /** One CSV file per distinct header, keyed by the header's columns. */
   private readonly csvFiles = new Map<string, CsvFile>();
   private readonly written: string[] = [];
+  /** Rejects already in an appended file, as `file\0record`, not yet met again (a resumed run does not repeat them). */
+  private readonly present = new Set<string>();
+  private dirty = false;
+  private readonly reread = new Set<string>();
   count = 0;
 
   constructor(private target: RejectsTarget) {}
@@ -83,15 +95,58 @@ export class RejectsWriter {
     this.target = target;
   }
 
+  /**
+   * Inputs a resumed run reads again from the start (they changed): their rejects already in the
+   * file are from the old content and do not stand for the new records. Call before the first write.
+   */
+  rereads(files: readonly string[]): void {
+    for (const f of files) this.reread.add(f);
+  }
+
   /** Paths actually written (for the stats and `molimport runs`). */
   get files(): readonly string[] {
     return this.written;
   }
 
+  /** Write one reject (once per file and record). Throws `OutputError` when the file cannot be written. */
   write(reject: Reject): void {
     this.count++;
-    if (reject.format === 'sdf') this.writeSdf(reject);
-    else this.writeCsv(reject);
+    const key = `${reject.file}\0${reject.record}`;
+    let file = rejectsPaths(this.target)[reject.format];
+    try {
+      if (reject.format === 'sdf') {
+        this.sdfFd ??= this.open(file);
+      } else {
+        file = this.csvFileFor(reject).path;
+      }
+      // Each reject already in the file is met at most once again: forget it then, so the set
+      // only shrinks (the import itself never writes one record's reject twice).
+      if (this.present.delete(key)) return;
+      if (reject.format === 'sdf') writeSync(this.sdfFd as number, sdfRejectText(reject));
+      else this.writeCsv(reject);
+      this.dirty = true;
+    } catch (err) {
+      if (err instanceof OutputError) throw err;
+      throw this.failure(file, 'write', err);
+    }
+  }
+
+  /** Flush what was written to disk (fdatasync: the data and the file size); a no-op when nothing was written since. Throws `OutputError`. */
+  sync(): void {
+    if (!this.dirty) return;
+    const open: [number | undefined, string][] = [
+      [this.sdfFd, rejectsPaths(this.target).sdf],
+      ...[...this.csvFiles.values()].map((f): [number, string] => [f.fd, f.path]),
+    ];
+    for (const [fd, file] of open) {
+      if (fd === undefined) continue;
+      try {
+        fdatasyncSync(fd);
+      } catch (err) {
+        throw this.failure(file, 'flush', err);
+      }
+    }
+    this.dirty = false;
   }
 
   close(): void {
@@ -101,7 +156,32 @@ export class RejectsWriter {
     this.csvFiles.clear();
   }
 
+  private failure(file: string, what: string, err: unknown): OutputError {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOSPC'
+        ? 'no space left on the device'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code === 'ENOENT'
+            ? 'its directory does not exist'
+            : code === 'EEXIST'
+              ? 'it appeared while this run was starting and is not overwritten; choose another --rejects path'
+              : errorMessage(err);
+    return new OutputError(
+      `cannot ${what} the rejects file ${file}: ${why}; the batch was not committed (fix it and run again with --resume)`,
+      file,
+      { cause: err },
+    );
+  }
+
+  /** Open for appending (a resumed run: what the file holds is not written again) or create exclusively. */
   private open(p: string): number {
+    // Only a regular file holds earlier rejects (a device such as /dev/null holds none to read).
+    if (this.target.append && existsSync(p) && statSync(p).isFile()) {
+      for (const key of rejectKeysIn(p, p.endsWith('.csv') ? '.csv' : '.sdf'))
+        if (!this.reread.has(key.slice(0, key.indexOf('\0')))) this.present.add(key);
+    }
     try {
       const fd = openSync(p, this.target.append ? 'a' : 'wx');
       this.written.push(p);
@@ -109,33 +189,28 @@ export class RejectsWriter {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && !this.target.explicit) return this.open(nextName(p));
-      throw new InputError(
-        code === 'EEXIST'
-          ? `rejects file ${p} appeared while this run was starting: not overwritten; choose another --rejects path`
-          : `cannot create rejects file ${p}: ${(err as Error).message}`,
-        p,
-        undefined,
-        { cause: err },
-      );
+      throw this.failure(p, 'create', err);
     }
   }
 
-  private writeSdf(r: Reject): void {
-    this.sdfFd ??= this.open(rejectsPaths(this.target).sdf);
-    writeSync(this.sdfFd, sdfRejectText(r));
-  }
-
-  private writeCsv(r: Reject): void {
+  /** The CSV file for this reject's header (opened, with its header line, on first use). */
+  private csvFileFor(r: Reject): CsvFile {
     const columns = (r.columns ?? ['raw']).filter((c) => !c.startsWith(REJECT_FIELD_PREFIX));
     const key = columns.join('\u0000');
     let file = this.csvFiles.get(key);
     if (file === undefined) {
       const first = rejectsPaths(this.target).csv;
       const p = this.csvFiles.size === 0 ? first : numbered(first, this.csvFiles.size + 1);
-      file = { fd: this.open(p), columns };
+      const hasHeader = this.target.append && existsSync(p) && readFileSync(p).length > 0;
+      file = { fd: this.open(p), columns, path: p };
       this.csvFiles.set(key, file);
-      writeSync(file.fd, csvLine([...columns, ...EXTRA, RAW_COLUMN]));
+      if (!hasHeader) writeSync(file.fd, csvLine([...columns, ...EXTRA, RAW_COLUMN]));
     }
+    return file;
+  }
+
+  private writeCsv(r: Reject): void {
+    const file = this.csvFileFor(r);
     const { values, aligned } = alignRow(r, file.columns);
     writeSync(file.fd, csvLine([...values, ...extraValues(r), aligned ? '' : r.raw]));
   }
@@ -205,4 +280,40 @@ function nextName(p: string): string {
   const stem = p.slice(0, p.length - ext.length);
   const m = /-(\d+)$/.exec(stem);
   return m ? `${stem.slice(0, m.index)}-${Number(m[1]) + 1}${ext}` : `${stem}-2${ext}`;
+}
+
+/** The `file\0record` of every reject in an existing rejects file (its molimport_file/_record fields). */
+function rejectKeysIn(file: string, ext: '.sdf' | '.csv'): string[] {
+  const text = readFileSync(file, 'utf8');
+  const keys: string[] = [];
+  if (ext === '.sdf') {
+    for (const record of text.split(/^\$\$\$\$\r?$/m)) {
+      const f = lastField(record, 'molimport_file');
+      const r = lastField(record, 'molimport_record');
+      if (f !== undefined && r !== undefined) keys.push(`${f}\0${r}`);
+    }
+    return keys;
+  }
+  const rows = parseCsv(text, {
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  }) as string[][];
+  const header = rows[0] ?? [];
+  const fi = header.lastIndexOf('molimport_file');
+  const ri = header.lastIndexOf('molimport_record');
+  if (fi === -1 || ri === -1) return keys;
+  for (const row of rows.slice(1)) {
+    const f = row[fi];
+    const r = row[ri];
+    if (f !== undefined && r !== undefined) keys.push(`${f}\0${r}`);
+  }
+  return keys;
+}
+
+function lastField(record: string, name: string): string | undefined {
+  let value: string | undefined;
+  for (const m of record.matchAll(new RegExp(`^>[^\\n]*<${name}>[^\\n]*\\r?\\n([^\\r\\n]*)`, 'gm')))
+    value = m[1];
+  return value;
 }

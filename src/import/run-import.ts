@@ -3,6 +3,7 @@
  * rejects file and progress events. The CLI and library users both call `runImport`; it returns
  * the stats that `--json` prints, also when the run fails (only invalid options throw).
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   DatabaseError,
@@ -41,6 +42,7 @@ import {
 import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats, RowStatus } from './stats.js';
+import type { Reject } from '../types.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 import { describeForResume, downloadInputs, prepareInputs, type PreparedInput } from './inputs.js';
 import { applySync, prepareSync, previewSync, recordSeen, seenTable } from '../sink/sync.js';
@@ -192,6 +194,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
           maxConnections: (cfg.parallel ? cfg.workers : 1) + 2,
           logger: log,
           onRetry: (r) => emit({ type: 'retry', ...r }),
+          // A signal (or any stop) ends connection and write retries at once.
+          signal: stop.signal,
         },
         resolved,
       );
@@ -225,7 +229,27 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
 
       if (!fleet) {
         emit({ type: 'phase', phase: 'locking' });
-        releaseLock = await db.acquireTableLock(target, { wait: cfg.waitLock });
+        // A resumed run killed moments ago may still hold the lock through its lingering backends.
+        const previous = cfg.resume
+          ? await db.findResumableRun({ source: cfg.source, table: target })
+          : undefined;
+        const lockTarget = target;
+        releaseLock = await db.acquireTableLock(target, {
+          wait: cfg.waitLock,
+          signal: stop.signal,
+          patient:
+            previous?.run.status === 'running'
+              ? {
+                  applicationName: runConnectionName(previous.run.id, lockTarget),
+                  timeoutMs: DEAD_RUN_LOCK_WAIT_MS,
+                  onWait: () =>
+                    emit({
+                      type: 'warning',
+                      message: `waiting up to ${DEAD_RUN_LOCK_WAIT_MS / 1000} s for the connections of run ${previous.run.id} (the run being resumed) to end`,
+                    }),
+                }
+              : undefined,
+        });
         emit({ type: 'phase-done', phase: 'locking' });
       }
 
@@ -237,8 +261,12 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         fleet?.continueRunId,
       );
       if (resume.warning) emit({ type: 'warning', message: resume.warning });
-      runId = resume.runId ?? (await db.startRun(resume.runInfo));
+      if (resume.rereads !== undefined) rejects.rereads(resume.rereads);
+      runId = resume.runId ?? (await db.startRun(resume.runInfo, resume.continues));
       await fleet?.onRunStarted(runId);
+      if (resume.continues !== undefined) tally.priorRejected = (await db.committedRejects(runId)) ?? 0;
+      if (!fleet) await db.labelTableLock(target, runConnectionName(runId, target));
+      // A --resume that starts a new run does not append to the earlier run's rejects.
       const rejectsTarget = rejectsTargetFor(cfg, runId, resume.previousRejects);
       rejects.retarget(rejectsTarget);
       await db.noteRunOptions(runId, {
@@ -246,7 +274,8 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         rejectsExplicit: rejectsTarget.explicit,
       });
       tally.runId = runId;
-      tally.resumed = resume.runId !== undefined;
+      tally.resumed = resume.runId !== undefined || resume.continues !== undefined;
+      if (resume.continues === undefined) tally.priorRejected = resume.priorRejected;
       if (!cfg.force && resume.runId === undefined) await markUnchanged(db, target, cfg, inputs);
       if (cfg.sync) {
         const prepared = await prepareSync(db, target, { runId, source: cfg.source, mode: cfg.sync });
@@ -264,6 +293,13 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     // After the unchanged check: a file a completed run already loaded is not downloaded again.
     await downloadInputs(cfg, inputs, { signal: stop.signal });
 
+    // Each item's reject is written once, whichever of the batch or its split halves gets there first.
+    const rejectWritten = new WeakSet<WorkItem>();
+    const writeReject = (item: WorkItem, reject: Reject): void => {
+      if (rejectWritten.has(item)) return;
+      rejects.write(reject);
+      rejectWritten.add(item);
+    };
     const writer = db;
     const writeTarget = target;
     const seenInRun = seen;
@@ -318,6 +354,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         !(stopReason instanceof ErrorLimitError) &&
         !(stopReason instanceof InterruptedError)
       ) {
+        return batch.map(() => 'unwritten');
+      }
+      // The batch's ledger range covers its rejects: they reach the disk before it commits, or
+      // the batch is not written at all (resume reads it again).
+      try {
+        for (const i of batch) if (!i.row && i.reject) writeReject(i, i.reject);
+        rejects.sync();
+      } catch (err) {
+        halt(err instanceof MolimportError ? err : wrapUnknown(err));
         return batch.map(() => 'unwritten');
       }
       const rowItems = batch.filter((i) => i.row !== undefined);
@@ -402,6 +447,15 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
       inputs,
     });
 
+    const tryWriteReject = (item: WorkItem, reject: Reject): boolean => {
+      try {
+        writeReject(item, reject);
+        return true;
+      } catch (err) {
+        halt(err instanceof MolimportError ? err : wrapUnknown(err));
+        return false;
+      }
+    };
     let lastEmit = 0;
     let lastSize = 0;
     for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
@@ -411,18 +465,19 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
         touched.add(item.fileIndex);
         if (!outcome.ok) {
           const duplicateKey = outcome.error instanceof DatabaseError && outcome.error.sqlState === '23505';
+          // Not in the ledger (its batch failed): a reject that cannot be written is redone by --resume.
           const reject = rejectFromItem(
             item,
             `database refused the record: ${errorMessage(outcome.error)}`,
             duplicateKey ? 'duplicate-key' : 'db-refused',
           );
-          rejects.write(reject);
+          if (!tryWriteReject(item, reject)) continue;
           tally.reject(item.fileIndex, reject.kind);
           continue;
         }
         if (outcome.value === 'unwritten') continue;
         if (outcome.value === 'rejected' && item.reject) {
-          rejects.write(item.reject);
+          if (!tryWriteReject(item, item.reject)) continue;
           tally.reject(item.fileIndex, item.reject.kind);
         } else {
           tally.count(item.fileIndex, outcome.value);
@@ -496,10 +551,11 @@ export async function runImport(options: ImportOptions, hooks: RunImportHooks = 
     try {
       // A fleet job whose lease was lost leaves the run to the attempt that took it over.
       if (runId !== null && !(fleet && stopReason instanceof LeaseLostError)) {
+        const earlier = resume?.runId !== undefined ? resume.earlierSessions : [];
         await db.finishRun(
           runId,
           stats.status === 'completed' ? 'completed' : stats.status,
-          stats,
+          earlier.length > 0 ? { ...stats, earlierSessions: earlier } : stats,
           stats.error ?? undefined,
         );
       }
@@ -532,6 +588,18 @@ function rejectsTargetFor(
       : { base: cfg.rejectsFile, explicit: true, append: false };
   checkRejectsTarget(target);
   return target;
+}
+
+/** How long a resumed run waits for the lock held by the lingering backends of the run it resumes. */
+const DEAD_RUN_LOCK_WAIT_MS = 30_000;
+
+/**
+ * The `application_name` of a run's lock connection: the run and its table (run ids are per
+ * bookkeeping schema), short enough for PostgreSQL's 63 bytes.
+ */
+function runConnectionName(runId: number, target: TableTarget): string {
+  const table = createHash('sha256').update(`${target.schema}.${target.table}`).digest('hex').slice(0, 12);
+  return `molimport run ${runId} ${table}`;
 }
 
 /** The ledger rows of one batch: per file, the range of records it holds (rows and rejects). */

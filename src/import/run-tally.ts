@@ -54,6 +54,11 @@ export class RunTally {
   readonly rejectReasons: Partial<Record<RejectKind, number>> = {};
   /** What `sync` did, set after the import. */
   sync: ImportStats['sync'] = null;
+  /**
+   * Rejects of the records an earlier session of a resumed run committed: those records count in
+   * `read` (as skipped), so their rejects count too, and a limit means the same as in one clean run.
+   */
+  priorRejected = 0;
   /** Records parsed so far (for progress; the counts only move once a record's batch settled). */
   parsed = 0;
   private readonly files: FileTally[] = [];
@@ -205,14 +210,16 @@ export class RunTally {
 
   /** The reason to stop when --max-errors / --max-error-rate is exceeded; the rate waits for 1,000 records unless `final`. */
   errorLimitExceeded(final: boolean): string | undefined {
-    const { rejected, read } = this.totals;
+    const { read } = this.totals;
+    const rejected = this.totals.rejected + this.priorRejected;
+    const before = this.priorRejected > 0 ? ` (${this.priorRejected} of them before --resume)` : '';
     if (this.cfg.maxErrors !== undefined && rejected > this.cfg.maxErrors) {
-      return `${rejected} records rejected, more than --max-errors ${this.cfg.maxErrors}`;
+      return `${rejected} records rejected${before}, more than --max-errors ${this.cfg.maxErrors}`;
     }
     if (this.cfg.maxErrorRate !== undefined && read > 0 && (final || read >= 1_000)) {
       const rate = rejected / read;
       if (rate > this.cfg.maxErrorRate) {
-        return `${rejected} of ${read} records rejected (${(rate * 100).toFixed(2)}%), more than --max-error-rate ${this.cfg.maxErrorRate}`;
+        return `${rejected} of ${read} records rejected${before} (${(rate * 100).toFixed(2)}%), more than --max-error-rate ${this.cfg.maxErrorRate}`;
       }
     }
     return undefined;

@@ -27,6 +27,9 @@ export interface CsvReadOptions {
   columns?: readonly string[];
 }
 
+/** Parsed records waiting for the consumer before more text is fed to the parser. */
+const QUEUE_HIGH_WATER = 1_000;
+
 /** How much text is collected before sniffing. */
 const SNIFF_CHARS = 65_536;
 
@@ -58,6 +61,17 @@ export async function* readCsvRecords(
   }
   const delimiter = options.delimiter ?? sniffDelimiter(firstLines(head, 20, done));
 
+  // Records are taken from on_record into our own queue, not read from the stream: a stream that
+  // fails (an unclosed quote at the end) drops what it had buffered, and with it the good rows
+  // before the failure. Feeding waits for the queue to drain, so memory stays bounded.
+  const queue: CsvParseOutput[] = [];
+  /** The consumer stopped early: stop feeding. */
+  let abandoned = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
   const parser = parse({
     delimiter,
     bom: true,
@@ -68,12 +82,23 @@ export async function* readCsvRecords(
     ltrim: delimiter === ' ',
     raw: true,
     info: true,
+    on_record: (out: unknown) => {
+      queue.push(out as CsvParseOutput);
+      notify();
+      return null;
+    },
   });
+  parser.resume();
 
   async function* text(): AsyncGenerator<string> {
+    const drained = async (): Promise<void> => {
+      while (queue.length > QUEUE_HIGH_WATER && !abandoned)
+        await new Promise<void>((resolve) => (wake = resolve));
+    };
     if (head.length > 0) yield head;
     if (done) return;
     for (;;) {
+      await drained();
       const r = await iterator.next();
       if (r.done === true) break;
       yield decoder.decode(r.value);
@@ -81,8 +106,33 @@ export async function* readCsvRecords(
     const rest = decoder.end();
     if (rest.length > 0) yield rest;
   }
-  // pipeline() forwards a read error (truncated gzip, EIO) to the parser, so the loop below throws it.
-  const feeding = pipeline(Readable.from(text()), parser).catch(() => undefined);
+  let failure: unknown;
+  let finished = false;
+  // pipeline() forwards a read error (truncated gzip, EIO) to the parser; it is thrown below once
+  // every record parsed before it has been handed out.
+  const feeding = pipeline(Readable.from(text()), parser)
+    .catch((err: unknown) => {
+      failure = err;
+    })
+    .finally(() => {
+      finished = true;
+      notify();
+    });
+  async function* parsed(): AsyncGenerator<CsvParseOutput> {
+    for (;;) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        if (queue.length <= QUEUE_HIGH_WATER) notify();
+        yield next;
+        continue;
+      }
+      if (finished) {
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
 
   let columns: string[] | undefined = options.columns ? [...options.columns] : undefined;
   let headerPending = options.header;
@@ -91,7 +141,7 @@ export async function* readCsvRecords(
   let nextLine = 1;
   let emptyLines = 0;
   try {
-    for await (const out of parser as AsyncIterable<CsvParseOutput>) {
+    for await (const out of parsed()) {
       const cells = out.record;
       const raw = trimLineEnds(out.raw);
       const line = nextLine + (out.info.empty_lines - emptyLines);
@@ -115,6 +165,9 @@ export async function* readCsvRecords(
       let problem: string | undefined;
       if (cells.length !== columns.length) {
         problem = `wrong number of columns: expected ${columns.length}, found ${cells.length}`;
+        const spans = countLineBreaks(raw);
+        if (spans > 0 && raw.includes('"'))
+          problem += `; a quoted field opened on line ${line} runs over ${spans + 1} lines (an unbalanced quote takes in the rows after it, up to the next quote)`;
         for (let i = n; i < cells.length; i++) fields.set(`column${i + 1}`, cells[i] as string);
       }
       if (decoder.sawInvalid) {
@@ -136,10 +189,21 @@ export async function* readCsvRecords(
   } catch (err) {
     if (err instanceof MolimportError) throw err;
     const e = err as CsvError & { lines?: number };
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // Every complete record before it was read; the rest of the file is inside the open quote.
+      throw new ParseError(
+        `${file}: a quoted field opened on line ${nextLine} is never closed: the file ends inside it (lines ${nextLine}–end not imported; the ${ordinal} records before were read)`,
+        file,
+        nextLine,
+        { cause: err },
+      );
+    }
     throw new ParseError(`${file}: cannot parse as delimited text (${e.message})`, file, e.lines, {
       cause: err,
     });
   } finally {
+    abandoned = true;
+    notify();
     parser.destroy();
     await feeding;
   }

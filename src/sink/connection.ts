@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DatabaseError, errorMessage } from '../errors.js';
+import { redactConnectionString, secretsOf } from './connection-string.js';
 
 /** Where the embedded database keeps its files when no other directory is given. */
 export const DEFAULT_EMBEDDED_DATA_DIR = path.join('.molimport', 'pgdata');
@@ -70,9 +71,12 @@ const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i;
 /**
  * A connection string without its password, safe for messages, logs and stats. Handles URLs
  * (`postgres://user:secret@host/db`, `?password=` and `?sslpassword=` parameters) and the keyword
- * form (`host=x password=secret`). Never throws; an unparseable string is redacted conservatively.
+ * form (`host=x password=secret`), by parsing them: only the secret is replaced. Never throws; a
+ * string that cannot be parsed is redacted conservatively.
  */
 export function redactUrl(url: string): string {
+  const parsed = redactConnectionString(url);
+  if (parsed !== undefined) return parsed;
   let out = url.replace(URL_USERINFO, (_all, scheme: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');
     return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
@@ -83,24 +87,7 @@ export function redactUrl(url: string): string {
 
 /** The passwords a connection string carries (decoded and raw), to scrub from error messages. */
 export function passwordsIn(url: string): string[] {
-  const found = new Set<string>();
-  const userinfo = URL_USERINFO.exec(url)?.[2];
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    if (colon !== -1) found.add(userinfo.slice(colon + 1));
-  }
-  for (const match of url.matchAll(KEYWORD_PASSWORD)) {
-    const raw = match[2] ?? '';
-    found.add(raw.startsWith("'") ? raw.slice(1, -1) : raw);
-  }
-  for (const secret of [...found]) {
-    try {
-      found.add(decodeURIComponent(secret));
-    } catch {
-      // not percent-encoded: the raw form is enough
-    }
-  }
-  return [...found].filter((s) => s.length > 0);
+  return secretsOf(url);
 }
 
 /** Replace every occurrence of the secrets in `text`, and any URL userinfo password, by `***`. */

@@ -5,7 +5,13 @@
  * `BatchProcessingManager` takes and the one the CLI uses.
  */
 import type pg from 'pg';
-import { ConfigurationError, DatabaseError, errorMessage } from '../errors.js';
+import {
+  ConfigurationError,
+  DatabaseError,
+  errorMessage,
+  InterruptedError,
+  LockLostError,
+} from '../errors.js';
 import {
   redactUrl,
   resolveTarget,
@@ -23,6 +29,7 @@ import {
 } from './identifiers.js';
 import { SILENT_LOGGER, type SinkLogger } from './logger.js';
 import {
+  summarize,
   withDirectCopyFallback,
   writeMoleculesInTransaction,
   type LedgerEntry,
@@ -31,13 +38,21 @@ import {
   type WriteMode,
   WRITE_MODES,
 } from './molecule-writer.js';
+import { committedRejectCount, committedStatuses } from './batch-outcome.js';
 import { OperationTimings, type OperationStats } from './operation-stats.js';
 import { PgDriver } from './pg-driver.js';
 import { hostNotFoundError } from './host-not-found.js';
 
 import { DEFAULT_RETRY, withRetry, type FilledRetryOptions, type RetryOptions } from './retry.js';
 import { BATCHES_TABLE, ensureSchema, RUNS_TABLE } from './schema.js';
-import { lockName, TableLockedError, takeAdvisoryLock, type ReleaseLock } from './table-lock.js';
+import { drainWriters, fenceHolds, lockHolder, sessionIdentity, type LockHolder } from './lock-fence.js';
+import {
+  lockName,
+  TableLockedError,
+  takeAdvisoryLock,
+  type LockWait,
+  type ReleaseLock,
+} from './table-lock.js';
 
 /**
  * Options of {@link DatabaseOperations.open}. Give at most one of `connectionString`, `pool` and
@@ -78,6 +93,11 @@ export interface DatabaseOperationsOptions {
   connectionTimeoutMs?: number;
   /** Environment to resolve the target from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Ends every retry backoff at once, for the life of the instance (connecting included): the
+   * operation then fails with `InterruptedError`. @default none
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -123,7 +143,8 @@ export interface BatchInsertResult {
   duplicates: number;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+/** `superseded`: an unfinished run whose inputs changed, continued by a newer run (`--resume`). */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'superseded';
 
 export interface RunStartInfo {
   source: string;
@@ -186,18 +207,42 @@ export interface RetryNotice {
   message: string;
 }
 
+/** The server-side table lock behind `acquireTableLock`, and what it takes to check and renew it. */
+interface Fence {
+  name: string;
+  target: TableTarget;
+  session: SqlClient;
+  release: ReleaseLock;
+  holder: LockHolder;
+  label: string | undefined;
+  relocking?: Promise<void> | undefined;
+}
+
+/** Inside a batch transaction: the run's lock session no longer holds the table lock. */
+class LockMissing extends Error {
+  constructor() {
+    super('the table lock is no longer held by this run');
+  }
+}
+
+/** Errors thrown by a COMMIT statement (the transaction may or may not have committed). */
+const commitFailures = new WeakSet<object>();
+
 export class DatabaseOperations {
   /** Schema of `molimport_runs` / `molimport_batches`. */
   readonly schema: string;
   readonly #driver: SqlDriver;
   readonly #logger: SinkLogger;
   readonly #retry: FilledRetryOptions;
+  readonly #signal: AbortSignal | undefined;
   readonly #secrets: readonly string[];
   readonly #onRetry: (info: RetryNotice) => void;
   readonly #timings = new OperationTimings();
   readonly #tables = new Map<string, TableInfo>();
   /** Locks held by this instance (also guards the embedded database, which has no lock to take). */
   readonly #heldLocks = new Map<string, Promise<void>>();
+  /** The tables this instance holds the server's advisory lock on, checked by every batch. */
+  readonly #fences = new Map<string, Fence>();
   #closed = false;
 
   private constructor(
@@ -206,8 +251,10 @@ export class DatabaseOperations {
     logger: SinkLogger,
     retry: FilledRetryOptions,
     secrets: readonly string[],
+    signal: AbortSignal | undefined,
     onRetry: (info: RetryNotice) => void = () => undefined,
   ) {
+    this.#signal = signal;
     this.#driver = driver;
     this.schema = schema;
     this.#logger = logger;
@@ -267,11 +314,20 @@ export class DatabaseOperations {
               logger,
             });
     }
-    const ops = new DatabaseOperations(driver, schema, logger, retry, secrets, options.onRetry);
+    const ops = new DatabaseOperations(
+      driver,
+      schema,
+      logger,
+      retry,
+      secrets,
+      options.signal,
+      options.onRetry,
+    );
     try {
       await ops.#withRetry('connect', () => ops.#onClient((c) => c.query('SELECT 1')));
     } catch (err) {
       await driver.close().catch(() => undefined);
+      if (err instanceof InterruptedError) throw err;
       const wrapped = toDatabaseError(err, secrets, `cannot connect to ${driver.target}`);
       throw hostNotFoundError(wrapped, driver.target) ?? wrapped;
     }
@@ -341,8 +397,39 @@ export class DatabaseOperations {
   async writeMolecules(options: WriteMoleculesOptions): Promise<MoleculeWriteResult> {
     const { tx, directCopy, ...rest } = options;
     const batch: MoleculeBatchOptions = { ...rest, bookkeepingSchema: this.schema };
-    const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> =>
-      this.#withRetry('writeMolecules', () => this.#transaction((t) => writeMoleculesInTransaction(t, b)));
+    const own = (b: MoleculeBatchOptions): Promise<MoleculeWriteResult> => {
+      // Set when a COMMIT was sent and its reply lost: before writing again, ask the ledger.
+      let commitUnknown = false;
+      const fence = this.#fences.get(lockName(b.target));
+      return this.#withRetry('writeMolecules', async () => {
+        if (commitUnknown && b.runId !== null && b.ledger !== undefined && b.ledger.length > 0) {
+          const committed = await this.#onClient((c) =>
+            committedStatuses(c, this.schema, b.runId as number, b.ledger ?? []),
+          );
+          if (committed !== undefined) {
+            this.#logger.warn(
+              { operation: 'writeMolecules', rows: committed.length },
+              'the reply to COMMIT was lost but the batch is in the ledger: counted once, not written again',
+            );
+            return summarize(committed);
+          }
+          commitUnknown = false;
+        }
+        for (let relocks = 0; ; relocks++) {
+          try {
+            return await this.#transaction(async (t) => {
+              if (fence !== undefined && !(await fenceHolds(t, fence.name, fence.holder)))
+                throw new LockMissing();
+              return writeMoleculesInTransaction(t, b);
+            });
+          } catch (err) {
+            if (commitFailures.has(err as object)) commitUnknown = true;
+            if (!(err instanceof LockMissing) || fence === undefined || relocks >= 3) throw err;
+            await this.#relock(fence);
+          }
+        }
+      });
+    };
     return this.#timings.time(
       'writeMolecules',
       () =>
@@ -355,20 +442,49 @@ export class DatabaseOperations {
 
   // ---- runs and the resume ledger -------------------------------------------------------------
 
-  async startRun(info: RunStartInfo): Promise<number> {
+  /**
+   * Record a new run (status `running`) and return its id. With `continues`, in the same
+   * transaction: the earlier run's committed ranges of the files that did not change are copied
+   * into the new run's ledger under their new file positions (so the new run skips them, and so
+   * does a resume of it), and the earlier run is marked `superseded`.
+   */
+  async startRun(
+    info: RunStartInfo,
+    continues?: { runId: number; files: readonly { from: number; to: number }[] },
+  ): Promise<number> {
     const target = resolveTableTarget(info.target, this.schema);
-    const rows = await this.query<{ id: string }>(
-      `INSERT INTO ${this.#books(RUNS_TABLE)} (status, source, target_table, files, options, input_fingerprint)
-       VALUES ('running', $1, $2, $3::text::jsonb, $4::text::jsonb, $5) RETURNING id`,
-      [
-        info.source,
-        lockName(target),
-        this.#json(info.files ?? null),
-        this.#json(info.options ?? null),
-        info.inputFingerprint ?? null,
-      ],
-    );
-    return Number(rows[0]?.id);
+    return this.#transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO ${this.#books(RUNS_TABLE)} (status, source, target_table, files, options, input_fingerprint)
+         VALUES ('running', $1, $2, $3::text::jsonb, $4::text::jsonb, $5) RETURNING id`,
+        [
+          info.source,
+          lockName(target),
+          this.#json(info.files ?? null),
+          this.#json(info.options ?? null),
+          info.inputFingerprint ?? null,
+        ],
+      );
+      const id = Number(rows[0]?.id);
+      if (continues !== undefined) {
+        // A batch's statuses sit on its first range only: a copied range whose batch began in a
+        // file that is not carried over would miscount its rejects, so '' becomes unknown (NULL).
+        await tx.query(
+          `INSERT INTO ${this.#books(BATCHES_TABLE)} (run_id, file_index, file_key, first_record, last_record, rows, committed_at, statuses)
+           SELECT $1, m.to_index, b.file_key, b.first_record, b.last_record, b.rows, b.committed_at, NULLIF(b.statuses, '')
+             FROM ${this.#books(BATCHES_TABLE)} b
+             JOIN unnest($3::int[], $4::int[]) AS m(from_index, to_index) ON m.from_index = b.file_index
+            WHERE b.run_id = $2`,
+          [id, continues.runId, continues.files.map((f) => f.from), continues.files.map((f) => f.to)],
+        );
+        await tx.query(
+          `UPDATE ${this.#books(RUNS_TABLE)} SET status = 'superseded', finished_at = coalesce(finished_at, now()),
+             error = coalesce(error || '; ', '') || 'continued by run ' || $2::text WHERE id = $1`,
+          [continues.runId, id],
+        );
+      }
+      return id;
+    });
   }
 
   /** Add keys to a run's recorded options (e.g. where its rejects go, known once it has an id). */
@@ -446,6 +562,14 @@ export class DatabaseOperations {
   }
 
   /**
+   * How many records of a run's committed ranges it rejected (see batch-outcome.ts), so a resumed
+   * run can count them against its error limits; undefined for a ledger older than this version.
+   */
+  async committedRejects(runId: number): Promise<number | undefined> {
+    return this.#onClient((c) => committedRejectCount(c, this.schema, runId));
+  }
+
+  /**
    * The latest run for this source and table, when it did not complete (running — e.g. killed —,
    * interrupted or failed). `fingerprintMatches` is false when the inputs changed since: refuse to
    * resume then.
@@ -471,12 +595,16 @@ export class DatabaseOperations {
   /**
    * Make this process the only writer of `target`: a session advisory lock on a dedicated
    * connection (PostgreSQL drops it if the process dies). `wait: false` throws `TableLockedError`
-   * at once when another run holds it. On the embedded database the lock is only in-process: one
-   * process owns its data directory, so no other importer can reach the table.
+   * at once when another run holds it (but see `patient`); a `signal` ends any wait with
+   * `InterruptedError`. While it is held, every `writeMolecules` into `target` checks inside its
+   * transaction that the lock is still held (see lock-fence.ts): when its connection dropped, the
+   * lock is taken again, or, if another run has it, the write fails with `LockLostError`. On the
+   * embedded database the lock is only in-process: one process owns its data directory, so no
+   * other importer can reach the table.
    */
   async acquireTableLock(
     target: Partial<TableTarget> | string,
-    options: { wait: boolean },
+    options: Omit<LockWait, 'holderName'>,
   ): Promise<ReleaseLock> {
     const resolved = resolveTableTarget(target, this.schema);
     const name = lockName(resolved);
@@ -493,22 +621,76 @@ export class DatabaseOperations {
     if (this.#driver.kind === 'embedded') {
       return async () => dropLocal();
     }
-    let session: SqlClient | undefined;
     try {
-      session = await this.#driver.openSession();
-      const release = await takeAdvisoryLock(session, resolved, options.wait);
+      const fence = await this.#lockOnNewSession(resolved, {
+        ...options,
+        holderName: async () => (await this.#onClient((c) => lockHolder(c, name)))?.applicationName,
+      });
+      this.#fences.set(name, fence);
       return async () => {
         try {
-          await release();
+          if (this.#fences.get(name) === fence) this.#fences.delete(name);
+          await fence.release();
         } finally {
           dropLocal();
         }
       };
     } catch (err) {
-      session?.release(true);
       dropLocal();
       throw err;
     }
+  }
+
+  /**
+   * Name the connection holding `target`'s lock (`application_name`), e.g. after the run it
+   * belongs to, so that a later `--resume` of that run can recognise its backends.
+   */
+  async labelTableLock(target: Partial<TableTarget> | string, label: string): Promise<void> {
+    const fence = this.#fences.get(lockName(resolveTableTarget(target, this.schema)));
+    if (fence === undefined) return;
+    fence.label = label;
+    await fence.session.query("SELECT set_config('application_name', $1, false)", [label]);
+  }
+
+  async #lockOnNewSession(target: TableTarget, how: LockWait): Promise<Fence> {
+    const name = lockName(target);
+    const session = await this.#driver.openSession();
+    try {
+      const release = await takeAdvisoryLock(session, target, how);
+      // Batches of an earlier holder (whose connection dropped) may still be in flight: let them end.
+      await drainWriters(session, name);
+      return { name, target, session, release, holder: await sessionIdentity(session), label: undefined };
+    } catch (err) {
+      session.release(true);
+      throw err;
+    }
+  }
+
+  /** The lock's connection dropped: take the lock again on a new one, or stop if another run has it. */
+  async #relock(fence: Fence): Promise<void> {
+    fence.relocking ??= (async () => {
+      this.#logger.warn(
+        { table: fence.name },
+        'the table lock was lost with its connection; taking it again',
+      );
+      await fence.release().catch(() => undefined);
+      let next: Fence;
+      try {
+        next = await this.#lockOnNewSession(fence.target, { wait: false });
+      } catch (err) {
+        if (err instanceof TableLockedError) throw new LockLostError(fence.name);
+        throw err;
+      }
+      fence.session = next.session;
+      fence.release = next.release;
+      fence.holder = next.holder;
+      if (fence.label !== undefined)
+        await fence.session.query("SELECT set_config('application_name', $1, false)", [fence.label]);
+      this.#logger.warn({ table: fence.name }, 'the table lock is held again');
+    })().finally(() => {
+      fence.relocking = undefined;
+    });
+    await fence.relocking;
   }
 
   /** Per-operation timings: count, errors, total/p50/p95/max milliseconds, rows. */
@@ -564,26 +746,37 @@ export class DatabaseOperations {
         throw err;
       }
       open = false;
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        // The server may have committed before the connection broke: the outcome is unknown.
+        if (typeof err === 'object' && err !== null) commitFailures.add(err);
+        throw err;
+      }
       return result;
     });
   }
 
   async #withRetry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.#retry, (err, attempt, delayMs) => {
-      this.#timings.record(`${operation}.retry`, 0);
-      const message = scrubSecrets(errorMessage(err), this.#secrets);
-      const maxRetries = this.#retry.maxRetries;
-      this.#logger.warn(
-        { operation, attempt, maxRetries, delayMs, err: message },
-        'transient database error; retrying',
-      );
-      try {
-        this.#onRetry({ operation, attempt, maxRetries, delayMs, message });
-      } catch {
-        // A listener's failure must not turn a retry into a failed run.
-      }
-    });
+    return withRetry(
+      fn,
+      this.#retry,
+      (err, attempt, delayMs) => {
+        this.#timings.record(`${operation}.retry`, 0);
+        const message = scrubSecrets(errorMessage(err), this.#secrets);
+        const maxRetries = this.#retry.maxRetries;
+        this.#logger.warn(
+          { operation, attempt, maxRetries, delayMs, err: message },
+          'transient database error; retrying',
+        );
+        try {
+          this.#onRetry({ operation, attempt, maxRetries, delayMs, message });
+        } catch {
+          // A listener's failure must not turn a retry into a failed run.
+        }
+      },
+      (ms) => abortableSleep(ms, this.#signal, `interrupted while retrying ${operation}`),
+    );
   }
 
   async #batchInsert(tx: Transaction, options: BatchInsertOptions): Promise<BatchInsertResult> {
@@ -709,9 +902,34 @@ export class DatabaseOperations {
     return qualifiedName({ schema: this.schema, table });
   }
 
+  /**
+   * JSON for the runs table. Redacted value by value, never by replacing text in the JSON (a
+   * password such as `2000` or `test` would corrupt it): strings holding a connection string lose
+   * its password. Error messages are scrubbed where they are made (`toDatabaseError`).
+   */
   #json(value: unknown): string {
-    return scrubSecrets(jsonText(value), this.#secrets);
+    return JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v !== 'string') return v;
+      return /^[a-z][a-z0-9+.-]*:\/\/|password\s*=/i.test(v) ? redactUrl(v) : v;
+    });
   }
+}
+
+/** Sleep `ms`, or reject with `InterruptedError` as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined, message: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError(message));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new InterruptedError(message));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function jsonText(value: unknown): string {

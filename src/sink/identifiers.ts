@@ -67,3 +67,15 @@ export function derivedName(base: string, suffix: string): string {
   const room = 63 - suffix.length - 1;
   return validateIdentifier(`${base.slice(0, room)}_${suffix}`);
 }
+
+/**
+ * Refuse PostgreSQL's own schemas as places to write: `information_schema` and every `pg_*`
+ * (`pg_catalog`, `pg_toast`, `pg_temp_*`...). Throws `ConfigurationError`.
+ */
+export function assertWritableSchema(schema: string, what = 'schema'): string {
+  if (schema === 'information_schema' || schema.toLowerCase().startsWith('pg_'))
+    throw new ConfigurationError(
+      `${what} ${JSON.stringify(schema)} is a PostgreSQL system schema: molimport does not write there; choose another schema`,
+    );
+  return schema;
+}

@@ -28,6 +28,7 @@
  */
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
+import { encodeStatuses } from './batch-outcome.js';
 import { copyBinaryChunks, type BinaryColumnType } from './copy-binary.js';
 import { copyBufferChunks, type CopyValue } from './copy-text.js';
 import type { SqlExecutor } from './driver.js';
@@ -323,18 +324,21 @@ export async function writeMoleculesInTransaction(
   if (ledger.length > 0) {
     const books = { schema: options.bookkeepingSchema ?? options.target.schema, table: BATCHES_TABLE };
     await tx.query(
-      `INSERT INTO ${qualifiedName(books)} (run_id, file_index, file_key, first_record, last_record, rows)
-       SELECT $1::bigint, x.file_index, x.file_key, x.first_record, x.last_record, x.rows
-       FROM jsonb_to_recordset($2::text::jsonb) AS x(file_index int, file_key text, first_record bigint, last_record bigint, rows int)`,
+      `INSERT INTO ${qualifiedName(books)} (run_id, file_index, file_key, first_record, last_record, rows, statuses)
+       SELECT $1::bigint, x.file_index, x.file_key, x.first_record, x.last_record, x.rows, x.statuses
+       FROM jsonb_to_recordset($2::text::jsonb) AS x(file_index int, file_key text, first_record bigint, last_record bigint, rows int, statuses text)`,
       [
         runId,
         JSON.stringify(
-          ledger.map((e) => ({
+          ledger.map((e, k) => ({
             file_index: e.fileIndex,
             file_key: e.fileKey,
             first_record: e.firstRecord,
             last_record: e.lastRecord,
             rows: e.rows ?? e.lastRecord - e.firstRecord + 1,
+            // The batch's row statuses, kept once (with its first range; '' on the others; NULL only
+            // in ledgers older than this column): a lost COMMIT reply, and rejects for --resume.
+            statuses: k === 0 ? encodeStatuses(statuses) : '',
           })),
         ),
       ],

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { scrubSecrets, toDatabaseError } from './connection.js';
+import { isKeywordConnectionString, keywordPgConfig } from './connection-string.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 import type { SinkLogger } from './logger.js';
 
@@ -46,12 +47,16 @@ export class PgDriver implements SqlDriver {
       this.maxConnections = options.pool.options.max ?? 10;
     } else {
       this.maxConnections = options.maxConnections ?? 4;
+      const cs = options.connectionString;
       this.#pool = new pg.Pool({
-        connectionString: options.connectionString,
-        max: this.maxConnections,
         connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
         idleTimeoutMillis: 30_000,
         application_name: 'molimport',
+        // pg reads URLs only; libpq's keyword form is parsed here.
+        ...(cs !== undefined && isKeywordConnectionString(cs)
+          ? keywordPgConfig(cs)
+          : { connectionString: cs }),
+        max: this.maxConnections,
       });
       this.#ownsPool = true;
     }

@@ -6,7 +6,13 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { SqlExecutor } from './driver.js';
-import { derivedName, qualifiedName, quoteIdent, type TableTarget } from './identifiers.js';
+import {
+  assertWritableSchema,
+  derivedName,
+  qualifiedName,
+  quoteIdent,
+  type TableTarget,
+} from './identifiers.js';
 
 /** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
 export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
@@ -106,6 +112,7 @@ export async function ensureSchema(
   bookkeepingSchema: string = target.schema,
 ): Promise<void> {
   const schemas = [...new Set([target.schema, bookkeepingSchema])];
+  for (const s of schemas) assertWritableSchema(s);
   const books = { schema: bookkeepingSchema, table: RUNS_TABLE };
   const runs = qualifiedName(books, RUNS_TABLE);
   const batches = qualifiedName(books, BATCHES_TABLE);
@@ -142,9 +149,17 @@ export async function ensureSchema(
   first_record bigint NOT NULL,
   last_record bigint NOT NULL,
   rows int NOT NULL,
-  committed_at timestamptz NOT NULL DEFAULT now()
+  committed_at timestamptz NOT NULL DEFAULT now(),
+  statuses text
 )`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${BATCHES_TABLE}_run_id_idx`)} ON ${batches} (run_id)`,
+    // A batch's row statuses (see batch-outcome.ts), added to ledgers made before it existed; checked
+    // first, as ALTER TABLE would lock the ledger against other runs' batches even when it has it.
+    `DO $molimport$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('${batches}') AND attname = 'statuses') THEN
+    ALTER TABLE ${batches} ADD COLUMN statuses text;
+  END IF;
+END $molimport$`,
   ];
   await client.query('BEGIN');
   try {

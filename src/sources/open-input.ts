@@ -1,15 +1,13 @@
 /**
  * Open a path or `-` (stdin) as a stream of decompressed bytes. Gzip is recognised by its magic bytes
- * (1f 8b), not by the name; concatenated multi-member gzip works (Node's gunzip reads every member).
+ * (1f 8b), not by the name; concatenated multi-member gzip works, and bytes after the last member are
+ * reported after every record before them was read (see gunzip-members.ts).
  * Compressed bytes consumed are counted for progress. Unreadable input is an `InputError` naming the
  * file and, where it applies, the byte offset.
  */
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { errorMessage, InputError, type InputErrorCode } from '../errors.js';
 import type { InputFormat } from '../types.js';
 import { detectFormat, notDelimitedFirstLine } from './detect-format.js';
@@ -21,6 +19,7 @@ import {
   type RemoteInput,
   type RemoteInputOptions,
 } from './remote-input.js';
+import { GzipFault, gunzipMembers } from './gunzip-members.js';
 
 export interface OpenInputOptions {
   /** The stream read for `-`. @default process.stdin */
@@ -198,22 +197,13 @@ async function* gunzip(
   file: string,
   consumed: () => number,
 ): AsyncGenerator<Buffer> {
-  // 256 KiB output chunks: a third less CPU than 64 KiB for the same bytes (fewer calls across the thread pool).
-  const inflater = createGunzip({ chunkSize: 262_144 });
-  const feeding = pipeline(Readable.from(input), inflater).catch(() => undefined);
   try {
-    for await (const chunk of inflater) yield chunk as Buffer;
+    // 256 KiB output chunks: a third less CPU than 64 KiB for the same bytes (fewer calls across the thread pool).
+    yield* gunzipMembers(input, 262_144);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    const at = consumed();
-    const message = errorMessage(err);
-    const reason = /unexpected end of file/i.test(message)
-      ? 'truncated gzip: the file ends inside a gzip member'
-      : `corrupt gzip data (${message})`;
-    throw new InputError(`${file}: ${reason}, at byte ${at}`, file, at, { cause: err });
-  } finally {
-    inflater.destroy();
-    await feeding;
+    const at = err instanceof GzipFault ? err.byteOffset : consumed();
+    throw new InputError(`${file}: ${errorMessage(err)}, at byte ${at}`, file, at, { cause: err });
   }
 }
 
