@@ -35,9 +35,17 @@ export async function* gunzipMembers(
   /** Compressed bytes before `pending`. */
   let offset = 0;
   let ended = false;
+  /** An error of the input itself (e.g. a download that gave up): it, not "truncated gzip", is the cause. */
+  let inputError: unknown;
   const more = async (): Promise<boolean> => {
     if (ended) return false;
-    const r = await source.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await source.next();
+    } catch (err) {
+      inputError = err;
+      throw err;
+    }
     if (r.done === true) {
       ended = true;
       return false;
@@ -115,6 +123,7 @@ export async function* gunzipMembers(
           yield out;
         }
       } catch (err) {
+        if (inputError !== undefined) throw inputError;
         const message = (err as Error).message;
         throw /unexpected end of file/i.test(message)
           ? new GzipFault('truncated gzip: the file ends inside a gzip member', offset, { cause: err })

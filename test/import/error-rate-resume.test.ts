@@ -55,6 +55,7 @@ describe.runIf(pgUp)('--max-error-rate and --resume', () => {
       url,
       '--schema',
       schema,
+      '--create-schema',
       ...LIMIT,
       '--json',
     ];

@@ -56,6 +56,7 @@ describe.runIf(pgUp)('a resumed run in molimport_runs', () => {
       url,
       '--schema',
       schema,
+      '--create-schema',
       '--batch-size',
       '50',
       '--no-adaptive',

@@ -54,7 +54,16 @@ describe.runIf(pgUp)('resuming from another directory', () => {
     const there = path.join(dir, 'there');
     for (const d of [inputs, here, there]) mkdirSync(d, { recursive: true });
     pubchemWithBrokenRecords(300, 100, path.join(inputs, 'part.sdf'));
-    const args = ['pubchem', path.join(inputs, '*.sdf'), '--db', url, '--schema', schema, '--json'];
+    const args = [
+      'pubchem',
+      path.join(inputs, '*.sdf'),
+      '--db',
+      url,
+      '--schema',
+      schema,
+      '--create-schema',
+      '--json',
+    ];
     try {
       // Stopped by the error limit at the first reject: an unfinished run.
       const first = await runCli([...args, '--max-errors', '0', '--batch-size', '50', '--no-adaptive'], {

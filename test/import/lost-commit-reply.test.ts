@@ -63,6 +63,7 @@ describe.runIf(pgUp)('the reply to a batch COMMIT is lost', () => {
             u.toString(),
             '--schema',
             schema,
+            '--create-schema',
             '--mode',
             mode,
             '--max-errors',

@@ -37,7 +37,18 @@ describe.runIf(pgUp)('a password that also occurs in the run JSON', () => {
     set(u);
     const table = `pw_${Math.random().toString(36).slice(2, 8)}`;
     const r = await runCli(
-      ['pubchem', PUBCHEM_SDF, '--db', u.toString(), '--schema', schema, '--table', table, '--json'],
+      [
+        'pubchem',
+        PUBCHEM_SDF,
+        '--db',
+        u.toString(),
+        '--schema',
+        schema,
+        '--create-schema',
+        '--table',
+        table,
+        '--json',
+      ],
       { env: { PATH: process.env.PATH } },
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);

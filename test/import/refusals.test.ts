@@ -28,7 +28,16 @@ const pgUp = await realPostgresReachable();
 
 describe.runIf(pgUp)('system schemas', () => {
   it.each(['information_schema', 'pg_catalog', 'pg_toast'])('--schema %s is refused', async (schema) => {
-    const r = await runCli(['pubchem', PUBCHEM_SDF, '--db', testDatabaseUrl(), '--schema', schema, '--json']);
+    const r = await runCli([
+      'pubchem',
+      PUBCHEM_SDF,
+      '--db',
+      testDatabaseUrl(),
+      '--schema',
+      schema,
+      '--create-schema',
+      '--json',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).toMatch(new RegExp(`${schema}.*PostgreSQL system schema`));
   });
@@ -39,12 +48,16 @@ describe('unreadable inputs', () => {
     const d = path.join(dir, 'a-directory');
     mkdirSync(d);
     // With a database: the resume fingerprint used to read it raw (MOLIMPORT_INTERNAL, EISDIR).
-    const db = pgUp ? ['--db', testDatabaseUrl(), '--schema', 'molimport_refusals_unused'] : ['--dry-run'];
+    const db = pgUp
+      ? ['--db', testDatabaseUrl(), '--schema', 'molimport_refusals_unused', '--create-schema']
+      : ['--dry-run'];
     const r = await runCli(['pubchem', d, ...db, '--json']);
     expect(r.code).toBe(1);
     const s = parseJsonStats(r.stdout);
-    expect(s.errorCode).toBe('MOLIMPORT_INPUT');
-    expect(s.error).toBe(`cannot read ${d}: it is a directory; give the files in it (e.g. '${d}/*.sdf.gz')`);
+    expect(s.errorCode).toBe('MOLIMPORT_INPUT_DIRECTORY');
+    expect(s.error).toBe(
+      `${d}: is a directory, not a file; name the files in it (e.g. '${d}/*.sdf.gz', quoted)`,
+    );
   });
 });
 

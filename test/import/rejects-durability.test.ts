@@ -157,6 +157,7 @@ describe.runIf(pgUp)('rejects and the batch commit', () => {
           u.toString(),
           '--schema',
           schema,
+          '--create-schema',
           '--rejects',
           rejects,
           ...FIXED,
@@ -183,6 +184,7 @@ describe.runIf(pgUp)('rejects and the batch commit', () => {
         url,
         '--schema',
         schema,
+        '--create-schema',
         '--rejects',
         rejects,
         '--resume',
@@ -209,6 +211,7 @@ describe.runIf(pgUp)('rejects and the batch commit', () => {
       url,
       '--schema',
       schema,
+      '--create-schema',
       '--rejects',
       rejects,
       ...FIXED,
@@ -235,16 +238,31 @@ describe.runIf(pgUp)('rejects and the batch commit', () => {
     expect(await count()).toBe(input.cids.length - input.brokenCids.length);
   });
 
-  it('--resume with nothing to resume starts a new run and does not append to the old rejects file', async () => {
+  it('--resume with nothing to resume is a new run: the old rejects file is refused, not appended to', async () => {
     const schema = newSchema();
     const rejects = path.join(dir, 'twice-rejects.sdf');
-    const args = ['pubchem', input.file, '--db', url, '--schema', schema, '--rejects', rejects, '--json'];
+    const args = [
+      'pubchem',
+      input.file,
+      '--db',
+      url,
+      '--schema',
+      schema,
+      '--create-schema',
+      '--rejects',
+      rejects,
+      '--json',
+    ];
     const first = await runCli(args, { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(rejects)).toBe(true);
+    const before = readFileSync(rejects, 'utf8');
     const again = await runCli([...args, '--resume'], { cwd: dir });
-    expect(again.code, again.stderr).toBe(0);
-    expect(parseJsonStats(again.stdout).resumed).toBe(false);
-    expect(sorted(rejectedCids(readFileSync(rejects, 'utf8')))).toEqual(input.brokenCids);
+    // The completed run left nothing to resume: this is a new run, and the file is the other run's.
+    expect(again.code, again.stderr).toBe(2);
+    expect(parseJsonStats(again.stdout)).toMatchObject({ resumed: false, errorCode: 'MOLIMPORT_CONFIG' });
+    expect(parseJsonStats(again.stdout).error).toMatch(/already exists/);
+    expect(readFileSync(rejects, 'utf8')).toBe(before);
+    expect(sorted(rejectedCids(before))).toEqual(input.brokenCids);
   });
 });

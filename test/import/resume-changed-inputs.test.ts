@@ -43,7 +43,17 @@ describe.runIf(pgUp)('--resume after the inputs changed', () => {
     mkdirSync(sub);
     tilePubchem(500, path.join(sub, 'a.sdf'), 1);
     tilePubchem(500, path.join(sub, 'b.sdf'), 1_001);
-    const args = ['pubchem', path.join(sub, '*.sdf'), '--db', url, '--schema', schema, ...SMALL, '--json'];
+    const args = [
+      'pubchem',
+      path.join(sub, '*.sdf'),
+      '--db',
+      url,
+      '--schema',
+      schema,
+      '--create-schema',
+      ...SMALL,
+      '--json',
+    ];
     const stop = new AbortController();
     // Interrupted (as by SIGTERM) once a few batches are committed.
     const first = runCli(args, { signal: stop.signal });
@@ -66,6 +76,7 @@ describe.runIf(pgUp)('--resume after the inputs changed', () => {
       url,
       '--schema',
       schema,
+      '--create-schema',
       '--resume=strict',
       '--json',
     ]);
@@ -95,7 +106,7 @@ describe.runIf(pgUp)('--resume after the inputs changed', () => {
     const b = path.join(dir, 'second.sdf.gz');
     const bytes = readFileSync(whole);
     writeFileSync(b, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    const args = ['pubchem', a, b, '--db', url, '--schema', schema, ...SMALL, '--json'];
+    const args = ['pubchem', a, b, '--db', url, '--schema', schema, '--create-schema', ...SMALL, '--json'];
     const first = await runCli(args);
     expect(first.code).toBe(1);
     expect(parseJsonStats(first.stdout).error).toMatch(/truncated gzip/);

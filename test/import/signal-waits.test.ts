@@ -58,9 +58,12 @@ describe.runIf(pgUp)('--wait-lock', () => {
         `${schema}.molecules`,
       ]);
       const stop = new AbortController();
-      const run = runCli(['pubchem', PUBCHEM_SDF, '--db', url, '--schema', schema, '--wait-lock', '--json'], {
-        signal: stop.signal,
-      });
+      const run = runCli(
+        ['pubchem', PUBCHEM_SDF, '--db', url, '--schema', schema, '--create-schema', '--wait-lock', '--json'],
+        {
+          signal: stop.signal,
+        },
+      );
       let settled = false;
       void run.then(() => (settled = true));
       await new Promise((res) => setTimeout(res, 800));

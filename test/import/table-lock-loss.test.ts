@@ -79,7 +79,10 @@ describe.runIf(pgUp)('the table lock', () => {
 
   it('its backend terminated mid-run: taken again, the run finishes, every record once', async () => {
     const schema = newSchema();
-    const run = runCli(['pubchem', file, '--db', url, '--schema', schema, ...SLOW, '--json'], { cwd: dir });
+    const run = runCli(
+      ['pubchem', file, '--db', url, '--schema', schema, '--create-schema', ...SLOW, '--json'],
+      { cwd: dir },
+    );
     await waitFor(async () => (await committed(schema)) >= 600);
     const holder = await lockHolder(schema);
     expect(holder?.name).toMatch(/^molimport run \d+ /);
@@ -94,7 +97,10 @@ describe.runIf(pgUp)('the table lock', () => {
 
   it('terminated and taken by another session: the run stops (MOLIMPORT_LOCK_LOST) and writes nothing after', async () => {
     const schema = newSchema();
-    const run = runCli(['pubchem', file, '--db', url, '--schema', schema, ...SLOW, '--json'], { cwd: dir });
+    const run = runCli(
+      ['pubchem', file, '--db', url, '--schema', schema, '--create-schema', ...SLOW, '--json'],
+      { cwd: dir },
+    );
     await waitFor(async () => (await committed(schema)) >= 600);
     const other = new pg.Client({ connectionString: url });
     await other.connect();
@@ -133,7 +139,7 @@ describe.runIf(pgUp)('the table lock', () => {
 
   it('--resume waits for the lingering connection of the killed run it resumes, and only for that', async () => {
     const schema = newSchema();
-    const args = ['pubchem', file, '--db', url, '--schema', schema, ...SLOW, '--json'];
+    const args = ['pubchem', file, '--db', url, '--schema', schema, '--create-schema', ...SLOW, '--json'];
     const killed = spawnCli(args, { cwd: dir });
     await waitFor(async () => (await committed(schema)) >= 300);
     const name = (await lockHolder(schema))?.name;

@@ -164,11 +164,15 @@ describe('the runs, overlap and query tables', () => {
       renderRunsTable(runs, width),
       renderOverlap(
         {
+          by: 'inchikey',
           perSource: {
-            chembl: { molecules: 2_500_000, withInchikey: 2_490_000 },
-            pubchem: { molecules: 120_000_000, withInchikey: 119_000_000 },
+            chembl: { molecules: 2_500_000, withKey: 2_490_000 },
+            pubchem: { molecules: 120_000_000, withKey: 119_000_000 },
           },
           pairs: [{ a: 'chembl', b: 'pubchem', shared: 2_000_000, aTotal: 2_490_000 }],
+          examples: {
+            'chembl→pubchem': [{ aId: 'CHEMBL25', bId: '2244', key: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N' }],
+          },
         } as never,
         width,
       ),

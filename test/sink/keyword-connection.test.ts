@@ -81,9 +81,12 @@ describe.runIf(pgUp)('connecting with a keyword string', () => {
   it('the CLI imports through it', async () => {
     const schema = randomSchemaName();
     const file = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
-    const r = await runCli(['pubchem', file, '--db', keywords, '--schema', schema, '--json'], {
-      env: { PATH: process.env.PATH },
-    });
+    const r = await runCli(
+      ['pubchem', file, '--db', keywords, '--schema', schema, '--create-schema', '--json'],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
     const db = await DatabaseOperations.open({ connectionString: testDatabaseUrl(), maxConnections: 1 });
     try {
       expect(r.code, r.stdout + r.stderr).toBe(0);
