@@ -264,14 +264,6 @@ async function importCommand(
     signal: io.signal,
     logger: out.logger,
     stdin: io.stdin,
-    checksum: opts.checksum as string,
-    downloadDir: opts.downloadDir as string | undefined,
-    httpRetries: opts.httpRetries as number,
-    httpRetryDelayMs: opts.httpRetryDelayMs as number,
-    sync: opts.sync === true ? 'hard' : (opts.sync as 'hard' | 'soft' | undefined),
-    maxDeleteFraction: opts.maxDeleteFraction as number | undefined,
-    release: opts.release as string | undefined,
-    force: Boolean(opts.force),
   };
   try {
     const stats = await runImport(options, { onEvent: out.listener });
