@@ -147,8 +147,10 @@ export function createProgressReporter({ stream, color = true }: ProgressOutput)
         return;
       case 'retry': {
         const text = `(retry ${event.attempt} of ${event.maxRetries} in ${(event.delayMs / 1000).toFixed(1)} s)`;
-        if (spinner) spinner.text = fit(`${spinnerBase} ${text}`);
-        else notice(`${event.operation}: ${event.message}; ${text}`);
+        // A spinner that does not animate (ora turns itself off when CI is set) would never show
+        // its new text: such a terminal gets the retry as a line.
+        if (spinner?.isSpinning === true) spinner.text = fit(`${spinnerBase} ${text}`);
+        else notice(spinner ? `${spinnerBase} ${text}` : `${event.operation}: ${event.message}; ${text}`);
         return;
       }
       case 'database':

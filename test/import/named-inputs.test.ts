@@ -4,7 +4,7 @@
  * Each gets its own error code in `--json`, an exit code, and a message naming the path or host as
  * the user wrote it; nothing already good is lost.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
@@ -68,10 +68,14 @@ describe('messages name the thing', () => {
       ctx.skip();
     }
     chmodSync(t.cwd, 0o755);
+    // The good input beside it: the checkout may sit in a directory the unprivileged user cannot enter.
+    const good = path.join(t.cwd, 'good.sdf.gz');
+    copyFileSync(CHEMBL, good);
+    chmodSync(good, 0o644);
     if (root) process.seteuid!(65_534);
     let r: Awaited<ReturnType<typeof run>>;
     try {
-      r = await run([CHEMBL, locked]);
+      r = await run([good, locked]);
     } finally {
       if (root) process.seteuid!(0);
     }
