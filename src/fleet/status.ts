@@ -8,43 +8,32 @@ import { EXIT_ERROR_LIMIT, EXIT_FATAL, EXIT_OK, UsageError } from '../errors.js'
 import { connectFleet, type FleetTarget } from './connect.js';
 import { ensureFleetTables, readLeases, type LeaseRow } from './leases.js';
 import { openBoss, queueName, type PgBoss } from './queue.js';
+import { emptyCounts, type RecordCounts } from '../import/stats.js';
 
 export type FileState = 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
 
-export interface FleetFileStatus {
+/** Per file, with the counts of one run's JSON. */
+export interface FleetFileStatus extends RecordCounts {
   set: string;
   path: string;
   state: FileState;
   worker: { host: string; pid: number } | null;
   attempts: number;
   runId: number | null;
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  duplicates: number;
-  rejected: number;
-  skipped: number;
   /** Records per second of the attempt now holding the file, or of the last one. */
   moleculesPerSecond: number;
   exitCode: number | null;
   error: string | null;
 }
 
-export interface FleetStatus {
+/** The set, with the totals of its files in the counts of one run's JSON. */
+export interface FleetStatus extends RecordCounts {
   set: string | null;
   /** `completed`, `failed` or `running` (work left), like one run's status. */
   status: 'running' | 'completed' | 'failed';
   /** What `fleet wait` exits with once done: 0, 1 when a file failed, 3 when one hit its error limit. */
   exitCode: number;
   files: FleetFileStatus[];
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  duplicates: number;
-  rejected: number;
-  skipped: number;
   counts: Record<FileState, number>;
 }
 
@@ -119,10 +108,10 @@ function fileStatus(l: LeaseRow, queueState: string | undefined): FleetFileStatu
 
 function summarize(set: string | null, files: FleetFileStatus[]): FleetStatus {
   const counts: Record<FileState, number> = { queued: 0, running: 0, retrying: 0, completed: 0, failed: 0 };
-  const total = { read: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0, rejected: 0, skipped: 0 };
+  const total = emptyCounts();
   for (const f of files) {
     counts[f.state]++;
-    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += f[k];
+    for (const k of Object.keys(total) as (keyof RecordCounts)[]) total[k] += f[k];
   }
   const done = counts.queued + counts.running + counts.retrying === 0;
   const failedFiles = files.filter((f) => f.state === 'failed');

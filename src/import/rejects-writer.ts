@@ -114,16 +114,14 @@ export class RejectsWriter {
     const key = `${reject.file}\0${reject.record}`;
     let file = rejectsPaths(this.target)[reject.format];
     try {
-      if (reject.format === 'sdf') {
-        this.sdfFd ??= this.open(file);
-      } else {
-        file = this.csvFileFor(reject).path;
-      }
+      const csv = reject.format === 'csv' ? this.csvFileFor(reject) : undefined;
+      if (csv !== undefined) file = csv.path;
+      else this.sdfFd ??= this.open(file);
       // Each reject already in the file is met at most once again: forget it then, so the set
       // only shrinks (the import itself never writes one record's reject twice).
       if (this.present.delete(key)) return;
-      if (reject.format === 'sdf') writeSync(this.sdfFd as number, sdfRejectText(reject));
-      else this.writeCsv(reject);
+      if (csv === undefined) writeSync(this.sdfFd as number, sdfRejectText(reject));
+      else writeCsvRow(csv, reject);
       this.dirty = true;
     } catch (err) {
       if (err instanceof OutputError) throw err;
@@ -201,19 +199,19 @@ export class RejectsWriter {
     if (file === undefined) {
       const first = rejectsPaths(this.target).csv;
       const p = this.csvFiles.size === 0 ? first : numbered(first, this.csvFiles.size + 1);
-      const hasHeader = this.target.append && existsSync(p) && readFileSync(p).length > 0;
+      const hasHeader = this.target.append && existsSync(p) && statSync(p).size > 0;
       file = { fd: this.open(p), columns, path: p };
       this.csvFiles.set(key, file);
       if (!hasHeader) writeSync(file.fd, csvLine([...columns, ...EXTRA, RAW_COLUMN]));
     }
     return file;
   }
+}
 
-  private writeCsv(r: Reject): void {
-    const file = this.csvFileFor(r);
-    const { values, aligned } = alignRow(r, file.columns);
-    writeSync(file.fd, csvLine([...values, ...extraValues(r), aligned ? '' : r.raw]));
-  }
+/** One CSV reject in its header's file: the file's own columns, ours, the raw line when misaligned. */
+function writeCsvRow(file: CsvFile, r: Reject): void {
+  const { values, aligned } = alignRow(r, file.columns);
+  writeSync(file.fd, csvLine([...values, ...extraValues(r), aligned ? '' : r.raw]));
 }
 
 /** One SDF reject: the original record, the added data items, `$$$$`. */
