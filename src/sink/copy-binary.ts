@@ -10,7 +10,9 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
-import type { CopyValue } from './copy-text.js';
+
+/** A value of one COPY field; its column's {@link BinaryColumnType} says how it is encoded. */
+export type CopyValue = string | number | bigint | boolean | Date | null | undefined | object;
 
 export type BinaryColumnType = 'int4' | 'int8' | 'float8' | 'text' | 'jsonb';
 

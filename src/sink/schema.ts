@@ -188,3 +188,12 @@ async function assertMoleculesTable(client: SqlExecutor, target: TableTarget): P
     );
   }
 }
+
+/** Whether a schema of this name exists in the database (a catalog lookup; creates nothing). */
+export async function schemaExists(
+  db: { query(text: string, params?: readonly unknown[]): Promise<unknown[]> },
+  schema: string,
+): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
+  return rows.length > 0;
+}
