@@ -15,6 +15,7 @@
  */
 export type Jitter = 'full' | 'equal';
 
+/** How {@link withRetry} retries: how often, how long it waits, and which errors it retries. */
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means one attempt only. */
   maxRetries: number;
@@ -49,6 +50,7 @@ export function backoffDelayMs(
   return jitter === 'full' ? Math.floor(random() * cap) : Math.round(cap / 2 + random() * (cap / 2));
 }
 
+/** What {@link withRetry} ends with: the value, or the last error and whether it was transient. `attempts` counts the first. */
 export type RetryResult<V> =
   | { ok: true; value: V; attempts: number }
   | { ok: false; error: Error; attempts: number; transient: boolean };

@@ -9,8 +9,7 @@ import { InputError, UsageError, errorMessage } from '../errors.js';
 import type { ImportOptions } from '../import/options.js';
 import { resolveTableTarget } from '../sink/index.js';
 import { connectFleet } from './connect.js';
-import { insertJobSet, insertLease } from '../sink/fleet-leases.js';
-import { ensureFleetTables } from './leases.js';
+import { ensureFleetTables, insertJobSet, insertLease } from '../sink/fleet-leases.js';
 import { storedOptions } from './options.js';
 import { openBoss, onTransaction, queueName, type FleetJobData } from './queue.js';
 

@@ -12,19 +12,6 @@ import type { FleetBatchCounts } from '../import/run-import.js';
 import type { DatabaseOperations, SqlExecutor } from '../sink/index.js';
 import { claimLease, countBatchOnLease, setLeaseRun, terminateSessions } from '../sink/fleet-leases.js';
 
-// The fleet's commands use these with the functions below.
-export {
-  endLease,
-  ensureFleetTables,
-  fleetTables,
-  LEASES_TABLE,
-  readLeases,
-  SETS_TABLE,
-  type FleetTables,
-  type LeaseRow,
-  type LeaseState,
-} from '../sink/fleet-leases.js';
-
 const SESSION_PREFIX = 'mfleet:';
 
 /** The `application_name` of an attempt's import sessions, so a later attempt can find them. */

@@ -12,8 +12,8 @@ import type { ImportOptions, ImportLogger } from '../import/options.js';
 import { runImport } from '../import/run-import.js';
 import type { ImportStats } from '../import/stats.js';
 import { connectFleet, type FleetConnection, type FleetTarget } from './connect.js';
-import { endLease, ensureFleetTables, leaseFence, noteLeaseRun, sessionName, takeLease } from './leases.js';
-import { openJobSets } from '../sink/fleet-leases.js';
+import { endLease, ensureFleetTables, openJobSets } from '../sink/fleet-leases.js';
+import { leaseFence, noteLeaseRun, sessionName, takeLease } from './leases.js';
 import { onTransaction, openBoss, queueName, type FleetJobData, type PgBoss } from './queue.js';
 
 export interface WorkerOptions extends FleetTarget {

@@ -8,6 +8,7 @@ import { qualifiedName, type TableTarget } from './identifiers.js';
 import { recordDeletedRange, type RunRecord } from './runs-ledger.js';
 import { RUNS_TABLE } from './schema.js';
 
+/** One batch of `molimport delete`: IDs of one source, and the lines of the IDs file they came from. */
 export interface DeleteBatch {
   source: string;
   ids: readonly string[];

@@ -7,7 +7,9 @@
 import type { SqlExecutor, SqlRow } from './driver.js';
 import { qualifiedName, quoteIdent } from './identifiers.js';
 
+/** One row per job set: its name, source, target table and stored import options. */
 export const SETS_TABLE = 'molimport_fleet_sets';
+/** One row per file of a set: the lease (attempt, worker, run, counts, end state). */
 export const LEASES_TABLE = 'molimport_fleet_leases';
 
 /** A file's state as the lease table records it (the queue's own state is pg-boss's). */

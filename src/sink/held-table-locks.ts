@@ -4,18 +4,12 @@
  * database, which one process owns), and the fence every batch into a locked table checks inside
  * its transaction (lock-fence.ts), taking the lock again when its connection dropped.
  */
-import { LockLostError } from '../errors.js';
+import { LockLostError, TableLockedError } from '../errors.js';
 import type { SqlClient, SqlDriver, SqlExecutor } from './driver.js';
 import { resolveTableTarget, type TableTarget } from './identifiers.js';
 import { drainWriters, fenceHolds, lockHolder, sessionIdentity, type LockHolder } from './lock-fence.js';
 import type { SinkLogger } from './logger.js';
-import {
-  lockName,
-  TableLockedError,
-  takeAdvisoryLock,
-  type LockWait,
-  type ReleaseLock,
-} from './table-lock.js';
+import { lockName, takeAdvisoryLock, type LockWait, type ReleaseLock } from './table-lock.js';
 import type { TransactionRunner } from './transactions.js';
 
 /** The server-side table lock behind `acquire`, and what it takes to check and renew it. */

@@ -59,6 +59,7 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/** {@link RetryOptions} with every default filled in (see {@link fillRetry}). */
 export type FilledRetryOptions = Required<RetryOptions>;
 
 /** The defaults of {@link RetryOptions}. */

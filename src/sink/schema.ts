@@ -17,7 +17,9 @@ import {
 /** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
 export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
 
+/** One row per run (written by runs-ledger.ts only). */
 export const RUNS_TABLE = 'molimport_runs';
+/** The record ranges each committed batch held (written by runs-ledger.ts only). */
 export const BATCHES_TABLE = 'molimport_batches';
 
 /**

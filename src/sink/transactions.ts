@@ -25,6 +25,7 @@ export function isCommitFailure(err: unknown): boolean {
   return typeof err === 'object' && err !== null && commitFailures.has(err);
 }
 
+/** What a {@link TransactionRunner} needs besides its driver. */
 export interface TransactionRunnerOptions {
   logger: SinkLogger;
   /** Passwords to scrub from logged messages. */
