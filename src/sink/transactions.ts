@@ -36,6 +36,8 @@ export interface TransactionRunnerOptions {
   onRetry: (info: RetryNotice) => void;
   /** Where each retry is counted (`<operation>.retry`). */
   timings: OperationTimings;
+  /** Uniform in [0, 1), for the backoff's jitter. @default Math.random */
+  random?: (() => number) | undefined;
 }
 
 /** Transactions and retries on one driver. After `close()`, every call throws `DatabaseError`. */
@@ -123,7 +125,7 @@ export class TransactionRunner {
     return retryOrThrow(fn, {
       ...retry,
       jitter: 'equal',
-      random: Math.random,
+      random: this.#o.random ?? Math.random,
       isTransient: isTransientDbError,
       onRetry: (err, attempt, delayMs) => {
         timings.record(`${operation}.retry`, 0);

@@ -210,6 +210,22 @@ describe('retry', () => {
     expect([value, calls]).toEqual(['ok', 3]);
   });
 
+  it('waits with equal jitter: at least half the cap, so a restarting server gets time', async () => {
+    const notices: RetryNotice[] = [];
+    const r = new TransactionRunner({} as SqlDriver, {
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+      secrets: [],
+      retry: { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 30 },
+      signal: undefined,
+      onRetry: (n) => notices.push(n),
+      timings: new OperationTimings(),
+      random: () => 0,
+    });
+    await expect(r.withRetry('op', () => Promise.reject(pgError('40001')))).rejects.toThrow();
+    // Caps 20 and min(30, 40) = 30; the lowest draw is half of each.
+    expect(notices.map((n) => n.delayMs)).toEqual([10, 15]);
+  });
+
   it('ends a backoff at once with InterruptedError when the signal aborts', async () => {
     const controller = new AbortController();
     const r = new TransactionRunner({} as SqlDriver, {
