@@ -42,8 +42,7 @@ import {
 import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { RunTally } from './run-tally.js';
 import type { ImportStats } from './stats.js';
-import type { RowStatus } from '../types.js';
-import type { Reject } from '../types.js';
+import type { Reject, RowStatus } from '../types.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 import { describeForResume, downloadInputs, prepareInputs, type PreparedInput } from './inputs.js';
 import { applySync, prepareSync, previewSync, recordSeen, seenTable } from '../sink/sync.js';
