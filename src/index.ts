@@ -64,6 +64,10 @@ export type {
   OperationStats,
   SinkLogger,
   RetryOptions as DatabaseRetryOptions,
+  RetryNotice,
+  RunStatus,
+  WriteMode,
+  WrittenRowStatus,
 } from './sink/index.js';
 
 // One whole import, as the command runs it.
@@ -81,8 +85,7 @@ export type {
   FileStats,
   RecordCounts,
   BatchSizeSummary,
-  RunStatus,
-  WriteMode,
-  RowStatus,
+  RunOutcome,
   SyncStats,
 } from './import/stats.js';
+export type { RowStatus } from './types.js';

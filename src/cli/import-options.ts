@@ -1,6 +1,6 @@
 /** Command-line flags → `ImportOptions`. */
 import type { ImportOptions } from '../import/options.js';
-import type { WriteMode } from '../import/stats.js';
+import type { WriteMode } from '../sink/index.js';
 import type { DataSource, InputFormat } from '../types.js';
 
 /** The import options a command's flags give (shared by the import commands and `enqueue`). */

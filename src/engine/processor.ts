@@ -5,7 +5,7 @@ import type { SliceRunner } from './bisect.js';
 import { batchStream } from './batch-stream.js';
 import { fillProcessorOptions } from './options.js';
 import type { FilledProcessorOptions, ProcessorOptions } from './options.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../retry.js';
 import { StatsCollector } from './stats.js';
 import type { EngineStats } from './stats.js';
 import { WorkerPool } from './worker-pool.js';

@@ -12,15 +12,8 @@ import type { ImportOptions, ImportLogger } from '../import/options.js';
 import { runImport } from '../import/run-import.js';
 import type { ImportStats } from '../import/stats.js';
 import { connectFleet, type FleetConnection, type FleetTarget } from './connect.js';
-import {
-  endLease,
-  ensureFleetTables,
-  fleetTables,
-  leaseFence,
-  noteLeaseRun,
-  sessionName,
-  takeLease,
-} from './leases.js';
+import { endLease, ensureFleetTables, openJobSets } from '../sink/fleet-leases.js';
+import { leaseFence, noteLeaseRun, sessionName, takeLease } from './leases.js';
 import { onTransaction, openBoss, queueName, type FleetJobData, type PgBoss } from './queue.js';
 
 export interface WorkerOptions extends FleetTarget {
@@ -126,11 +119,7 @@ async function workLeft(boss: PgBoss, sets: readonly string[]): Promise<number> 
 }
 
 async function openSets(conn: FleetConnection): Promise<string[]> {
-  const t = fleetTables(conn.db.schema);
-  const rows = await conn.db.query<{ set_name: string }>(
-    `SELECT DISTINCT set_name FROM ${t.leases} WHERE state IN ('queued', 'running') ORDER BY set_name`,
-  );
-  return rows.map((r) => r.set_name);
+  return openJobSets(conn.db);
 }
 
 async function runJob(

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 import { REJECTABLE_KINDS, type WarningKind } from '../chem/warnings.js';
 import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
-import { WRITE_MODES } from '../sink/molecule-writer.js';
+import { parseWriteMode } from '../sink/write-mode.js';
 import { checkConnectionString } from '../sink/database-url.js';
 import { checkOptionKeys } from './option-keys.js';
 import { parseChecksumOption, type ChecksumOption } from '../sources/checksum.js';
@@ -74,10 +74,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   if (!Array.isArray(o.files) || o.files.length === 0) {
     throw new ConfigurationError('no input files: expected at least one path (or - for standard input)');
   }
-  const mode = o.mode ?? 'upsert';
-  if (!WRITE_MODES.includes(mode)) {
-    throw new ConfigurationError(`unknown mode '${String(mode)}': expected ${WRITE_MODES.join(', ')}`);
-  }
+  const mode = parseWriteMode(o.mode, 'upsert');
   const cwd = o.cwd ?? process.cwd();
   const minBatchSize = int('minBatchSize', o.minBatchSize ?? 50, 1, 1_000_000);
   const maxBatchSize = int('maxBatchSize', o.maxBatchSize ?? Math.max(10_000, minBatchSize), 1, 1_000_000);

@@ -1,6 +1,6 @@
 /** Options of one import run, shared by the CLI and library callers of `runImport`. */
 import type { DataSource, InputFormat } from '../types.js';
-import type { WriteMode } from './stats.js';
+import type { WriteMode } from '../sink/index.js';
 
 /**
  * Minimal structured logger (a pino logger fits). The library is silent unless one is given; it

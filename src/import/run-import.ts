@@ -27,7 +27,7 @@ import {
   type RdkitCartridge,
 } from '../sink/rdkit-cartridge.js';
 import type { ChemistryStage } from './chemistry-stage.js';
-import { countKnownElsewhere, otherSourcesExist } from './overlap.js';
+import { countKnownElsewhere, otherSourcesExist } from '../sink/overlap-queries.js';
 import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { readWorkItems, type FileProgress } from './work-items.js';
@@ -41,8 +41,8 @@ import {
 } from './rejects-writer.js';
 import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { RunTally } from './run-tally.js';
-import type { ImportStats, RowStatus } from './stats.js';
-import type { Reject } from '../types.js';
+import type { ImportStats } from './stats.js';
+import type { Reject, RowStatus } from '../types.js';
 import { rejectFromItem, releaseWritten, type WorkItem } from './work-items.js';
 import { describeForResume, downloadInputs, prepareInputs, type PreparedInput } from './inputs.js';
 import { applySync, prepareSync, previewSync, recordSeen, seenTable } from '../sink/sync.js';

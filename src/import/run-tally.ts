@@ -23,8 +23,8 @@ import {
   type FileStats,
   type ImportStats,
   type RecordCounts,
-  type RowStatus,
 } from './stats.js';
+import type { RowStatus } from '../types.js';
 
 interface FileTally {
   path: string;

@@ -2,14 +2,16 @@
  * The run's statistics: one shape for `--json`, the stats table, `molimport_runs.stats` and
  * `runImport`'s return value, so scripts see the same numbers everywhere.
  */
-import type { DataSource, InputFormat, RejectKind } from '../types.js';
-import type { WriteMode } from '../sink/molecule-writer.js';
+import type { DataSource, InputFormat, RejectKind, RowStatus } from '../types.js';
+import type { RunStatus, WriteMode } from '../sink/index.js';
 import type { ChemistryStageTotals } from './chemistry-stage.js';
 import type { ChecksumResult } from '../sources/checksum.js';
 
-/** How a run ended; `failed` and `interrupted` runs keep the batches they committed (`--resume`). */
-export type RunStatus = 'completed' | 'failed' | 'interrupted';
-export type { WriteMode };
+/**
+ * How a session of a run ended (a {@link RunStatus} short of `running` and `superseded`);
+ * `failed` and `interrupted` runs keep the batches they committed (`--resume`).
+ */
+export type RunOutcome = Extract<RunStatus, 'completed' | 'failed' | 'interrupted'>;
 
 /** Counts that always satisfy read = inserted + updated + unchanged + duplicates + rejected + skipped. */
 export interface RecordCounts {
@@ -90,7 +92,7 @@ export interface SyncStats {
  * prints and what `molimport_runs.stats` stores.
  */
 export interface ImportStats extends RecordCounts {
-  status: RunStatus;
+  status: RunOutcome;
   /** What the command exits with: 0 completed, 1 fatal error, 3 error limit, 130 interrupted. */
   exitCode: number;
   /** Row id in `molimport_runs`; null for a dry run. */
@@ -157,9 +159,6 @@ export interface ImportStats extends RecordCounts {
 export function emptyCounts(): RecordCounts {
   return { read: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0, rejected: 0, skipped: 0 };
 }
-
-/** The fate of one record; each one counts towards exactly one of the {@link RecordCounts}. */
-export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate' | 'rejected' | 'skipped';
 
 /** Adds one record's outcome to a counts object. */
 export function countStatus(counts: RecordCounts, status: RowStatus): void {

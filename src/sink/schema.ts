@@ -17,7 +17,9 @@ import {
 /** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
 export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
 
+/** One row per run (written by runs-ledger.ts only). */
 export const RUNS_TABLE = 'molimport_runs';
+/** The record ranges each committed batch held (written by runs-ledger.ts only). */
 export const BATCHES_TABLE = 'molimport_batches';
 
 /**
@@ -187,4 +189,13 @@ async function assertMoleculesTable(client: SqlExecutor, target: TableTarget): P
       `table ${target.schema}.${target.table} exists but is not a molimport molecules table: missing column(s) ${missing.join(', ')}; choose another --table or drop it`,
     );
   }
+}
+
+/** Whether a schema of this name exists in the database (a catalog lookup; creates nothing). */
+export async function schemaExists(
+  db: { query(text: string, params?: readonly unknown[]): Promise<unknown[]> },
+  schema: string,
+): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
+  return rows.length > 0;
 }
