@@ -127,17 +127,27 @@ describeWith(postgres)('real PostgreSQL only', () => {
   it("keeps writing after the server terminates the pool's connections", async () => {
     const target = await ctx.db.ensureSchema({ schema: ctx.schema, table: 'killed' });
     let killed = false;
-    const result = await ctx.db.transaction(async (tx) => {
-      const [{ pid } = { pid: 0 }] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-      expect(pid).toBeGreaterThan(0);
-      return pid;
-    });
-    // terminate every other molimport connection, then write: the pool hands out a dead client or a new one
+    // Check out every client of the pool at once (maxConnections 4) to learn their backends: only
+    // those are terminated, never another process's connections on the shared server.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const allOut = new Promise<void>((resolve) => (release = resolve));
+    const pids = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        ctx.db.transaction(async (tx) => {
+          const [{ pid } = { pid: 0 }] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+            .rows;
+          if (++arrived === 4) release();
+          await allOut;
+          return pid;
+        }),
+      ),
+    );
+    const result = pids[0];
+    expect(new Set(pids).size).toBe(4);
     const admin = new pg.Client({ connectionString: testDatabaseUrl() });
     await admin.connect();
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'molimport' AND pid <> pg_backend_pid()",
-    );
+    await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
     await admin.end();
     killed = true;
     const written = await ctx.db.writeMolecules({
