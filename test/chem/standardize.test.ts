@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fragmentLists, parseFragmentList } from '../../src/chem/fragment-lists.js';
@@ -36,6 +37,13 @@ const RULE_EXAMPLES: Array<[string, string, string]> = [
   ['CS(=O)c1ccccc1', 'C[S+]([O-])c1ccccc1', 'sulfoxide'],
   ['CC(O)=NC', 'CNC(C)=O', 'amide-tautomer'],
   ['C[S]=O', 'C[S+]=O', 'trivalent-s'],
+  // As the pipeline: the H RDKit gives a neutral S of valence 3 (C[SH]=O) is not kept.
+  ['CS=O', 'C[S+]=O', 'trivalent-s'],
+  // A neutral N with three connections and a double bond is an iminium (the published example 23).
+  ['C=N(C)C', 'C=[N+](C)C', 'quaternary-n'],
+  ['CN1=CC=CC=C1', 'C[n+]1ccccc1', 'quaternary-n'],
+  ['CN=N=N', 'CN=[N+]=[N-]', 'uncharged-azide'],
+  ['CC(C)=N=N', 'CC(C)=[N+]=[N-]', 'uncharged-azide'],
   ['[Cl]', 'Cl', 'halide'], // [Cl-], then neutralised to HCl
   ['C[N-][N+]#N', 'CN=[N+]=[N-]', 'odd-azide'],
 ];
@@ -202,6 +210,28 @@ describe('parent', () => {
     expect(() => parseFragmentList('Water O\n', 'x.smi')).toThrow(
       /x\.smi, line 1: expected "name<TAB>SMILES"/,
     );
+  });
+});
+
+describe('the ChEMBL Structure Pipeline’s unit-test pairs (fixtures/chembl_structure_pipeline/)', () => {
+  // Its own tests' input → expected structures (MIT; see fixtures/README.md), compared by InChIKey.
+  const pairs = readFileSync(
+    new URL('../../fixtures/chembl_structure_pipeline/standardizer_pairs.tsv', import.meta.url),
+    'utf8',
+  )
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.split('\t') as [string, string, string, string]);
+
+  it('has both levels', () => {
+    expect(pairs.filter(([level]) => level === 'std').length).toBeGreaterThan(40);
+    expect(pairs.filter(([level]) => level === 'parent').length).toBeGreaterThan(20);
+  });
+
+  it.each(pairs)('%s: %s → %s (%s)', (level, input, expected) => {
+    const values = std(input);
+    const ours = level === 'parent' ? values.parentInchikey : values.stdInchikey;
+    expect(ours).toBe(inchikeyOf(expected));
   });
 });
 
