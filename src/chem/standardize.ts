@@ -210,12 +210,29 @@ function parentGraph(
       }
     };
     strip(lists.solvents, 'solvent');
-    // An excluded structure (metals) keeps its counter-ions, as in the pipeline.
-    if (!excluded) strip(lists.salts, 'salt');
-    const distinct = new Set(kept.map((f) => f.smiles ?? `#${f.atoms.join(',')}`));
-    if (kept.length > 1 && distinct.size === 1) {
-      kept = kept.slice(0, 1);
-      changes.push('duplicate-fragments');
+    const solventFree = kept;
+    const changesBeforeSalts = changes.length;
+    strip(lists.salts, 'salt');
+    if (
+      excluded &&
+      isExcluded(
+        subgraph(
+          graph,
+          kept.flatMap((f) => f.atoms),
+        ),
+      )
+    ) {
+      // As the pipeline: a parent that still holds a metal it excludes goes back to the fragments
+      // left after the solvents (a metal complex keeps its counter-ions); one whose excluded metal
+      // was itself a counter-ion (ranitidine bismuth citrate) keeps the stripped form.
+      kept = solventFree;
+      changes.length = changesBeforeSalts;
+    } else {
+      const distinct = new Set(kept.map((f) => f.smiles ?? `#${f.atoms.join(',')}`));
+      if (kept.length > 1 && distinct.size === 1) {
+        kept = kept.slice(0, 1);
+        changes.push('duplicate-fragments');
+      }
     }
     if (kept.length < frags.length)
       graph = subgraph(

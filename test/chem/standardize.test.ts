@@ -183,6 +183,14 @@ describe('parent', () => {
     ],
     ['two copies of one fragment', 'c1ccncc1.c1ccncc1', 'c1ccncc1', ['duplicate-fragments']],
     ['isotopes', '[2H]C([2H])([2H])c1ccccc1', 'Cc1ccccc1', ['isotopes']],
+    [
+      // The metal the pipeline excludes is itself a counter-ion: once the salts are gone, the parent
+      // is no longer excluded (the pipeline's published example 46).
+      'ranitidine bismuth citrate',
+      'CNC(=C[N+](=O)[O-])NCCSCc1ccc(CN(C)C)o1.[O-]C(=O)CC(O)(CC(=O)[O-])C(=O)[O-].[Bi+3]',
+      'CNC(=C[N+](=O)[O-])NCCSCc1ccc(CN(C)C)o1',
+      ['salt: Citrate', 'salt: Bismuth'],
+    ],
   ])('%s', (_name, input, parent, changes) => {
     const values = std(input);
     expect(values.parentSmiles).toBe(parent);
