@@ -10,7 +10,10 @@
 // runs the input → expected SMILES pairs of the pipeline's own unit tests (test_standardizer.py),
 // compared the same way.
 //
-//   npm run build && node bench/standardizer-examples.mjs IN_SDF EXPECTED_SDF [--pairs FILE]
+//   npm run build && node bench/standardizer-examples.mjs IN_SDF EXPECTED_SDF [--parents PARENTS_SDF] [--pairs FILE]
+//
+// With --parents, IN_SDF's records marked `salt stripper` are compared, by their parent, with
+// PARENTS_SDF (the pipeline's standardiser_examples_after_salt_stripping.sdf).
 //
 // The SDFs are the pipeline's test_data/standardiser_examples.in.sdf and
 // test_data/standardiser_examples_after_standardisation.sdf (MIT; not shipped here). Exit status
@@ -28,6 +31,7 @@ const flag = (name) => {
   argv.splice(i, 2);
   return value;
 };
+const parentsSdf = flag('parents');
 const pairsFile = flag('pairs') ?? join(ROOT, 'fixtures/chembl_structure_pipeline/standardizer_pairs.tsv');
 const [inSdf, expectedSdf] = argv;
 
@@ -107,12 +111,19 @@ function compare(label, cases) {
   return { byInchi, byKey, total: cases.length };
 }
 
-if (inSdf !== undefined && expectedSdf !== undefined) {
-  const input = await readRows(resolve(inSdf));
-  const inputs = input.rows.filter((r) => r.properties?.part === 'standardiser');
+/**
+ * Runs IN's records of one `part` through the pool and compares the standardised structure
+ * (`level` std) or the parent (`level` parent) with EXPECTED's record of the same example.
+ */
+async function examples(input, expectedSdf, part, level, label) {
+  const inputs = input.rows.filter((r) => r.properties?.part === part);
   const expected = new Map((await readRows(resolve(expectedSdf))).rows.map((r) => [String(r.externalId), r]));
   const { rows, rejects, rdkitVersion } = await standardize(inputs);
-  console.log(`RDKit ${rdkitVersion}; ${inputs.length} standardiser examples read from ${inSdf}`);
+  console.log(
+    `\nRDKit ${rdkitVersion}; ${inputs.length} "${part}" examples read, compared with ${expectedSdf}`,
+  );
+  const smilesOf = (row) => (level === 'parent' ? row?.parentSmiles : row?.stdSmiles);
+  const keyOf = (row) => (level === 'parent' ? row?.parentInchikey : row?.stdInchikey);
   const byExample = new Map(rows.map((r) => [String(r.externalId), r]));
   for (const reject of rejects) console.log(`  refused: ${JSON.stringify(reject).slice(0, 300)}`);
   const cases = [];
@@ -129,8 +140,8 @@ if (inSdf !== undefined && expectedSdf !== undefined) {
       name: `example ${example}`,
       reason: row.properties?.reason,
       changes: (ours?.properties?.molimport_standardized ?? []).join(', '),
-      ours: identity(ours?.stdSmiles ?? null),
-      oursKey: ours?.stdInchikey,
+      ours: identity(smilesOf(ours) ?? null),
+      oursKey: keyOf(ours),
       theirs: identity(theirs.molfile),
     });
   }
@@ -139,7 +150,7 @@ if (inSdf !== undefined && expectedSdf !== undefined) {
   const repaired = [];
   for (const reject of input.refused) {
     const example = rawField(reject.raw, 'example');
-    if (rawField(reject.raw, 'part') !== 'standardiser' || !expected.has(example)) continue;
+    if (rawField(reject.raw, 'part') !== part || !expected.has(example)) continue;
     const reason = `${rawField(reject.raw, 'reason')}; refused by molimport's SDF reader: ${reject.reason}`;
     const theirs = identity(expected.get(example).molfile);
     cases.push({ name: `example ${example}`, reason, ours: null, theirs });
@@ -149,7 +160,7 @@ if (inSdf !== undefined && expectedSdf !== undefined) {
     }
   }
   if (unmatched.length > 0) console.log(`no published result for example(s) ${unmatched.join(', ')}`);
-  const headline = compare('published standardiser examples', cases);
+  const headline = compare(label, cases);
   if (repaired.length > 0) {
     const fixed = await standardize(
       repaired.map((r) => ({ molfile: r.molfile, smiles: null, externalId: r.example, properties: {} })),
@@ -158,14 +169,22 @@ if (inSdf !== undefined && expectedSdf !== undefined) {
       name: `example ${r.example} (M END supplied)`,
       reason: r.reason,
       changes: (fixed.rows[i]?.properties?.molimport_standardized ?? []).join(', '),
-      ours: identity(fixed.rows[i]?.stdSmiles ?? null),
-      oursKey: fixed.rows[i]?.stdInchikey,
+      ours: identity(smilesOf(fixed.rows[i]) ?? null),
+      oursKey: keyOf(fixed.rows[i]),
       theirs: r.theirs,
     }));
     const extra = compare('the records the reader refused, with "M  END" supplied', again);
     console.log(
-      `\nstandardiser alone (reader refusals repaired): ${headline.byInchi + extra.byInchi} of ${headline.total} by InChI`,
+      `\n${label}, reader refusals repaired: ${headline.byInchi + extra.byInchi} of ${headline.total} by InChI`,
     );
+  }
+}
+
+if (inSdf !== undefined && expectedSdf !== undefined) {
+  const input = await readRows(resolve(inSdf));
+  await examples(input, expectedSdf, 'standardiser', 'std', 'published standardiser examples');
+  if (parentsSdf !== undefined) {
+    await examples(input, parentsSdf, 'salt stripper', 'parent', 'published salt-stripper examples (parent)');
   }
 }
 
