@@ -228,7 +228,17 @@ function parentGraph(
       kept = solventFree;
       changes.length = changesBeforeSalts;
     } else {
-      const distinct = new Set(kept.map((f) => f.smiles ?? `#${f.atoms.join(',')}`));
+      // Copies are compared uncharged, as the pipeline does (an anion and its acid are one
+      // fragment), and whatever their size (two drug anions of a 2:1 calcium salt).
+      const uncharged = (f: (typeof kept)[number]): string => {
+        const sub = subgraph(graph, f.atoms);
+        if (uncharge(sub) === 0 && f.smiles !== null) return f.smiles;
+        const mol = molFromGraph(toolkit, sub);
+        if (mol === null) return `#${f.atoms.join(',')}`;
+        owned.push(mol);
+        return mol.get_smiles();
+      };
+      const distinct = new Set(kept.length > 1 ? kept.map(uncharged) : []);
       if (kept.length > 1 && distinct.size === 1) {
         kept = kept.slice(0, 1);
         changes.push('duplicate-fragments');

@@ -165,6 +165,8 @@ describe('uncharge (ChEMBL Structure Pipeline behaviour)', () => {
   });
 });
 
+const ATORVASTATIN = 'CC(C)c1c(C(=O)Nc2ccccc2)c(-c2ccccc2)c(-c2ccc(F)cc2)n1CC[C@@H](O)C[C@@H](O)CC(=O)';
+
 describe('parent', () => {
   it.each([
     ['hydrochloride', 'C[C@H](N)C(=O)O.Cl', 'C[C@H](N)C(=O)O', ['salt: Chloride']],
@@ -182,6 +184,20 @@ describe('parent', () => {
       ['solvent: DMSO'],
     ],
     ['two copies of one fragment', 'c1ccncc1.c1ccncc1', 'c1ccncc1', ['duplicate-fragments']],
+    [
+      // Fragments larger than any salt are compared too (the pipeline's published example 62).
+      'two copies of a large anion (atorvastatin calcium, 2:1)',
+      `${ATORVASTATIN}[O-].${ATORVASTATIN}[O-].[Ca+2]`,
+      `${ATORVASTATIN}O`,
+      ['salt: Calcium', 'duplicate-fragments', 'uncharge'],
+    ],
+    [
+      // Copies that differ only in charge are one fragment (the pipeline compares them uncharged).
+      'an anion and its acid',
+      'CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]',
+      'CC(C)Cc1ccc(C(C)C(=O)O)cc1',
+      ['salt: Sodium', 'duplicate-fragments', 'uncharge'],
+    ],
     ['isotopes', '[2H]C([2H])([2H])c1ccccc1', 'Cc1ccccc1', ['isotopes']],
     [
       // The metal the pipeline excludes is itself a counter-ion: once the salts are gone, the parent
