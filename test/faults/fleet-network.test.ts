@@ -5,7 +5,8 @@
  * make: a machine lost (link down, then kill -9: the server never hears the close), a link cut past
  * the lease and restored (a zombie that keeps running, not a paused one), the server stopped while
  * workers on other hosts hold connections. Each result is compared row by row with one clean
- * single-process import of the same files.
+ * single-process import of the same files. FLEET_NET_DEBUG=1 streams every worker's log, prefixed
+ * with its host, to stderr.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,15 +22,14 @@ import { tilePubchem } from '../helpers/tile.js';
 import { snapshot as tableSnapshot, sql as query } from './helpers.js';
 
 const WHAT = 'fleet faults across network namespaces (kill -9, link cut, restart, poisoned file, two sets)';
-const needs = [
-  prerequisite(
-    WHAT,
-    existsSync(path.join(path.dirname(BIN), '../dist/cli/main.js')) ? undefined : 'dist/ is not built',
-    'npm run build',
-  ),
-  prereqs.initdb(WHAT),
-  netnsPrerequisite(WHAT),
-];
+// The first missing prerequisite only: one loud line, whatever else is missing too.
+const built = prerequisite(
+  WHAT,
+  existsSync(path.join(path.dirname(BIN), '../dist/cli/main.js')) ? undefined : 'dist/ is not built',
+  'npm run build',
+);
+const initdb = built.missing === undefined ? prereqs.initdb(WHAT) : built;
+const needs = initdb.missing === undefined ? netnsPrerequisite(WHAT) : initdb;
 
 const N = 3_000;
 const SMALL = ['--batch-size', '100', '--min-batch-size', '50', '--max-batch-size', '200', '--workers', '2'];
