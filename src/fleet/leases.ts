@@ -10,7 +10,13 @@
 import { LeaseLostError } from '../errors.js';
 import type { FleetBatchCounts } from '../import/run-import.js';
 import type { DatabaseOperations, SqlExecutor } from '../sink/index.js';
-import { claimLease, countBatchOnLease, setLeaseRun, terminateSessions } from '../sink/fleet-leases.js';
+import {
+  claimLease,
+  countBatchOnLease,
+  setLeaseRun,
+  terminateSessions,
+  type EndedLease,
+} from '../sink/fleet-leases.js';
 
 const SESSION_PREFIX = 'mfleet:';
 
@@ -21,14 +27,16 @@ export function sessionName(jobId: string, attempt: number): string {
 
 /**
  * Record that attempt `attempt` holds the job. Returns the run an earlier attempt started (to
- * continue), or `null` when the row already holds this or a later attempt (a stale fetch).
+ * continue); `{ ended }` when an earlier attempt already finished the file for good but pg-boss had
+ * expired the job meanwhile (the caller only completes it); or `null` when the row already holds
+ * this or a later attempt (a stale fetch).
  */
 export async function takeLease(
   db: DatabaseOperations,
   jobId: string,
   attempt: number,
   worker: { host: string; pid: number },
-): Promise<{ runId: number | undefined } | null> {
+): Promise<{ runId: number | undefined } | { ended: EndedLease } | null> {
   // Sessions of earlier attempts still open (a paused or cut-off worker) may hold row locks: on the
   // lease row, or on keys of an uncommitted batch this attempt is about to write again. The fence
   // keeps them from committing; ending their sessions keeps them from blocking this attempt.

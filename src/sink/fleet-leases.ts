@@ -136,26 +136,60 @@ export async function terminateSessions(db: FleetDb, like: string, keep: string)
   );
 }
 
+/** A lease row whose file is done for good: completed, or stopped by its error limit (exit 3). */
+const FINAL = `(state = 'completed' OR (state = 'failed' AND exit_code = 3))`;
+
+/** What an earlier attempt recorded when it ended the file for good (see `claimLease`). */
+export interface EndedLease {
+  attempt: number;
+  state: LeaseState;
+  exitCode: number;
+  error: string | null;
+  runId: number | null;
+}
+
 /**
  * Mark the lease `running` under `attempt` when it holds an earlier attempt. Returns the run an
- * earlier attempt started (`runId: undefined` when none), or null when the row already holds this
- * or a later attempt.
+ * earlier attempt started (`runId: undefined` when none); `{ ended }` when an earlier attempt already
+ * finished the file for good (completed, or stopped by its error limit) but could not complete the
+ * job, because pg-boss had expired it meanwhile (it ran past its lease with nobody taking it over):
+ * the caller only completes the job; or null when the row already holds this or a later attempt.
  */
 export async function claimLease(
   db: FleetDb,
   jobId: string,
   attempt: number,
   worker: { host: string; pid: number },
-): Promise<{ runId: number | undefined } | null> {
+): Promise<{ runId: number | undefined } | { ended: EndedLease } | null> {
+  const t = fleetTables(db.schema);
   const rows = await db.query<{ run_id: string | null }>(
-    `UPDATE ${fleetTables(db.schema).leases} SET attempt = $2, attempts = attempts + 1, state = 'running', worker_host = $3,
+    `UPDATE ${t.leases} SET attempt = $2, attempts = attempts + 1, state = 'running', worker_host = $3,
        worker_pid = $4, taken_at = now(), updated_at = now(), exit_code = NULL, error = NULL
-     WHERE job_id = $1 AND attempt < $2 RETURNING run_id`,
+     WHERE job_id = $1 AND attempt < $2 AND NOT ${FINAL} RETURNING run_id`,
     [jobId, attempt, worker.host, worker.pid],
   );
   const row = rows[0];
-  if (row === undefined) return null;
-  return { runId: row.run_id === null ? undefined : Number(row.run_id) };
+  if (row !== undefined) return { runId: row.run_id === null ? undefined : Number(row.run_id) };
+  const [done] = await db.query<{
+    attempt: number;
+    state: LeaseState;
+    exit_code: number;
+    error: string | null;
+    run_id: string | null;
+  }>(
+    `SELECT attempt, state, exit_code, error, run_id FROM ${t.leases} WHERE job_id = $1 AND attempt < $2 AND ${FINAL}`,
+    [jobId, attempt],
+  );
+  if (done === undefined) return null;
+  return {
+    ended: {
+      attempt: Number(done.attempt),
+      state: done.state,
+      exitCode: Number(done.exit_code),
+      error: done.error,
+      runId: done.run_id === null ? null : Number(done.run_id),
+    },
+  };
 }
 
 /** Record the run `attempt` writes under; false when the lease is no longer `attempt`'s. */

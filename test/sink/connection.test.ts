@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.js';
@@ -111,6 +112,29 @@ describeWith(postgres)('real PostgreSQL only', () => {
     for (const r of rows) {
       const id = Number(r.external_id.slice(1));
       expect(r.name).toBe(`seq ${id + ids * 3}`);
+    }
+  });
+
+  it('ensureSchema on existing tables does not queue behind an open write transaction (a fleet worker lost mid-batch)', async () => {
+    const target = await ctx.db.ensureSchema({ schema: ctx.schema, table: 'held' });
+    // What a batch holds until COMMIT; a worker whose machine vanished holds it until the server
+    // notices (hours) or a takeover ends its session. Every file of a fleet starts with ensureSchema:
+    // a lock it waited for would stall every worker (and, through ensureSchema's advisory lock, every
+    // import into the database), with no worker left free to take the lost file over.
+    const holder = new pg.Client({ connectionString: testDatabaseUrl() });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `LOCK TABLE "${ctx.schema}".held, "${ctx.schema}".molimport_batches IN ROW EXCLUSIVE MODE`,
+      );
+      const again = ctx.db.ensureSchema(target).then(() => 'done' as const);
+      const outcome = await Promise.race([again, sleep(10_000).then(() => 'still waiting' as const)]);
+      await holder.query('ROLLBACK');
+      await again;
+      expect(outcome).toBe('done');
+    } finally {
+      await holder.end();
     }
   });
 
