@@ -10,6 +10,9 @@ export * from './errors.js';
 // Lives with the resume planner until it moves into errors.ts (code MOLIMPORT_RESUME, exit 1).
 export type * from './types.js';
 
+// The one logger interface every layer takes (pino fits); silent unless given.
+export { silentLogger, type Logger } from './logger.js';
+
 // The adaptive batch engine.
 export * from './engine/index.js';
 
@@ -62,7 +65,6 @@ export type {
   ResolvedTarget,
   TableTarget,
   OperationStats,
-  SinkLogger,
   RetryOptions as DatabaseRetryOptions,
 } from './sink/index.js';
 
@@ -74,7 +76,7 @@ export { runDelete, type DeleteOptions, type DeleteStats } from './import/run-de
 export type { RunInputSummary } from './import/list-runs.js';
 export { isRemote, parseChecksumOption, parseMd5File } from './sources/index.js';
 export type { ChecksumResult, RemoteInfo, RemoteInputOptions } from './sources/index.js';
-export type { ImportOptions, ImportLogger } from './import/options.js';
+export type { ImportOptions } from './import/options.js';
 export type { ImportEvent, ImportEventListener, ImportPhase } from './import/events.js';
 export type {
   ImportStats,

@@ -1,7 +1,7 @@
 import type { BatchSample, BatchSizingStrategy } from './batch-types.js';
 import { fitCostModel, predictDurationMs, sizeForDuration } from './cost-model.js';
 import type { CostPoint } from './cost-model.js';
-import type { EngineLogger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { checkLogger, fillStrategyOptions } from './options.js';
 import type { StrategyConfig, StrategyOptions } from './options.js';
 
@@ -104,7 +104,7 @@ export function decideNextBatchSize(samples: readonly BatchSample[], config: Str
  */
 export class BatchProcessingStrategy<T = unknown> implements BatchSizingStrategy<T> {
   readonly config: Readonly<StrategyConfig>;
-  protected readonly logger: EngineLogger;
+  protected readonly logger: Logger;
   private readonly samples: BatchSample[] = [];
   private current: number;
 

@@ -9,8 +9,6 @@ export type {
   ProcessFunc,
   WorkerProcessFunc,
 } from './batch-types.js';
-export type { EngineLogger } from './logger.js';
-export { silentLogger } from './logger.js';
 export type {
   BatchErrorMode,
   ManagerOptions,
