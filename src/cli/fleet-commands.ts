@@ -1,5 +1,5 @@
 /** The fleet's commands: enqueue, worker, fleet status, fleet wait (src/fleet/ does the work). */
-import { errorMessage, MolimportError } from '../errors.js';
+import { errorMessage, type ErrorCode, MolimportError } from '../errors.js';
 import { enqueueSet } from '../fleet/enqueue.js';
 import { fleetStatus, waitForSet, type FleetStatus } from '../fleet/status.js';
 import { runWorker } from '../fleet/worker.js';
@@ -11,7 +11,7 @@ import type { CliIo } from './io.js';
 type Env = Record<string, string | undefined>;
 
 function fail(err: unknown, io: CliIo, json: boolean): number {
-  const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
+  const code: ErrorCode = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
   const exit = err instanceof MolimportError ? err.exitCode : 1;
   io.stderr.write(`molimport: ${errorMessage(err)}\n`);
   if (json)

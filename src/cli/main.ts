@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CommanderError, type Command } from 'commander';
-import { errorMessage, EXIT_USAGE, MolimportError, UsageError } from '../errors.js';
+import { errorMessage, type ErrorCode, EXIT_USAGE, MolimportError, UsageError } from '../errors.js';
 import { runImport } from '../import/run-import.js';
 import { listRuns } from '../import/list-runs.js';
 import type { ImportOptions } from '../import/options.js';
@@ -136,7 +136,7 @@ function configure(cmd: Command, io: CliIo, usageText: string[]): void {
 }
 
 function reportFatal(err: unknown, io: CliIo, json: boolean): number {
-  const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
+  const code: ErrorCode = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
   const exit = err instanceof MolimportError ? err.exitCode : 1;
   writeNotice(io.stderr, 'error', errorMessage(err), { code, exitCode: exit });
   if (json) writeJsonFailure(io, errorMessage(err), code, exit);

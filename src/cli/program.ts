@@ -1,4 +1,4 @@
-/** The commander program: commands, options, help. Parsing only; running is in commands/. */
+/** The commander program: commands, options, help. Parsing only: main.ts (and fleet-commands.ts) run them. */
 import { Argument, Command, Option } from 'commander';
 import {
   batchBytes,

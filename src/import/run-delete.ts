@@ -22,7 +22,7 @@ import {
   findResumableDelete,
   tableExists,
 } from '../sink/delete-ids.js';
-import { openInput } from '../sources/index.js';
+import { openInput } from '../sources/open-input.js';
 import type { DataSource } from '../types.js';
 import type { ImportEventListener } from './events.js';
 import { describeForResume, releaseOf } from './inputs.js';

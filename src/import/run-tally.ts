@@ -9,7 +9,8 @@ import {
   ParseError,
 } from '../errors.js';
 import type { EngineStats } from '../engine/index.js';
-import { isRemote, type OpenedInput } from '../sources/index.js';
+import { isRemote } from '../sources/remote-input.js';
+import { type OpenedInput } from '../sources/open-input.js';
 import type { PreparedInput } from './inputs.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { FileProgress } from './work-items.js';
