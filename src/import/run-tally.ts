@@ -1,13 +1,6 @@
 /** Counts per file and in total while a run goes, and the final stats object. */
 import { performance } from 'node:perf_hooks';
-import {
-  EXIT_INTERRUPTED,
-  ErrorLimitError,
-  InputError,
-  InterruptedError,
-  MolimportError,
-  ParseError,
-} from '../errors.js';
+import { EXIT_INTERRUPTED, InputError, InterruptedError, MolimportError, ParseError } from '../errors.js';
 import type { EngineStats } from '../engine/index.js';
 import { isRemote } from '../sources/remote-input.js';
 import { type OpenedInput } from '../sources/open-input.js';
@@ -329,5 +322,3 @@ function sortedReasons(reasons: Partial<Record<RejectKind, number>>): Partial<Re
 function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n * 1000) / ms) : 0;
 }
-
-export { ErrorLimitError };
