@@ -100,7 +100,14 @@ export function decideNextBatchSize(samples: readonly BatchSample[], config: Str
 
 /**
  * The adaptive sizing strategy: keeps the recent samples (a bounded window) and asks the pure
- * decision function for the next size.
+ * decision function ({@link decideNextBatch}) for the next size.
+ *
+ * Options ({@link StrategyOptions}, defaults in `STRATEGY_DEFAULTS`): `initialBatchSize` 100,
+ * `minBatchSize` 10, `maxBatchSize` 1,000 (at most `MAX_BATCH_SIZE_LIMIT`), `targetDurationMs`
+ * 5,000, `memoryLimitBytes` 1 GiB, `logger` silent.
+ *
+ * @throws {ConfigurationError} from the constructor for an invalid option (code `MOLIMPORT_CONFIG`),
+ *   e.g. `minBatchSize` above `maxBatchSize` or an `initialBatchSize` outside them.
  */
 export class BatchProcessingStrategy<T = unknown> implements BatchSizingStrategy<T> {
   readonly config: Readonly<StrategyConfig>;
