@@ -6,7 +6,6 @@ import type { OverlapLevel } from '../import/overlap.js';
 import type { WriteMode } from '../sink/molecule-writer.js';
 import type { InputFormat } from '../types.js';
 import { IMPORT_DEFAULTS as D, IMPORT_LIMITS as L } from '../import/defaults.js';
-import { WRITE_MODES } from '../sink/molecule-writer.js';
 import {
   batchBytes,
   byteSize,
@@ -18,6 +17,9 @@ import {
 } from './parse-values.js';
 
 export const SOURCES = ['chembl', 'pubchem', 'generic'] as const;
+
+/** The write modes in the order help and errors list them: the default first. */
+const MODE_CHOICES = ['upsert', 'replace', 'skip', 'insert'] as const satisfies readonly WriteMode[];
 
 const EXAMPLES = `
 Examples:
@@ -60,7 +62,7 @@ export function addImportOptions(cmd: Command): Command {
         '--mode <mode>',
         'upsert: insert, or merge into the stored row (a column the record lacks keeps its value); replace: insert or overwrite the whole row; skip: keep existing; insert: new rows only (conflicts are rejects)',
       )
-        .choices(WRITE_MODES)
+        .choices(MODE_CHOICES)
         .default(D.mode),
     )
     .option(
