@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import initRDKitModule from '@rdkit/rdkit';
 import type { Log, MainModule, Mol } from '@rdkit/rdkit';
-import { ChemistryError } from './chemistry-error.js';
+import { ChemistryError } from '../errors.js';
 
 export type RDKitModule = MainModule;
 

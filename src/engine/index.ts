@@ -9,8 +9,6 @@ export type {
   ProcessFunc,
   WorkerProcessFunc,
 } from './batch-types.js';
-export type { EngineLogger } from './logger.js';
-export { silentLogger } from './logger.js';
 export type {
   BatchErrorMode,
   ManagerOptions,
@@ -34,7 +32,7 @@ export { ChemicalDataBatchStrategy, SOURCE_PROFILES } from './chemical-strategy.
 export type { RetryPolicy, RetryResult } from '../retry.js';
 export { backoffDelayMs, withRetry } from '../retry.js';
 export { BatchResultLengthError } from './bisect.js';
-export type { EngineStats, EvolutionPoint } from './stats.js';
+export type { BatchSizeSummary, EngineStats, EvolutionPoint } from './stats.js';
 export { MAX_EVOLUTION_POINTS } from './stats.js';
 export type { BatchStreamOptions } from './batch-stream.js';
 export { batchStream } from './batch-stream.js';

@@ -8,7 +8,8 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, LeaseLostError } from '../errors.js';
-import type { ImportOptions, ImportLogger } from '../import/options.js';
+import type { ImportOptions } from '../import/options.js';
+import type { Logger } from '../logger.js';
 import { runImport } from '../import/run-import.js';
 import type { ImportStats } from '../import/stats.js';
 import { connectFleet, type FleetConnection, type FleetTarget } from './connect.js';
@@ -29,7 +30,7 @@ export interface WorkerOptions extends FleetTarget {
   maintenanceIntervalSeconds?: number;
   /** SIGTERM / Ctrl-C: running files commit their batches, their jobs go back to the queue. */
   signal?: AbortSignal;
-  logger: ImportLogger;
+  logger: Logger;
   /** Overrides for every run (e.g. `chemThreads`); never the stored options' meaning. */
   runOverrides?: Partial<ImportOptions>;
 }
@@ -257,7 +258,7 @@ async function closeEndedJob(
   ended: EndedLease,
   me: { host: string; pid: number },
   where: Record<string, unknown>,
-  log: ImportLogger,
+  log: Logger,
 ): Promise<void> {
   const output = {
     exitCode: ended.exitCode,

@@ -50,8 +50,6 @@ interface InputDescription extends Partial<FileFingerprint> {
   lastModified?: string;
 }
 
-export { ResumeError };
-
 /**
  * `continueRunId`: continue exactly this run (a fleet job's earlier attempt) instead of the latest
  * unfinished one for the source and table, which many workers writing one table cannot share.
