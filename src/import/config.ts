@@ -7,7 +7,6 @@ import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 import { REJECTABLE_KINDS, type WarningKind } from '../chem/warnings.js';
-import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
 import { parseWriteMode } from '../sink/write-mode.js';
 import { IMPORT_DEFAULTS as D, IMPORT_LIMITS as L } from './defaults.js';
 import { checkConnectionString } from '../sink/database-url.js';
