@@ -12,11 +12,13 @@
  * 7.6 s with tier-up.
  *
  * A run that has RDKit read every record (`--compute` of smiles/inchi/inchikey, `--standardize`,
- * `--validate`) keeps V8's tier-up: RDKit's InChI is then most of the run's CPU, and
- * Liftoff-compiled RDKit costs ~1.5× TurboFan's once warm (bench/RESULTS-chem.md: 1.6–1.9 ms of
- * CPU per PubChem molfile against 1.1–1.3 ms), while tier-up costs ~2.5 s of CPU once per process
- * (about 660 RDKit functions recompiled, shared by the worker threads) plus PGlite's ~1 s. It
- * pays from about 5,000 records on; smaller chemistry runs lose a second or two.
+ * `--validate`) keeps V8's tier-up: RDKit is then most of the run's CPU, and Liftoff-compiled
+ * RDKit costs ~1.5× TurboFan's once warm (bench/RESULTS-chem.md, bench/chem-floor.mjs: 1.6–2.0 ms
+ * of CPU per PubChem molfile against 1.1–1.4 ms), while tier-up costs 2–2.5 s of CPU once per
+ * process (~660 RDKit functions recompiled, shared by the worker threads), plus PGlite's ~1 s when
+ * the database is embedded, and 50–70 MiB of RSS. In a dry run with `--compute inchikey` it was
+ * repaid after 3,500–5,700 records (each further record 1.3–1.4 ms of CPU against 1.7–1.8 ms);
+ * smaller chemistry runs lose up to a second.
  *
  * `MOLIMPORT_WASM_TIER_UP=1` keeps V8's default for any run, `MOLIMPORT_WASM_TIER_UP=0` forces
  * Liftoff only; a WebAssembly tiering flag of the user's on node's command line or in
