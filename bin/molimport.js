@@ -11,7 +11,7 @@ import { writeNotice } from '../dist/cli/notice.js';
 // a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
   if (applyHeapPolicy() !== undefined) startHeapWatchdog();
-  // Baseline-compiled WebAssembly only: see src/cli/wasm-policy.ts for why and the figures.
+  // Baseline-compiled WebAssembly only, unless RDKit reads every record: see src/cli/wasm-policy.ts.
   applyWasmPolicy();
 } catch (err) {
   writeNotice(process.stderr, 'error', err.message, { code: 'MOLIMPORT_USAGE', exitCode: 2 });

@@ -13,7 +13,7 @@ import { fragmentLists, matchFragment, type FragmentLists } from './fragment-lis
 import type { MolGraph } from './mol-graph.js';
 import { cloneGraph, fragments, graphFromJson, graphToJson, subgraph } from './mol-graph.js';
 import type { Toolkit } from './rdkit-loader.js';
-import { clearLogs, toolkitReason } from './rdkit-loader.js';
+import { clearLogs, toolkitReason, utf8 } from './rdkit-loader.js';
 import { flattenTartrate, isExcluded, normalize } from './standardize-rules.js';
 import { uncharge } from './uncharge.js';
 
@@ -66,14 +66,16 @@ function standardizeWith(
   knownInchikey?: string,
 ): StandardizeOutcome {
   clearLogs(toolkit);
-  let mol = toolkit.rdkit.get_mol(structure, SANITIZED);
+  // As bytes: embind copies them at once instead of encoding the string in JavaScript.
+  const input = utf8(structure);
+  let mol = toolkit.rdkit.get_mol(input, SANITIZED);
   let repaired = false;
   let refusal = '';
   if (mol === null || !mol.is_valid()) {
     mol?.delete();
     refusal = toolkitReason(toolkit, 'the toolkit could not parse the structure');
     // Read it as drawn: the rules may repair it (pentavalent N, a dative bond drawn plain).
-    mol = toolkit.rdkit.get_mol(structure, AS_DRAWN);
+    mol = toolkit.rdkit.get_mol(input, AS_DRAWN);
     if (mol === null || !mol.is_valid()) {
       mol?.delete();
       return { ok: false, reason: refusal };
