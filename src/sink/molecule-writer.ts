@@ -377,9 +377,7 @@ async function copyDirect(
   try {
     stored = await tx.copyFrom(
       `COPY ${table} (${TARGET_COLUMNS}) FROM STDIN (FORMAT binary)`,
-      copyBinaryChunks(winners, TARGET_BINARY_TYPES, (i) =>
-        targetValues(rows[i] as MoleculeRow, seqs[i] as number, runId),
-      ),
+      directCopyChunks(rows, seqs, winners, runId),
     );
   } catch (err) {
     if (err instanceof DatabaseError && err.sqlState === '23505')
@@ -389,6 +387,21 @@ async function copyDirect(
   // A trigger that skips rows would leave some unaccounted for: the staging path reports those.
   if (stored !== winners.length) throw new DirectCopyConflict();
   return true;
+}
+
+/**
+ * The direct COPY's payload: rows `winners` (indexes into `rows`) in COPY binary, lazily. Exported
+ * for bench/stage-profile.mjs, which times the encoding alone.
+ */
+export function directCopyChunks(
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  runId: number | null,
+): Generator<Buffer> {
+  return copyBinaryChunks(winners, TARGET_BINARY_TYPES, (i) =>
+    targetValues(rows[i] as MoleculeRow, seqs[i] as number, runId),
+  );
 }
 
 /**
