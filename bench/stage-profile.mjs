@@ -75,13 +75,12 @@ async function pipeline(file, source, depth) {
   const splitter = new SdfSplitter();
   let records = 0;
   let batch = [];
-  const seqs = [];
-  let bytes = 0;
+  const seqs = Array.from({ length: 1000 }, (_, i) => i);
   const flush = () => {
     if (batch.length === 0) return;
     const winners = batch.map((_, i) => i);
     for (const chunk of writer.directCopyChunks(batch, seqs.slice(0, batch.length), winners, 1))
-      bytes += chunk.length;
+      if (chunk.length === 0) throw new Error('empty COPY chunk');
     batch = [];
   };
   const take = (splits) => {
@@ -97,10 +96,7 @@ async function pipeline(file, source, depth) {
     }
   };
   for await (const chunk of input.stream) {
-    if (depth < 2) {
-      bytes += chunk.length;
-      continue;
-    }
+    if (depth < 2) continue;
     take(splitter.push(decoder.decode(chunk)));
   }
   if (depth >= 2) {
@@ -109,7 +105,6 @@ async function pipeline(file, source, depth) {
     take(splitter.end());
   }
   flush();
-  for (let i = 0; i < 1000; i++) seqs[i] = i;
   return depth < 2 ? N : records;
 }
 

@@ -60,6 +60,22 @@ export function headerName(line: string): string {
 }
 
 /**
+ * `headerName` of the header line text[start, end) without slicing the line: the common
+ * `> <name>` form (optionally followed by blanks or a parenthesised number) is read in place; any
+ * other line goes to `headerName`.
+ */
+function headerNameAt(text: string, start: number, end: number): string {
+  const lt = text.indexOf('<', start);
+  const gt = lt < 0 || lt >= end ? -1 : text.indexOf('>', lt + 1);
+  if (gt >= 0 && gt < end) {
+    let i = gt + 1;
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i === end || text.charCodeAt(i) === 40 /* ( */) return text.slice(lt + 1, gt);
+  }
+  return headerName(text.slice(start, end));
+}
+
+/**
  * Parse one record's text (LF endings, no `$$$$` line). Duplicate field names are kept, the second
  * as `name#2`, the third `name#3`, … (never merged, never dropped).
  */
@@ -99,7 +115,7 @@ export function parseDataFields(text: string, from: number): Map<string, string>
   while (h >= 0) {
     const nl = text.indexOf('\n', h);
     const headerEnd = nl < 0 ? text.length : nl;
-    const name = headerName(text.slice(h, headerEnd));
+    const name = headerNameAt(text, h, headerEnd);
     const valueStart = nl < 0 ? text.length : nl + 1;
     const next = valueStart >= text.length ? -1 : findHeader(text, valueStart);
     let valueEnd = next < 0 ? text.length : next;

@@ -29,7 +29,7 @@
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
 import { encodeStatuses } from './batch-outcome.js';
-import { copyBinaryChunks, type BinaryColumnType } from './copy-binary.js';
+import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import { copyBufferChunks, type CopyValue } from './copy-text.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
@@ -399,9 +399,69 @@ export function directCopyChunks(
   winners: readonly number[],
   runId: number | null,
 ): Generator<Buffer> {
-  return copyBinaryChunks(winners, TARGET_BINARY_TYPES, (i) =>
-    targetValues(rows[i] as MoleculeRow, seqs[i] as number, runId),
-  );
+  return rowChunks(TARGET_BINARY_TYPES, winners, (enc, i) => {
+    const row = rows[i] as MoleculeRow;
+    enc.beginRow(TARGET_BINARY_TYPES.length);
+    enc.text(row.source);
+    enc.text(row.externalId);
+    writeDataFields(enc, row);
+    enc.int8(runId);
+    enc.text(row.origin.file);
+    enc.int8(row.origin.record);
+    enc.int8(seqs[i] as number);
+  });
+}
+
+/** The staging COPY's payload (STAGE_COLUMNS), lazily. */
+function stageChunks(
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+): Generator<Buffer> {
+  return rowChunks(STAGE_BINARY_TYPES, winners, (enc, i) => {
+    const row = rows[i] as MoleculeRow;
+    enc.beginRow(STAGE_BINARY_TYPES.length);
+    enc.int4(i);
+    enc.int8(seqs[i] as number);
+    enc.text(row.source);
+    enc.text(row.externalId);
+    writeDataFields(enc, row);
+    enc.text(row.origin.file);
+    enc.int8(row.origin.record);
+  });
+}
+
+/**
+ * Rows encoded field by field straight from the row objects (no array of values per row), in COPY
+ * binary chunks of 1 MiB; lazy, so COPY backpressure bounds the memory.
+ */
+function* rowChunks(
+  types: readonly BinaryColumnType[],
+  winners: readonly number[],
+  write: (enc: CopyBinaryEncoder, index: number) => void,
+): Generator<Buffer> {
+  const enc = new CopyBinaryEncoder(types);
+  for (let k = 0; k < winners.length; k++) {
+    write(enc, winners[k] as number);
+    if (enc.fullChunks > 0) yield* enc.takeFull();
+  }
+  yield* enc.finish();
+}
+
+/** The row's data columns, in MOLECULE_DATA_COLUMNS order (as {@link dataValues}). */
+function writeDataFields(enc: CopyBinaryEncoder, row: MoleculeRow): void {
+  enc.text(row.name);
+  enc.text(row.smiles);
+  enc.text(row.inchi);
+  enc.text(row.inchikey);
+  enc.text(row.formula);
+  enc.float8(row.molWeight);
+  enc.text(row.molfile);
+  enc.jsonb(row.properties);
+  enc.text(row.stdSmiles);
+  enc.text(row.stdInchikey);
+  enc.text(row.parentSmiles);
+  enc.text(row.parentInchikey);
 }
 
 /**
@@ -570,11 +630,6 @@ function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
   return [ord, seq, row.source, row.externalId, ...dataValues(row), row.origin.file, row.origin.record];
 }
 
-/** TARGET_COLUMNS' values. */
-function targetValues(row: MoleculeRow, seq: number, runId: number | null): CopyValue[] {
-  return [row.source, row.externalId, ...dataValues(row), runId, row.origin.file, row.origin.record, seq];
-}
-
 async function loadStage(
   tx: SqlExecutor,
   rows: readonly MoleculeRow[],
@@ -586,7 +641,7 @@ async function loadStage(
   if (method === 'copy') {
     await tx.copyFrom(
       `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
-      copyBinaryChunks(winners, STAGE_BINARY_TYPES, values),
+      stageChunks(rows, seqs, winners),
     );
     return;
   }
