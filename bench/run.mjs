@@ -199,13 +199,13 @@ async function ceilingTarget(template) {
   return schema;
 }
 
-function loadScript(schema, file, stage, { temp }) {
+function loadScript(schema, file, stage, { temp, doNothing = false }) {
   return `\\timing on
 BEGIN;
 CREATE ${temp ? 'TEMP' : 'UNLOGGED'} TABLE ${stage} AS SELECT ${EXPORT_COLUMNS} FROM ${schema}.molecules WITH NO DATA;
 \\copy ${stage} FROM '${file}'
 INSERT INTO ${schema}.molecules (${EXPORT_COLUMNS}) SELECT ${EXPORT_COLUMNS} FROM ${stage}
-  ON CONFLICT (source, external_id) DO UPDATE SET ${UPDATE_SET};
+  ON CONFLICT (source, external_id) ${doNothing ? 'DO NOTHING' : `DO UPDATE SET ${UPDATE_SET}`};
 COMMIT;
 `;
 }
@@ -242,7 +242,11 @@ async function ceilingParallel(template, file, rows, parts = 2) {
   const files = Array.from({ length: parts }, (_, p) => `${prefix}${String(p).padStart(2, '0')}`);
   await checkpoint();
   const started = performance.now();
-  await Promise.all(files.map((f, p) => psql(loadScript(schema, f, `stage_${p}`, { temp: true }))));
+  // DO NOTHING, as issue 18 defines the two-connection ceiling (into an empty table it does the
+  // same work as DO UPDATE).
+  await Promise.all(
+    files.map((f, p) => psql(loadScript(schema, f, `stage_${p}`, { temp: true, doNothing: true }))),
+  );
   const seconds = (performance.now() - started) / 1000;
   const count = Number((await psql(`SELECT count(*) FROM ${schema}.molecules`)).stdout.trim());
   for (const f of files) rmSync(f, { force: true });
@@ -402,28 +406,30 @@ async function main() {
 
   if (SECTIONS.has('ceiling')) {
     await dropSchema(shape);
-    ceiling = { ...best(single), all: single.map((r) => r.rows / r.seconds) };
+    const one = { ...best(single), all: single.map((r) => r.rows / r.seconds) };
     const par = { ...best(parallel), all: parallel.map((r) => r.rows / r.seconds) };
+    // The denominator is the two-connection ceiling: molimport writes on two connections too.
+    ceiling = par;
     const copyOnly = single.reduce((a, b) => (b.copySeconds < a.copySeconds ? b : a));
     add({
       name: 'ceiling: psql \\copy → UNLOGGED staging only (1 conn)',
       input: 'molimport rows',
-      rows: ceiling.rows,
+      rows: one.rows,
       seconds: copyOnly.copySeconds,
     });
     add({
       name: 'ceiling: \\copy + INSERT … ON CONFLICT, 1 transaction (1 conn)',
       input: 'molimport rows',
-      rows: ceiling.rows,
-      seconds: ceiling.seconds,
-      isCeiling: true,
-      all: ceiling.all,
+      rows: one.rows,
+      seconds: one.seconds,
+      all: one.all,
     });
     add({
-      name: 'ceiling: same, split over 2 parallel connections',
+      name: 'ceiling: 2 parallel psql, each \\copy half + INSERT … ON CONFLICT DO NOTHING (the denominator)',
       input: 'molimport rows',
-      rows: ceiling.rows,
+      rows: par.rows,
       seconds: par.seconds,
+      isCeiling: true,
       all: par.all,
     });
   }
@@ -611,7 +617,7 @@ async function main() {
   if (ceilRate) {
     const ratio = ref.rows / ref.seconds / ceilRate;
     verdicts.push(
-      `- end-to-end PubChem SDF.gz / single-connection ceiling: **${ratio.toFixed(2)}** (target ≥ 0.80) ${ratio >= 0.8 ? 'met' : 'MISSED'}`,
+      `- end-to-end PubChem SDF.gz / two-connection ceiling: **${ratio.toFixed(2)}** (target ≥ 0.90) ${ratio >= 0.9 ? 'met' : 'MISSED'} (ChEMBL against its own rows' ceiling: \`node bench/two-conn.mjs\`)`,
     );
   }
   if (rss) {
@@ -647,7 +653,7 @@ ${md}
 
 ${verdicts.join('\n')}
 
-"× ceiling" is molecules/s divided by the single-connection \`\\copy\` + upsert ceiling of the same run.
+"× ceiling" is molecules/s divided by the two-connection ceiling (two \`psql\` processes, each \`\\copy\` of half the rows + \`INSERT … ON CONFLICT DO NOTHING\`) of the same run.
 molimport's time is its own \`durationMs\` (connect, schema, lock, read, parse, transform, write, bookkeeping);
 peak RSS is \`/usr/bin/time -v\`'s maximum resident set size of the whole process.
 Datasets (tiled with fresh IDs from ${templates.sources.pubchem.join(', ')}; ${templates.sources.chembl.join(', ')}; ${templates.sources.chemreps.join(', ')}):

@@ -126,7 +126,7 @@ export function checkMolfile(text: string, end: number, hasEnd: boolean): Molfil
   let bondLines = 0;
   while (bondLines < bonds && pos < end) {
     const nl = lineEnd(text, pos, end);
-    if (!isBondLine(text.slice(pos, nl))) break;
+    if (!isBondLineAt(text, pos, nl)) break;
     bondLines++;
     pos = nl + 1;
   }
@@ -158,6 +158,46 @@ function isAtomLineAt(text: string, start: number, stop: number): boolean {
     return false;
   for (let i = start; i < start + 30; i++) if (text.charCodeAt(i) === 46) return true;
   return false;
+}
+
+/** `isBondLine` on text[start, stop) without making a substring (every bond line of every record). */
+function isBondLineAt(text: string, start: number, stop: number): boolean {
+  if (stop - start < 6) return false;
+  const c = text.charCodeAt(start);
+  if (c >= 65 && c <= 90 && text.charCodeAt(start + 1) === 32 && text.charCodeAt(start + 2) === 32)
+    return false;
+  if (!isPaddedDigits(text, start, start + 3) || !isPaddedDigits(text, start + 3, start + 6)) return false;
+  for (let i = start; i < stop; i++) if (text.charCodeAt(i) === 46) return false;
+  return true;
+}
+
+/** Whether text[from, to), trimmed as `String.prototype.trim` would, is one or more ASCII digits. */
+function isPaddedDigits(text: string, from: number, to: number): boolean {
+  while (from < to && isJsWhitespace(text.charCodeAt(from))) from++;
+  while (to > from && isJsWhitespace(text.charCodeAt(to - 1))) to--;
+  if (from === to) return false;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
+}
+
+/** The characters `trim()` removes: ECMAScript WhiteSpace and LineTerminator. */
+function isJsWhitespace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function checkV3000(text: string, lines: Lines, end: number, hasEnd: boolean): MolfileInfo {

@@ -60,6 +60,43 @@ export function headerName(line: string): string {
 }
 
 /**
+ * `headerName` of the header line text[start, end) without slicing the line: the common
+ * `> <name>` form (optionally followed by blanks or a parenthesised number) is read in place; any
+ * other line goes to `headerName`.
+ */
+function headerNameAt(text: string, start: number, end: number, position: number): string {
+  const lt = text.indexOf('<', start);
+  const gt = lt < 0 || lt >= end ? -1 : text.indexOf('>', lt + 1);
+  if (gt >= 0 && gt < end) {
+    let i = gt + 1;
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i === end || text.charCodeAt(i) === 40 /* ( */) return knownName(text, lt + 1, gt, position);
+  }
+  return headerName(text.slice(start, end));
+}
+
+/**
+ * The field names of the previous records, by position. Records of one file mostly repeat the
+ * same fields in the same order, so the n-th name is usually the string already seen: reusing it
+ * makes no new string per field, and the records' maps, property objects and JSON share keys whose
+ * hashes are already computed.
+ */
+const recentNames: (string | undefined)[] = [];
+const RECENT_NAMES = 256;
+
+/** text[from, to) as a name: the cached string at `position` when equal, else a new one (cached). */
+function knownName(text: string, from: number, to: number, position: number): string {
+  const cached = position < RECENT_NAMES ? recentNames[position] : undefined;
+  if (cached !== undefined && cached.length === to - from && text.startsWith(cached, from)) return cached;
+  const name = text.slice(from, to);
+  if (position >= RECENT_NAMES) return name;
+  // A flat copy for the cache: a slice would keep the whole input chunk it was cut from alive.
+  const flat = JSON.parse(JSON.stringify(name)) as string;
+  recentNames[position] = flat;
+  return flat;
+}
+
+/**
  * Parse one record's text (LF endings, no `$$$$` line). Duplicate field names are kept, the second
  * as `name#2`, the third `name#3`, … (never merged, never dropped).
  */
@@ -96,10 +133,10 @@ export function parseSdfRecord(text: string): ParsedSdfRecord {
 export function parseDataFields(text: string, from: number): Map<string, string> {
   const fields = new Map<string, string>();
   let h = findHeader(text, from);
-  while (h >= 0) {
+  for (let position = 0; h >= 0; position++) {
     const nl = text.indexOf('\n', h);
     const headerEnd = nl < 0 ? text.length : nl;
-    const name = headerName(text.slice(h, headerEnd));
+    const name = headerNameAt(text, h, headerEnd, position);
     const valueStart = nl < 0 ? text.length : nl + 1;
     const next = valueStart >= text.length ? -1 : findHeader(text, valueStart);
     let valueEnd = next < 0 ? text.length : next;

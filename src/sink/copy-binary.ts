@@ -52,6 +52,51 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
     for (let i = 0; i < types.length; i++) this.#field(types[i] as BinaryColumnType, values[i]);
   }
 
+  /**
+   * Field by field, for a caller that knows its columns (the molecule writer): no array of values
+   * per row. `beginRow` writes the field count; exactly that many `text`/`jsonb`/`int8`/`float8`
+   * calls must follow, in the column order the COPY statement names.
+   */
+  beginRow(fields: number): void {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(fields, this.pos);
+  }
+
+  /** A text field (null → NULL). */
+  text(value: string | null | undefined): void {
+    if (value === null || value === undefined) this.#null();
+    else this.#text(value, -1);
+  }
+
+  /** A jsonb field from a value to serialise (null → NULL). */
+  jsonb(value: unknown): void {
+    if (value === null || value === undefined) this.#null();
+    else this.#text(typeof value === 'string' ? value : JSON.stringify(value), JSONB_VERSION);
+  }
+
+  /** An int8 field (null → NULL); a safe integer. */
+  int8(value: number | null | undefined): void {
+    if (value === null || value === undefined) this.#null();
+    else this.#field('int8', value);
+  }
+
+  /** An int4 field (null → NULL). */
+  int4(value: number | null | undefined): void {
+    if (value === null || value === undefined) this.#null();
+    else this.#field('int4', value);
+  }
+
+  /** A float8 field (null → NULL). */
+  float8(value: number | null | undefined): void {
+    if (value === null || value === undefined) this.#null();
+    else this.#field('float8', value);
+  }
+
+  #null(): void {
+    this.room(4);
+    this.pos = this.buf.writeInt32BE(-1, this.pos);
+  }
+
   /** The trailer: a field count of -1. */
   protected override beforeFinish(): void {
     this.room(2);

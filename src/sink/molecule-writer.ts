@@ -29,7 +29,7 @@
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
 import type { WrittenRowStatus } from './batch-outcome.js';
-import { copyBinaryChunks, type BinaryColumnType, type CopyValue } from './copy-binary.js';
+import { CopyBinaryEncoder, type BinaryColumnType, type CopyValue } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
@@ -139,10 +139,16 @@ ${MOLECULE_DATA_COLUMNS_DDL}
  * A session-lifetime staging table, created once per connection and emptied at every commit:
  * no catalog churn per batch (CREATE/DROP TEMP TABLE per transaction bloats pg_class/pg_attribute),
  * and no NOTICE. Emptied here too, in case one transaction writes two batches.
+ *
+ * Its molfile and properties are stored uncompressed (STORAGE EXTERNAL): staged rows are read once
+ * and dropped at commit, so compressing them is waste. COPYing 20,000 PubChem rows into it cost
+ * the backend 1.0–1.3 s of CPU instead of 2.1–2.2 s with the default pglz compression
+ * (docs/performance.md); the table's own columns keep their storage.
  */
 const PREPARE_STAGE = `DO $molimport$ BEGIN
   IF to_regclass('${STAGE}') IS NULL THEN
     ${STAGE_DDL};
+    ALTER TABLE ${STAGE} ALTER COLUMN molfile SET STORAGE EXTERNAL, ALTER COLUMN properties SET STORAGE EXTERNAL;
   ELSE
     DELETE FROM ${STAGE};
   END IF;
@@ -308,9 +314,7 @@ async function copyDirect(
   try {
     stored = await tx.copyFrom(
       `COPY ${table} (${TARGET_COLUMNS}) FROM STDIN (FORMAT binary)`,
-      copyBinaryChunks(winners, TARGET_BINARY_TYPES, (i) =>
-        targetValues(rows[i] as MoleculeRow, seqs[i] as number, runId),
-      ),
+      directCopyChunks(rows, seqs, winners, runId),
     );
   } catch (err) {
     if (err instanceof DatabaseError && err.sqlState === '23505')
@@ -320,6 +324,81 @@ async function copyDirect(
   // A trigger that skips rows would leave some unaccounted for: the staging path reports those.
   if (stored !== winners.length) throw new DirectCopyConflict();
   return true;
+}
+
+/**
+ * The direct COPY's payload: rows `winners` (indexes into `rows`) in COPY binary, lazily. Exported
+ * for bench/stage-profile.mjs, which times the encoding alone.
+ */
+export function directCopyChunks(
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  runId: number | null,
+): Generator<Buffer> {
+  return rowChunks(TARGET_BINARY_TYPES, winners, (enc, i) => {
+    const row = rows[i] as MoleculeRow;
+    enc.beginRow(TARGET_BINARY_TYPES.length);
+    enc.text(row.source);
+    enc.text(row.externalId);
+    writeDataFields(enc, row);
+    enc.int8(runId);
+    enc.text(row.origin.file);
+    enc.int8(row.origin.record);
+    enc.int8(seqs[i] as number);
+  });
+}
+
+/** The staging COPY's payload (STAGE_COLUMNS), lazily. */
+function stageChunks(
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+): Generator<Buffer> {
+  return rowChunks(STAGE_BINARY_TYPES, winners, (enc, i) => {
+    const row = rows[i] as MoleculeRow;
+    enc.beginRow(STAGE_BINARY_TYPES.length);
+    enc.int4(i);
+    enc.int8(seqs[i] as number);
+    enc.text(row.source);
+    enc.text(row.externalId);
+    writeDataFields(enc, row);
+    enc.text(row.origin.file);
+    enc.int8(row.origin.record);
+  });
+}
+
+/**
+ * Rows encoded field by field straight from the row objects (no array of values per row), in COPY
+ * binary chunks of 1 MiB; lazy, so COPY backpressure bounds the memory.
+ */
+function* rowChunks(
+  types: readonly BinaryColumnType[],
+  winners: readonly number[],
+  write: (enc: CopyBinaryEncoder, index: number) => void,
+): Generator<Buffer> {
+  const enc = new CopyBinaryEncoder(types);
+  for (let k = 0; k < winners.length; k++) {
+    write(enc, winners[k] as number);
+    if (enc.fullChunks > 0) yield* enc.takeFull();
+  }
+  yield* enc.finish();
+}
+
+/** The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct COPY). */
+function writeDataFields(enc: CopyBinaryEncoder, row: MoleculeRow): void {
+  enc.text(row.name);
+  enc.text(row.smiles);
+  enc.text(row.inchi);
+  enc.text(row.inchikey);
+  enc.text(row.formula);
+  enc.float8(row.molWeight);
+  enc.text(row.molfile);
+  enc.jsonb(row.properties);
+  enc.text(row.stdSmiles);
+  enc.text(row.stdInchikey);
+  enc.text(row.parentSmiles);
+  enc.text(row.parentInchikey);
 }
 
 /**
@@ -465,34 +544,6 @@ function mergeRows(earlier: MoleculeRow, later: MoleculeRow): MoleculeRow {
   };
 }
 
-/** The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct COPY). */
-function dataValues(row: MoleculeRow): CopyValue[] {
-  return [
-    row.name,
-    row.smiles,
-    row.inchi,
-    row.inchikey,
-    row.formula,
-    row.molWeight,
-    row.molfile,
-    row.properties,
-    row.stdSmiles ?? null,
-    row.stdInchikey ?? null,
-    row.parentSmiles ?? null,
-    row.parentInchikey ?? null,
-  ];
-}
-
-/** STAGE_COLUMNS' values. */
-function stageValues(row: MoleculeRow, ord: number, seq: number): CopyValue[] {
-  return [ord, seq, row.source, row.externalId, ...dataValues(row), row.origin.file, row.origin.record];
-}
-
-/** TARGET_COLUMNS' values. */
-function targetValues(row: MoleculeRow, seq: number, runId: number | null): CopyValue[] {
-  return [row.source, row.externalId, ...dataValues(row), runId, row.origin.file, row.origin.record, seq];
-}
-
 async function loadStage(
   tx: SqlExecutor,
   rows: readonly MoleculeRow[],
@@ -501,9 +552,7 @@ async function loadStage(
 ): Promise<void> {
   await tx.copyFrom(
     `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
-    copyBinaryChunks(winners, STAGE_BINARY_TYPES, (i) =>
-      stageValues(rows[i] as MoleculeRow, i, seqs[i] as number),
-    ),
+    stageChunks(rows, seqs, winners),
   );
 }
 

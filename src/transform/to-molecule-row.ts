@@ -64,35 +64,42 @@ function lowerName(name: string): { lower: string; ascii: boolean } {
   return entry;
 }
 
-/** Case-insensitive lookup over one record's fields, without building anything per record. */
-class FieldIndex {
-  constructor(readonly fields: ReadonlyMap<string, string>) {}
-  /** The record's key for `name`: exact match first, then the first key equal ignoring case. */
-  key(name: string): string | undefined {
-    if (this.fields.has(name)) return name;
-    const { lower, ascii } = lowerName(name);
-    for (const k of this.fields.keys()) {
-      // Lower-casing changes a string's length only through U+0130 (İ → i + U+0307), which is never
-      // ASCII: for an ASCII target only keys of its length can match, and no key needs a copy or a
-      // scan to be ruled out.
-      if ((k.length === lower.length || (!ascii && NON_ASCII.test(k))) && k.toLowerCase() === lower) return k;
-    }
-    return undefined;
+/**
+ * The record's key for `name`: exact match first, then the first key equal ignoring case. Builds
+ * nothing per record (no index object, no lower-cased copies of the record's keys).
+ */
+function fieldKey(fields: ReadonlyMap<string, string>, name: string): string | undefined {
+  if (fields.has(name)) return name;
+  const { lower, ascii } = lowerName(name);
+  for (const k of fields.keys()) {
+    // Lower-casing changes a string's length only through U+0130 (İ → i + U+0307), which is never
+    // ASCII: for an ASCII target only keys of its length can match, and no key needs a copy or a
+    // scan to be ruled out.
+    if ((k.length === lower.length || (!ascii && NON_ASCII.test(k))) && k.toLowerCase() === lower) return k;
   }
+  return undefined;
 }
 
-/** First candidate present with a usable (non-null-token) value: [key, trimmed value]. */
+/**
+ * The key `pick` found its value under. A module variable rather than a [key, value] pair per
+ * lookup: `pick` runs ~7 times per record and is never re-entered.
+ */
+let pickedKey = '';
+
+/** First candidate present with a usable (non-null-token) value: the trimmed value, its key in `pickedKey`. */
 function pick(
-  index: FieldIndex,
+  fields: ReadonlyMap<string, string>,
   candidates: readonly string[],
-  accept: (value: string) => boolean = () => true,
-): [string, string] | undefined {
-  const { fields } = index;
-  for (const name of candidates) {
-    const key = index.key(name);
+  accept?: (value: string) => boolean,
+): string | undefined {
+  for (let i = 0; i < candidates.length; i++) {
+    const key = fieldKey(fields, candidates[i] as string);
     if (key === undefined) continue;
     const value = (fields.get(key) as string).trim();
-    if (!NULL_TOKENS.has(value) && accept(value)) return [key, value];
+    if (!NULL_TOKENS.has(value) && (accept === undefined || accept(value))) {
+      pickedKey = key;
+      return value;
+    }
   }
   return undefined;
 }
@@ -127,6 +134,16 @@ export function extractProperties(
   return Object.fromEntries(entries);
 }
 
+/** {@link extractProperties} for the few keys a row's columns took, as an array (no Set per record). */
+function propertiesExcept(
+  fields: ReadonlyMap<string, string>,
+  mapped: readonly string[],
+): Record<string, string> {
+  const entries: [string, string][] = [];
+  for (const entry of fields) if (!mapped.includes(entry[0])) entries.push(entry);
+  return Object.fromEntries(entries);
+}
+
 /** The class of a parse problem the reader reported. */
 function problemKind(problem: string): RejectKind {
   if (/UTF-8/i.test(problem)) return 'encoding';
@@ -157,6 +174,29 @@ function listFields(record: SourceRecord): string {
 }
 
 /**
+ * A column's value from the first usable candidate, or null when none, or when its field already
+ * went to another column. The field leaves `properties` (goes to `mapped`) unless `keep` says the
+ * file's value stays there too (then `claimed` still stops a second column taking it).
+ */
+function takeColumn(
+  fields: ReadonlyMap<string, string>,
+  candidates: readonly string[],
+  accept: ((value: string) => boolean) | undefined,
+  name: ComputableColumn | undefined,
+  mapped: string[],
+  claimed: string[] | undefined,
+  keep: ReadonlySet<ComputableColumn> | undefined,
+): string | null {
+  const value = pick(fields, candidates, accept);
+  if (value === undefined) return null;
+  const key = pickedKey;
+  if (mapped.includes(key) || claimed?.includes(key) === true) return null;
+  if (name !== undefined && claimed !== undefined && keep?.has(name) === true) claimed.push(key);
+  else mapped.push(key);
+  return value;
+}
+
+/**
  * Maps one record to a row with the given profile (or source name), or to a reject with the reason
  * (no ID, an ID of the wrong shape, …): a bad record is data, never an exception.
  * `options.idField` overrides the profile's ID fields (default: the profile's, else the SDF title).
@@ -169,13 +209,13 @@ export function toMoleculeRow(
   const profile = typeof source === 'string' ? profileFor(source) : source;
   if (record.problem !== undefined) return reject(record, record.problem, problemKind(record.problem));
   const { fields } = record;
-  const index = new FieldIndex(fields);
-  const mapped = new Set<string>();
+  // Keys the columns took (a handful): an array, not a Set per record.
+  const mapped: string[] = [];
 
   // ID: the chosen field, else the profile's fields, else (SDF) the title line.
   let externalId: string | undefined;
   if (options.idField !== undefined) {
-    const key = index.key(options.idField);
+    const key = fieldKey(fields, options.idField);
     const value = key === undefined ? undefined : (fields.get(key) as string).trim();
     if (key === undefined || value === undefined || NULL_TOKENS.has(value)) {
       return reject(
@@ -187,16 +227,16 @@ export function toMoleculeRow(
       );
     }
     externalId = value;
-    mapped.add(key);
+    mapped.push(key);
   } else {
     for (const name of profile.id) {
-      const key = index.key(name);
+      const key = fieldKey(fields, name);
       if (key === undefined) continue;
       const value = (fields.get(key) as string).trim();
       const id = NULL_TOKENS.has(value) ? undefined : profile.idFromValue(value, key);
       if (id !== undefined) {
         externalId = id;
-        mapped.add(key);
+        mapped.push(key);
         break;
       }
     }
@@ -213,34 +253,31 @@ export function toMoleculeRow(
 
   const keep = options.keepInProperties;
   // Fields a column took are not properties too; `claimed` still stops two columns taking one field.
-  const claimed = keep === undefined ? undefined : new Set<string>();
-  const column = (
-    candidates: readonly string[],
-    accept?: (value: string) => boolean,
-    name?: ComputableColumn,
-  ): string | null => {
-    const hit = pick(index, candidates, accept);
-    if (hit === undefined || mapped.has(hit[0]) || claimed?.has(hit[0]) === true) return null;
-    if (name !== undefined && claimed !== undefined && keep?.has(name) === true) claimed.add(hit[0]);
-    else mapped.add(hit[0]);
-    return hit[1];
-  };
-  const name = column(profile.name);
-  const smiles = column(profile.smiles, undefined, 'smiles');
-  const inchi = column(profile.inchi, isStandardInchi, 'inchi');
-  const inchikey = column(profile.inchikey, isStandardInchikey, 'inchikey');
-  const formula = column(profile.formula, undefined, 'formula');
+  const claimed: string[] | undefined = keep === undefined ? undefined : [];
+  const name = takeColumn(fields, profile.name, undefined, undefined, mapped, claimed, keep);
+  const smiles = takeColumn(fields, profile.smiles, undefined, 'smiles', mapped, claimed, keep);
+  const inchi = takeColumn(fields, profile.inchi, isStandardInchi, 'inchi', mapped, claimed, keep);
+  const inchikey = takeColumn(
+    fields,
+    profile.inchikey,
+    isStandardInchikey,
+    'inchikey',
+    mapped,
+    claimed,
+    keep,
+  );
+  const formula = takeColumn(fields, profile.formula, undefined, 'formula', mapped, claimed, keep);
   // molWeight: a number only when the text is a clean decimal; otherwise null and the text stays a property.
   let molWeight: number | null = null;
-  const weight = pick(index, profile.molWeight);
+  const weight = pick(fields, profile.molWeight);
   if (
     weight !== undefined &&
-    !mapped.has(weight[0]) &&
-    claimed?.has(weight[0]) !== true &&
-    CLEAN_DECIMAL.test(weight[1])
+    !mapped.includes(pickedKey) &&
+    claimed?.includes(pickedKey) !== true &&
+    CLEAN_DECIMAL.test(weight)
   ) {
-    molWeight = Number(weight[1]);
-    if (keep?.has('molWeight') !== true) mapped.add(weight[0]);
+    molWeight = Number(weight);
+    if (keep?.has('molWeight') !== true) mapped.push(pickedKey);
   }
 
   return {
@@ -253,7 +290,7 @@ export function toMoleculeRow(
     formula,
     molWeight,
     molfile: record.format === 'sdf' ? record.molfile : null,
-    properties: extractProperties(fields, mapped),
+    properties: propertiesExcept(fields, mapped),
     origin: { file: record.file, record: record.record, line: record.line },
     weight: record.bytes,
   };

@@ -72,6 +72,22 @@ describe('parseSdfRecord', () => {
     ]);
   });
 
+  it('reads the field names of each record, whatever the record before had at that position', () => {
+    // Names of the same length at the same position, a name that extends the previous one, one
+    // that is a prefix of it, and a bond line with padding that trim() removes (a tab).
+    const first = parseSdfRecord(molblock('A', 1, 0) + '> <abc>\n1\n\n> <name_long>\n2\n\n');
+    const second = parseSdfRecord(molblock('B', 1, 0) + '> <abd>\n3\n\n> <name_longer>\n4\n\n> <n>\n5\n\n');
+    const third = parseSdfRecord(molblock('C', 1, 0) + '> <abd>  (12)\n6\n\n> <name>\n7\n\n');
+    expect([...first.fields.keys()]).toEqual(['abc', 'name_long']);
+    expect([...second.fields.keys()]).toEqual(['abd', 'name_longer', 'n']);
+    expect([...third.fields]).toEqual([
+      ['abd', '6'],
+      ['name', '7'],
+    ]);
+    const tabbed = molblock('T', 3, 2).replace(`${bond(2, 3)}\n`, '\t 2  3  1  0\n');
+    expect(parseSdfRecord(tabbed).problem).toBeUndefined();
+  });
+
   it('reports fewer atom lines than the counts line says', () => {
     const r = parseSdfRecord(molblock('T', 24, 0, 20));
     expect(r.problem).toBe('counts line says 24 atoms but only 20 atom lines before the bond block');

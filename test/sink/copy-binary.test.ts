@@ -1,7 +1,15 @@
-/** COPY binary encoding: the exact wire format, chunk independence, and refused values. */
+/** COPY binary encoding: the exact wire format, chunk independence, refused values, and the molecule writer's rows. */
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
-import { CopyBinaryEncoder, copyBinaryChunks } from '../../src/sink/copy-binary.js';
+import {
+  CopyBinaryEncoder,
+  copyBinaryChunks,
+  type BinaryColumnType,
+  type CopyValue,
+} from '../../src/sink/copy-binary.js';
+import { directCopyChunks } from '../../src/sink/molecule-writer.js';
+import { MOLECULE_DATA_BINARY_TYPES, MOLECULE_DATA_COLUMNS } from '../../src/sink/schema.js';
+import type { MoleculeRow } from '../../src/types.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
@@ -69,5 +77,69 @@ describe('CopyBinaryEncoder', () => {
     expect(() => enc.row([1])).toThrow(ConfigurationError);
     expect(() => enc.row([2 ** 31, 'x'])).toThrow(/2147483648 is not a valid int4/);
     expect(() => new CopyBinaryEncoder(['int8']).row([1.5])).toThrow(/1.5 is not a valid int8/);
+  });
+});
+
+describe('the molecule writer encodes rows field by field', () => {
+  it('produces the same bytes as the generic encoder fed the values by column name', () => {
+    // The column order comes from the schema's lists; the writer's field-by-field code must follow it.
+    const rows: MoleculeRow[] = [0, 1].map((k) => ({
+      source: 'pubchem' as const,
+      externalId: `${k + 1}`,
+      name: k === 0 ? 'aspirin' : null,
+      smiles: 'CC(=O)Oc1ccccc1C(=O)O',
+      inchi: k === 0 ? 'InChI=1S/C9H8O4/c1-6(10)13-8-5-3-2-4-7(8)9(11)12/h2-5H,1H3,(H,11,12)' : null,
+      inchikey: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',
+      formula: 'C9H8O4',
+      molWeight: k === 0 ? 180.16 : null,
+      molfile: '\n  x\n\n  0  0  0  0  0  0            999 V2000\nM  END\n',
+      properties: { PUBCHEM_XLOGP3: '1.2', é: 'ü' },
+      stdSmiles: k === 1 ? 'CC' : null,
+      stdInchikey: null,
+      parentSmiles: null,
+      parentInchikey: k === 1 ? 'X' : null,
+      origin: { file: 'a.sdf', record: 10 + k, line: 1 },
+      weight: 100,
+    }));
+    const byColumn = (r: MoleculeRow): Record<string, CopyValue> => ({
+      name: r.name,
+      smiles: r.smiles,
+      inchi: r.inchi,
+      inchikey: r.inchikey,
+      formula: r.formula,
+      mol_weight: r.molWeight,
+      molfile: r.molfile,
+      properties: r.properties,
+      std_smiles: r.stdSmiles ?? null,
+      std_inchikey: r.stdInchikey ?? null,
+      parent_smiles: r.parentSmiles ?? null,
+      parent_inchikey: r.parentInchikey ?? null,
+    });
+    const types: BinaryColumnType[] = [
+      'text',
+      'text',
+      ...MOLECULE_DATA_BINARY_TYPES,
+      'int8',
+      'text',
+      'int8',
+      'int8',
+    ];
+    const expected = Buffer.concat([
+      ...copyBinaryChunks([0, 1], types, (i) => {
+        const r = rows[i] as MoleculeRow;
+        const data = byColumn(r);
+        return [
+          r.source,
+          r.externalId,
+          ...MOLECULE_DATA_COLUMNS.map((c) => data[c] as CopyValue),
+          7,
+          r.origin.file,
+          r.origin.record,
+          100 + i,
+        ];
+      }),
+    ]);
+    const actual = Buffer.concat([...directCopyChunks(rows, [100, 101], [0, 1], 7)]);
+    expect(actual.equals(expected)).toBe(true);
   });
 });
