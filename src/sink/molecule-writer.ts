@@ -29,7 +29,7 @@
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
 import type { WrittenRowStatus } from './batch-outcome.js';
-import { CopyBinaryEncoder, type BinaryColumnType, type CopyValue } from './copy-binary.js';
+import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
