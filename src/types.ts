@@ -1,6 +1,7 @@
 /** The data that flows one way through the pipeline: file → record → row → batch → transaction. */
 
 export type InputFormat = 'sdf' | 'csv';
+/** The source profile of an import: `chembl`, `pubchem`, or `generic` (ID field given by option). */
 export type DataSource = 'chembl' | 'pubchem' | 'generic';
 
 /** Where a record came from; every record and reject carries it. */
@@ -49,6 +50,7 @@ export interface CsvRecord extends RecordOrigin {
   bytes: number;
 }
 
+/** One record of an input, as the readers give it: an SDF record or a CSV/TSV row. */
 export type SourceRecord = SdfRecord | CsvRecord;
 
 /**

@@ -8,6 +8,7 @@ import type { StrategyConfig, StrategyOptions } from './options.js';
 /** Why a size was chosen; logged, and handy in tests. */
 export type DecisionReason = 'initial' | 'fixed' | 'memory' | 'errors' | 'slowdown' | 'model';
 
+/** The next batch size a strategy chose, and why (`model`: from the fitted cost model). */
 export interface BatchDecision {
   size: number;
   reason: DecisionReason;

@@ -21,6 +21,7 @@ export interface SourceProfile {
   typicalBytes: number;
 }
 
+/** Starting points per data source for {@link ChemicalDataBatchStrategy} (frozen). */
 export const SOURCE_PROFILES: Readonly<Record<ChemicalDataSource, Readonly<SourceProfile>>> = Object.freeze({
   chembl: Object.freeze({ initialBatchSize: 500, typicalAtoms: 30, typicalBytes: 2_500 }),
   pubchem: Object.freeze({ initialBatchSize: 250, typicalAtoms: 45, typicalBytes: 5_000 }),

@@ -10,6 +10,7 @@ export interface CostPoint {
   weight: number;
 }
 
+/** A batch's expected duration: `fixedMs + perItemMs × size` (fitted by {@link fitCostModel}). */
 export interface CostModel {
   fixedMs: number;
   perItemMs: number;

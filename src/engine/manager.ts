@@ -42,6 +42,7 @@ export interface ProcessRequest<T, R>
   processFunc: ProcessFunc<T, R> | WorkerProcessFunc;
 }
 
+/** What `getStats()` of {@link BatchProcessingManager} returns: totals and per-operation engine stats. */
 export interface ManagerStats {
   totalItemsProcessed: number;
   totalItemsFailed: number;

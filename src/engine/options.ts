@@ -22,6 +22,10 @@ export const MAX_BATCH_SIZE_LIMIT = 10_000_000;
 /** Largest worker/concurrency count any option accepts. */
 export const MAX_WORKERS_LIMIT = 1024;
 
+/**
+ * What a failing batch does once retries are spent: `bisect` splits it to isolate the bad items (the
+ * good ones are written), `fail-items` reports every item of the batch as failed.
+ */
 export type BatchErrorMode = 'bisect' | 'fail-items';
 
 /** Options of {@link BatchProcessingStrategy}. */
@@ -70,6 +74,7 @@ export interface StrategyConfig {
   adaptive: boolean;
 }
 
+/** The defaults {@link BatchProcessingStrategy} fills in for options not given (frozen). */
 export const STRATEGY_DEFAULTS: Readonly<StrategyConfig> = Object.freeze({
   initialBatchSize: 100,
   minBatchSize: 10,
@@ -231,6 +236,7 @@ export interface FilledProcessorOptions<T, R> {
   random: () => number;
 }
 
+/** The defaults {@link AdaptiveBatchProcessor} fills in for options not given (frozen). */
 export const PROCESSOR_DEFAULTS = Object.freeze({
   initialBatchSize: 100,
   minBatchSize: 10,

@@ -16,6 +16,7 @@ export interface StreamOptions {
   parallel?: boolean;
 }
 
+/** Items to process: an array or any (async) iterable, consumed once, of any length. */
 export type ItemSource<T> = Iterable<T> | AsyncIterable<T>;
 
 function isItemSource(value: unknown): boolean {

@@ -12,6 +12,7 @@ export interface EvolutionPoint {
   durationMs: number;
 }
 
+/** What `getStats()` of {@link AdaptiveBatchProcessor} returns: counts, time, memory and batch sizes. */
 export interface EngineStats {
   /** Items that went through, successful or failed. */
   totalItemsProcessed: number;

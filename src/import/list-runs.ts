@@ -5,6 +5,7 @@ import { rejectsPaths } from './rejects-writer.js';
 import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 
+/** One run as `molimport runs --json` prints it. */
 export interface RunSummary {
   runId: number;
   startedAt: string;
@@ -32,6 +33,7 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** One input of a run: path or URL, size, checksum and HTTP validators. */
 export interface RunInputSummary {
   path: string;
   url: string | null;
@@ -44,6 +46,7 @@ export interface RunInputSummary {
   downloadedTo: string | null;
 }
 
+/** Options of {@link listRuns}. */
 export interface ListRunsOptions extends TargetOptions {
   /** Schema holding `molimport_runs` (the import's --schema). @default 'public' */
   schema?: string;
@@ -54,6 +57,11 @@ export interface ListRunsOptions extends TargetOptions {
   logger?: Logger;
 }
 
+/**
+ * The recent runs recorded in `molimport_runs`, newest first (`molimport runs`).
+ * @throws {ConfigurationError} when the embedded database or the schema does not exist.
+ * @throws {DatabaseError} when the database cannot be reached.
+ */
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
   const resolved = resolveDatabaseTarget(options);
   assertEmbeddedDatabaseExists(resolved);

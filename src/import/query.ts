@@ -5,11 +5,17 @@
 import { assertEmbeddedDatabaseExists } from './existing-target.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 
+/** Options of {@link runQuery}: the target database and the statement's parameters. */
 export interface QueryOptions extends TargetOptions {
   /** Values for $1, $2, … */
   params?: unknown[];
 }
 
+/**
+ * Run one SQL statement against the target database (`molimport query`), with `$1…` parameters.
+ * @throws {ConfigurationError} when the embedded database does not exist yet (no import ran).
+ * @throws {DatabaseError} when the database cannot be reached or refuses the statement.
+ */
 export async function runQuery(
   sql: string,
   options: QueryOptions = {},

@@ -29,6 +29,7 @@ import { describeForResume, releaseOf } from './inputs.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
 import type { Logger } from '../logger.js';
 
+/** Options of {@link runDelete}. */
 export interface DeleteOptions extends TargetOptions {
   source: DataSource;
   /** One ID a line (blank lines and `#` comments ignored), plain or gzip, a path or an http(s) URL. */
@@ -81,6 +82,12 @@ export interface DeleteStats {
   errorCode: string | null;
 }
 
+/**
+ * Delete the rows whose IDs a file lists (`molimport delete`), recorded as a run with a ledger so it
+ * resumes exactly once.
+ * @throws {ConfigurationError} for invalid options.
+ * @throws {ResumeError} when asked to resume a delete that read standard input.
+ */
 export async function runDelete(
   o: DeleteOptions,
   hooks: { onEvent?: ImportEventListener } = {},

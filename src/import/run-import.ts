@@ -19,6 +19,7 @@ import { prepareTarget } from './prepare-target.js';
 import { createRunContext } from './run-context.js';
 import type { ImportStats } from './stats.js';
 
+/** Optional hooks of {@link runImport}: `onEvent` receives progress events (the CLI's progress display listens here). */
 export interface RunImportHooks {
   onEvent?: ImportEventListener;
   /** Set by a fleet worker (src/fleet/) running one job; absent for a single run. */

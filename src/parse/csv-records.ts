@@ -39,6 +39,10 @@ interface CsvParseOutput {
   info: { lines: number; empty_lines: number; error?: CsvError };
 }
 
+/**
+ * Read CSV/TSV rows (delimiter sniffed; quoting, BOM, CRLF handled by csv-parse) as records keyed
+ * by header. A row with the wrong number of columns becomes a record `problem`, never a throw.
+ */
 export async function* readCsvRecords(
   input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   file: string,

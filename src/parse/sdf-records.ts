@@ -7,6 +7,10 @@ import { parseSdfRecord } from './sdf-record.js';
 import { SdfSplitter, type SplitRecord } from './sdf-splitter.js';
 import { invalidUtf8Problem, Utf8Decoder } from './utf8.js';
 
+/**
+ * Split SDF text (V2000/V3000, LF or CRLF, last record without `$$$$`) into records with their
+ * molfile, data items, ordinal and line. Invalid UTF-8 becomes a record `problem`, never a throw.
+ */
 export async function* readSdfRecords(
   input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   file: string,

@@ -33,6 +33,10 @@ export interface SplitRecord {
 
 const DELIMITER = '$$$$';
 
+/**
+ * Incremental SDF splitter: `push` a text chunk and get the records it completed; `end` gives the
+ * last one (with or without `$$$$`). Keeps line numbers across chunks.
+ */
 export class SdfSplitter {
   /** Committed slices of the current record. */
   private parts: string[] = [];

@@ -9,6 +9,7 @@ import { redactConnectionString, secretsOf } from './connection-string.js';
 /** Where the embedded database keeps its files when no other directory is given. */
 export const DEFAULT_EMBEDDED_DATA_DIR = path.join('.molimport', 'pgdata');
 
+/** Which database an import writes to, as {@link resolveTarget} chose it: a server, or the embedded one. */
 export type ResolvedTarget =
   | {
       kind: 'postgres';

@@ -7,6 +7,7 @@
 /** Rows as the driver returns them; int8 and numeric come back as strings on both drivers. */
 export type SqlRow = Record<string, unknown>;
 
+/** The rows of a statement and its row count. */
 export interface SqlResult<R extends SqlRow = SqlRow> {
   rows: R[];
   /** Rows affected or returned, as the command tag reports it (0 when unknown). */
@@ -39,6 +40,7 @@ export interface SqlClient extends SqlExecutor {
   readonly broken: boolean;
 }
 
+/** `postgres`: a server through pg; `embedded`: PGlite in a local directory. */
 export type DatabaseKind = 'postgres' | 'embedded';
 
 export interface SqlDriver {

@@ -21,6 +21,7 @@ import {
 } from './remote-input.js';
 import { GzipFault, gunzipMembers } from './gunzip-members.js';
 
+/** Options of {@link openInput}. */
 export interface OpenInputOptions {
   /** The stream read for `-`. @default process.stdin */
   stdin?: NodeJS.ReadableStream & AsyncIterable<Buffer | string>;
@@ -46,6 +47,7 @@ export interface RemoteInfo {
   rangeResumes: number;
 }
 
+/** An opened input: its decompressed bytes, what it is, and byte counts for progress. */
 export interface OpenedInput {
   /** The path as given (`-` for stdin). */
   file: string;
@@ -68,6 +70,12 @@ export interface OpenedInput {
 const SNIFF_BYTES = 65_536;
 const BINARY_CHECK_BYTES = 1024;
 
+/**
+ * Open one input for reading: a path, `-` (standard input), a `file://` or an http(s) URL. gzip is
+ * detected by its magic bytes (not the name) and inflated member by member.
+ * @throws {InputError} naming the file: a directory, a file that cannot be opened or read, binary
+ *   content, a truncated or corrupt gzip, a failed download.
+ */
 export async function openInput(given: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
   const file = given;
   let path = given;

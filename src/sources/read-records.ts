@@ -8,6 +8,7 @@ import { toMoleculeRow } from '../transform/to-molecule-row.js';
 import type { DataSource, InputFormat, MoleculeRow, Reject, SourceRecord } from '../types.js';
 import { openInput, type OpenedInput, type OpenInputOptions } from './open-input.js';
 
+/** Options of {@link readRecords} and {@link readMolecules}. */
 export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 'remote' | 'checksum' | 'hash'> {
   /** Skip detection. */
   format?: InputFormat;
@@ -23,6 +24,11 @@ export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 're
   onOpen?: (input: OpenedInput) => void;
 }
 
+/**
+ * The records of one input (SDF or CSV/TSV, plain or gzip, detected by content), each carrying its
+ * file, ordinal and line; a malformed record carries a `problem` instead of throwing.
+ * @throws {InputError} when the input itself cannot be read (see {@link openInput}).
+ */
 export async function* readRecords(
   path: string,
   options: ReadRecordsOptions = {},
@@ -42,6 +48,7 @@ export async function* readRecords(
   }
 }
 
+/** {@link readRecords} mapped through a source profile: molecule rows, and rejects with their reasons. */
 export async function* readMolecules(
   path: string,
   options: ReadRecordsOptions & { source: DataSource },

@@ -14,6 +14,7 @@
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { errorMessage, InputError } from '../errors.js';
 
+/** How URL inputs are fetched: proxies, retries, backoff. */
 export interface RemoteInputOptions {
   /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or their lower-case forms) are read. @default process.env */
   env?: Record<string, string | undefined>;
@@ -48,6 +49,7 @@ export interface RemoteHead {
 
 const MAX_DELAY_MS = 30_000;
 
+/** Whether `path` is an http(s) URL (read with retries and resume, see {@link RemoteInputOptions}). */
 export function isRemote(path: string): boolean {
   return /^https?:\/\//i.test(path);
 }

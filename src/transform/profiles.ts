@@ -4,6 +4,7 @@
  */
 import type { DataSource } from '../types.js';
 
+/** How one source's fields map to molecule columns: the ID fields and each column's candidate fields, in order. */
 export interface SourceProfile {
   source: DataSource;
   /** Candidate ID fields, in order. */

@@ -9,6 +9,7 @@ import { PROFILES, type SourceProfile } from './profiles.js';
 /** The columns a toolkit can compute (and `--recompute` replaces). */
 export type ComputableColumn = 'smiles' | 'inchi' | 'inchikey' | 'formula' | 'molWeight';
 
+/** Options of {@link toMoleculeRow}. */
 export interface TransformOptions {
   /** generic (and optionally any profile): the field holding the external ID; checked before the profile's own. */
   idField?: string;
@@ -19,6 +20,7 @@ export interface TransformOptions {
   keepInProperties?: ReadonlySet<ComputableColumn>;
 }
 
+/** Options of {@link transformMolecules}: the row options plus the source profile. */
 export interface BatchTransformOptions extends TransformOptions {
   source: DataSource;
 }
