@@ -34,7 +34,7 @@ async function handlerFor(moduleUrl: string, exportName: string): Promise<Handle
 function serializeError(thrown: unknown): SerializedError {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   const fields: SerializedError['fields'] = {};
-  for (const [key, value] of Object.entries(error)) {
+  for (const [key, value] of Object.entries(error as unknown as Record<string, unknown>)) {
     if (
       value === null ||
       typeof value === 'string' ||
