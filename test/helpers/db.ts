@@ -80,7 +80,7 @@ export async function testDatabase(kind?: BackendKind): Promise<TestDatabase & {
       connectionString,
       dataDir: undefined,
       options: { connectionString },
-      dispose: async () => undefined,
+      dispose: () => Promise.resolve(),
     };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'molimport-pglite-'));

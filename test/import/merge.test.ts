@@ -31,14 +31,12 @@ const chemblSdf = new Map(
 );
 /** chemreps.txt by chembl_id, as csv-parse reads it. */
 const chemreps = new Map(
-  (
-    parseCsv(text(CHEMREPS), { delimiter: '\t', columns: true }) as {
-      chembl_id: string;
-      canonical_smiles: string;
-      standard_inchi: string;
-      standard_inchi_key: string;
-    }[]
-  ).map((r) => [r.chembl_id, r]),
+  parseCsv<{
+    chembl_id: string;
+    canonical_smiles: string;
+    standard_inchi: string;
+    standard_inchi_key: string;
+  }>(text(CHEMREPS), { delimiter: '\t', columns: true }).map((r) => [r.chembl_id, r]),
 );
 const pubchemSdf = new Map(
   parseSdf(text(PUBCHEM_SDF)).molecules.map((m) => [String(m.PUBCHEM_COMPOUND_CID), m]),

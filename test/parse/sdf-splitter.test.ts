@@ -22,6 +22,8 @@ function expectSameAtEveryChunkSize(text: string): SplitRecord[] {
  * work measure independent of the machine's speed and load.
  */
 function countSearchedChars<T>(fn: () => T): { result: T; searched: number } {
+  // The originals, called below with `.call(this, ...)`: unbound on purpose.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { indexOf, lastIndexOf } = String.prototype;
   let searched = 0;
   String.prototype.indexOf = function (this: string, search: string, from = 0): number {

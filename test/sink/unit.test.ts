@@ -187,13 +187,13 @@ describe('retry', () => {
   });
 
   it('retries transient errors up to the limit and never data errors', async () => {
-    const sleep = async (): Promise<void> => undefined;
+    const sleep = (): Promise<void> => Promise.resolve();
     let calls = 0;
     await expect(
       withRetry(
-        async () => {
+        () => {
           calls++;
-          throw pgError('40001');
+          return Promise.reject(pgError('40001'));
         },
         { ...DEFAULT_RETRY, maxRetries: 3 },
         undefined,
@@ -204,9 +204,9 @@ describe('retry', () => {
     calls = 0;
     await expect(
       withRetry(
-        async () => {
+        () => {
           calls++;
-          throw pgError('23505');
+          return Promise.reject(pgError('23505'));
         },
         DEFAULT_RETRY,
         undefined,
