@@ -6,12 +6,13 @@ import { startHeapWatchdog } from '../dist/cli/heap-watchdog.js';
 import { applyWasmPolicy } from '../dist/cli/wasm-policy.js';
 import { main } from '../dist/cli/main.js';
 import { writeNotice } from '../dist/cli/notice.js';
+import { invokedAs } from '../dist/cli/io.js';
 
 // Keep the heap near what the import holds alive (src/cli/heap-policy.ts), and collect again when
 // a full collection overstates it (src/cli/heap-watchdog.ts). Neither when the user chose heap flags.
 try {
   if (applyHeapPolicy() !== undefined) startHeapWatchdog();
-  // Baseline-compiled WebAssembly only: see src/cli/wasm-policy.ts for why and the figures.
+  // Baseline-compiled WebAssembly only, unless RDKit reads every record: see src/cli/wasm-policy.ts.
   applyWasmPolicy();
 } catch (err) {
   writeNotice(process.stderr, 'error', err.message, { code: 'MOLIMPORT_USAGE', exitCode: 2 });
@@ -49,6 +50,7 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
+  command: invokedAs(process.argv[1], process.cwd()),
 });
 // Let stdout drain before exiting so a piped --json object is never cut.
 process.stdout.write('', () => process.exit(code));

@@ -18,6 +18,8 @@
  * | `DeleteGuardError`   | `MOLIMPORT_DELETE_GUARD`| 3        |
  * | `InterruptedError`   | `MOLIMPORT_INTERRUPTED` | 130      |
  * | `LeaseLostError`     | `MOLIMPORT_LEASE_LOST`  | 1        |
+ * | `MolimportError`     | `MOLIMPORT_INTERNAL`    | 1        |
+ * | (CLI, not an error)  | `MOLIMPORT_ERROR`       | 1        |
  *
  * Some situations a caller acts on differently get a code of their own within their class (same
  * exit code): see {@link ConfigurationErrorCode}, {@link InputErrorCode}, {@link DatabaseErrorCode}.
@@ -69,8 +71,13 @@ export type ErrorCode =
   | 'MOLIMPORT_CHEMISTRY'
   | 'MOLIMPORT_DELETE_GUARD'
   | 'MOLIMPORT_LEASE_LOST'
-  /** An unexpected failure (a bug): reported with exit 1 rather than a crash. */
-  | 'MOLIMPORT_INTERNAL';
+  /** An unexpected failure inside a run (a bug): the run's stats carry it, with exit 1, rather than a crash. */
+  | 'MOLIMPORT_INTERNAL'
+  /**
+   * The CLI's code for a thrown value that is not a `MolimportError` (a bug outside a run): printed
+   * with exit 1. No error object carries it; it appears only in the CLI's JSON failure and log line.
+   */
+  | 'MOLIMPORT_ERROR';
 
 /** Exit code of a completed run. */
 export const EXIT_OK = 0;

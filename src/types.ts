@@ -121,3 +121,14 @@ export interface Reject extends RecordOrigin {
   /** CSV only: the row's values by column. */
   fields?: ReadonlyMap<string, string>;
 }
+
+/**
+ * The fate of one record in a run; each counts towards exactly one of the stats' counts
+ * (`read = inserted + updated + unchanged + duplicates + rejected + skipped`):
+ * - `inserted` / `updated`: written as a new row / over a stored one
+ * - `unchanged`: the stored row already held its data (or `--mode skip` kept the stored row)
+ * - `duplicate`: a later record of the same ID in the run won
+ * - `rejected`: could not become a row, or the database refused it (see {@link RejectKind})
+ * - `skipped`: not written by this run (committed by the run it resumes, or a dry run)
+ */
+export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate' | 'rejected' | 'skipped';

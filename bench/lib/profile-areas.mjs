@@ -13,7 +13,7 @@ for (let i = 0; i < p.samples.length; i++) {
   const m = /\/(dist|src)\/([^/]+)\//.exec(f.url) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url);
   if (m) area = m[2] ? `molimport ${m[2]}` : `npm ${m[1]}`;
   else if (f.url.startsWith('node:')) area = `node ${f.url.slice(5).split('/')[0]}`;
-  if (/sink\/copy-text/.test(f.url)) area = 'molimport sink (COPY encoding)';
+  if (/sink\/copy-(text|binary)/.test(f.url)) area = 'molimport sink (COPY encoding)';
   if (f.functionName === 'write' && f.url === 'node:buffer') area = 'molimport sink (COPY encoding)';
   agg.set(area, (agg.get(area) ?? 0) + d);
 }

@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { builtFile } from '../built-file.js';
 import { errorMessage } from '../errors.js';
 import type { MoleculeRow, RecordOrigin, Reject, RejectKind } from '../types.js';
-import { ChemistryError } from './chemistry-error.js';
+import { ChemistryError } from '../errors.js';
 import type { ComputedValues, StandardizedColumns } from './fields.js';
 import { FIELD_COLUMN, STANDARDIZED_COLUMNS } from './fields.js';
 import { stereoLost } from './molfile-checks.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Mol } from '@rdkit/rdkit';
-import { ChemistryError } from './chemistry-error.js';
+import { ChemistryError } from '../errors.js';
 import type { Toolkit } from './rdkit-loader.js';
 
 export interface FragmentPattern {

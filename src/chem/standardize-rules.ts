@@ -124,8 +124,11 @@ const diazonium: NormalizationRule = {
 };
 
 /**
- * Neutral nitrogen with four connections (`X4`, valence 4) → `[N+]`: quaternary ammonium drawn
- * without its charge, and the N of an N→B dative bond drawn as a plain bond.
+ * Neutral nitrogen of valence 4 with three or four connections (`X3`/`X4`) → `[N+]`: quaternary
+ * ammonium or iminium drawn without its charge (`C=N(C)C`, a pyridinium N drawn neutral), and the
+ * N of an N→B dative bond drawn as a plain bond. (The pipeline's own rule takes `X4` only; its
+ * published examples also charge the `X3` iminium, e.g. example 23.) Two connections are left
+ * alone: an uncharged `R-N#C` isonitrile or `=N=` needs a counter-charge, not a cation.
  */
 const quaternaryN: NormalizationRule = {
   name: 'quaternary-n',
@@ -133,8 +136,32 @@ const quaternaryN: NormalizationRule = {
     firstAtom(g, (n, bondsOf) => {
       const atom = g.atoms[n]!;
       if (atom.z !== Z.N || atom.chg !== 0 || atom.nRad !== 0) return false;
-      if (connections(g, n, bondsOf) !== 4 || valence(g, n, bondsOf) !== 4) return false;
+      if (connections(g, n, bondsOf) < 3 || valence(g, n, bondsOf) !== 4) return false;
       atom.chg = 1;
+      return true;
+    }),
+};
+
+/**
+ * Azide or diazo drawn without charges (`R-N=N=N`, `R2C=N=N`: a neutral middle N with two double
+ * bonds, one to a terminal N) → `R-N=[N+]=[N-]`, `R2C=[N+]=[N-]` (the published example 52). The
+ * terminal N loses the H RDKit would give it.
+ */
+const unchargedAzide: NormalizationRule = {
+  name: 'uncharged-azide',
+  applyOnce: (g) =>
+    firstAtom(g, (n, bondsOf) => {
+      const atom = g.atoms[n]!;
+      if (atom.z !== Z.N || atom.chg !== 0 || atom.hs !== 0 || bondsOf[n]!.length !== 2) return false;
+      const nbrs = neighbours(g, n, bondsOf);
+      if (!nbrs.every(([bond]) => bond.bo === 2)) return false;
+      const terminal = nbrs.find(
+        ([, t]) => g.atoms[t]!.z === Z.N && g.atoms[t]!.chg === 0 && bondsOf[t]!.length === 1,
+      );
+      if (terminal === undefined) return false;
+      atom.chg = 1;
+      g.atoms[terminal[1]]!.chg = -1;
+      g.atoms[terminal[1]]!.hs = 0;
       return true;
     }),
 };
@@ -198,18 +225,23 @@ const sulfoxide: NormalizationRule = {
     }),
 };
 
-/** Neutral divalent S of valence 3 (`O=S-C`) → `O=[S+]-C`. */
+/**
+ * Neutral S with two heavy neighbours, `=O` and `-C`, bonds of valence 3 (`O=S-C`) → `O=[S+]-C`.
+ * The H RDKit gives such an S to reach valence 4 (`C[SH]=O`) goes: the pipeline's rule (`D2`)
+ * ignores hydrogens, and a molfile cannot say whether that H was meant.
+ */
 const trivalentS: NormalizationRule = {
   name: 'trivalent-s',
   applyOnce: (g) =>
     firstAtom(g, (s, bondsOf) => {
       const atom = g.atoms[s]!;
-      if (atom.z !== Z.S || atom.chg !== 0 || bondsOf[s]!.length !== 2 || atom.hs !== 0) return false;
+      if (atom.z !== Z.S || atom.chg !== 0 || bondsOf[s]!.length !== 2 || atom.hs > 1) return false;
       const nbrs = neighbours(g, s, bondsOf);
       const hasOxo = nbrs.some(([bond, o]) => bond.bo === 2 && g.atoms[o]!.z === Z.O);
       const hasC = nbrs.some(([bond, c]) => bond.bo === 1 && g.atoms[c]!.z === Z.C);
-      if (!hasOxo || !hasC || valence(g, s, bondsOf) !== 3) return false;
+      if (!hasOxo || !hasC || valence(g, s, bondsOf) - atom.hs !== 3) return false;
       atom.chg = 1;
+      atom.hs = 0;
       return true;
     }),
 };
@@ -328,6 +360,7 @@ export const NORMALIZATION_RULES: readonly NormalizationRule[] = [
   pentavalentNOxide,
   pentavalentAzide,
   diazonium,
+  unchargedAzide,
   quaternaryN,
   tetravalentBoron,
   trivalentO,

@@ -13,7 +13,7 @@ import { fragmentLists, matchFragment, type FragmentLists } from './fragment-lis
 import type { MolGraph } from './mol-graph.js';
 import { cloneGraph, fragments, graphFromJson, graphToJson, subgraph } from './mol-graph.js';
 import type { Toolkit } from './rdkit-loader.js';
-import { clearLogs, toolkitReason } from './rdkit-loader.js';
+import { clearLogs, toolkitReason, utf8 } from './rdkit-loader.js';
 import { flattenTartrate, isExcluded, normalize } from './standardize-rules.js';
 import { uncharge } from './uncharge.js';
 
@@ -66,14 +66,16 @@ function standardizeWith(
   knownInchikey?: string,
 ): StandardizeOutcome {
   clearLogs(toolkit);
-  let mol = toolkit.rdkit.get_mol(structure, SANITIZED);
+  // As bytes: embind copies them at once instead of encoding the string in JavaScript.
+  const input = utf8(structure);
+  let mol = toolkit.rdkit.get_mol(input, SANITIZED);
   let repaired = false;
   let refusal = '';
   if (mol === null || !mol.is_valid()) {
     mol?.delete();
     refusal = toolkitReason(toolkit, 'the toolkit could not parse the structure');
     // Read it as drawn: the rules may repair it (pentavalent N, a dative bond drawn plain).
-    mol = toolkit.rdkit.get_mol(structure, AS_DRAWN);
+    mol = toolkit.rdkit.get_mol(input, AS_DRAWN);
     if (mol === null || !mol.is_valid()) {
       mol?.delete();
       return { ok: false, reason: refusal };
@@ -210,12 +212,39 @@ function parentGraph(
       }
     };
     strip(lists.solvents, 'solvent');
-    // An excluded structure (metals) keeps its counter-ions, as in the pipeline.
-    if (!excluded) strip(lists.salts, 'salt');
-    const distinct = new Set(kept.map((f) => f.smiles ?? `#${f.atoms.join(',')}`));
-    if (kept.length > 1 && distinct.size === 1) {
-      kept = kept.slice(0, 1);
-      changes.push('duplicate-fragments');
+    const solventFree = kept;
+    const changesBeforeSalts = changes.length;
+    strip(lists.salts, 'salt');
+    if (
+      excluded &&
+      isExcluded(
+        subgraph(
+          graph,
+          kept.flatMap((f) => f.atoms),
+        ),
+      )
+    ) {
+      // As the pipeline: a parent that still holds a metal it excludes goes back to the fragments
+      // left after the solvents (a metal complex keeps its counter-ions); one whose excluded metal
+      // was itself a counter-ion (ranitidine bismuth citrate) keeps the stripped form.
+      kept = solventFree;
+      changes.length = changesBeforeSalts;
+    } else {
+      // Copies are compared uncharged, as the pipeline does (an anion and its acid are one
+      // fragment), and whatever their size (two drug anions of a 2:1 calcium salt).
+      const uncharged = (f: (typeof kept)[number]): string => {
+        const sub = subgraph(graph, f.atoms);
+        if (uncharge(sub) === 0 && f.smiles !== null) return f.smiles;
+        const mol = molFromGraph(toolkit, sub);
+        if (mol === null) return `#${f.atoms.join(',')}`;
+        owned.push(mol);
+        return mol.get_smiles();
+      };
+      const distinct = new Set(kept.length > 1 ? kept.map(uncharged) : []);
+      if (kept.length > 1 && distinct.size === 1) {
+        kept = kept.slice(0, 1);
+        changes.push('duplicate-fragments');
+      }
     }
     if (kept.length < frags.length)
       graph = subgraph(

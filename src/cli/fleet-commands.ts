@@ -1,17 +1,24 @@
 /** The fleet's commands: enqueue, worker, fleet status, fleet wait (src/fleet/ does the work). */
-import { errorMessage, MolimportError } from '../errors.js';
+import { errorMessage, type ErrorCode, MolimportError } from '../errors.js';
 import { enqueueSet } from '../fleet/enqueue.js';
 import { fleetStatus, waitForSet, type FleetStatus } from '../fleet/status.js';
 import { runWorker } from '../fleet/worker.js';
 import type { DataSource } from '../types.js';
-import { createCliLogger, type LogLevel } from './logger.js';
+import { createCliLogger } from './logger.js';
 import { importOptionsFromCli } from './import-options.js';
 import type { CliIo } from './io.js';
+import type {
+  DatabaseCliOptions,
+  EnqueueCliOptions,
+  FleetStatusCliOptions,
+  FleetWaitCliOptions,
+  WorkerCliOptions,
+} from './program.js';
 
 type Env = Record<string, string | undefined>;
 
 function fail(err: unknown, io: CliIo, json: boolean): number {
-  const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
+  const code: ErrorCode = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
   const exit = err instanceof MolimportError ? err.exitCode : 1;
   io.stderr.write(`molimport: ${errorMessage(err)}\n`);
   if (json)
@@ -21,10 +28,10 @@ function fail(err: unknown, io: CliIo, json: boolean): number {
   return exit;
 }
 
-function logger(opts: Record<string, unknown>, io: CliIo) {
+function logger(opts: Pick<DatabaseCliOptions, 'logLevel' | 'logFile'>, io: CliIo) {
   return createCliLogger({
-    level: opts.logLevel as LogLevel,
-    logFile: opts.logFile as string | undefined,
+    level: opts.logLevel,
+    logFile: opts.logFile,
     stderr: io.stderr,
   });
 }
@@ -32,7 +39,7 @@ function logger(opts: Record<string, unknown>, io: CliIo) {
 export async function enqueueCommand(
   source: DataSource,
   files: string[],
-  opts: Record<string, unknown>,
+  opts: EnqueueCliOptions,
   io: CliIo,
   env: Env,
   cwd: string,
@@ -42,9 +49,9 @@ export async function enqueueCommand(
     const { expandFiles } = await import('./expand-files.js');
     const result = await enqueueSet({
       importOptions: importOptionsFromCli(source, await expandFiles(files, cwd), opts, env, cwd),
-      set: opts.set as string | undefined,
-      retries: opts.retries as number,
-      leaseSeconds: opts.leaseSeconds as number,
+      set: opts.set,
+      retries: opts.retries,
+      leaseSeconds: opts.leaseSeconds,
     });
     io.stdout.write(
       json
@@ -60,7 +67,7 @@ export async function enqueueCommand(
 }
 
 export async function workerCommand(
-  opts: Record<string, unknown>,
+  opts: WorkerCliOptions,
   io: CliIo,
   env: Env,
   cwd: string,
@@ -68,15 +75,15 @@ export async function workerCommand(
   const { logger: log, flush } = logger(opts, io);
   try {
     const summary = await runWorker({
-      database: opts.db as string | undefined,
+      database: opts.db,
       env,
       cwd,
-      schema: opts.schema as string,
-      concurrency: opts.concurrency as number,
+      schema: opts.schema,
+      concurrency: opts.concurrency,
       drain: Boolean(opts.drain),
-      set: opts.set as string | undefined,
-      pollMs: opts.pollMs as number,
-      maintenanceIntervalSeconds: opts.maintenanceSeconds as number,
+      set: opts.set,
+      pollMs: opts.pollMs,
+      maintenanceIntervalSeconds: opts.maintenanceSeconds,
       signal: io.signal,
       logger: log,
     });
@@ -89,30 +96,21 @@ export async function workerCommand(
   }
 }
 
+/** `fleet status`, or with `pollMs` (`fleet wait`) block until the set is done. */
 export async function fleetStatusCommand(
-  opts: Record<string, unknown>,
+  opts: FleetStatusCliOptions | FleetWaitCliOptions,
   io: CliIo,
   env: Env,
   cwd: string,
-  wait: boolean,
 ): Promise<number> {
   const json = Boolean(opts.json);
+  const wait = 'pollMs' in opts;
   try {
-    const target = {
-      database: opts.db as string | undefined,
-      env,
-      cwd,
-      schema: opts.schema as string,
-      set: opts.set as string | undefined,
-    };
-    const status = wait
-      ? await waitForSet({
-          ...target,
-          set: opts.set as string,
-          pollMs: opts.pollMs as number,
-          signal: io.signal,
-        })
-      : await fleetStatus(target);
+    const target = { database: opts.db, env, cwd, schema: opts.schema, set: opts.set };
+    const status =
+      'pollMs' in opts
+        ? await waitForSet({ ...target, set: opts.set, pollMs: opts.pollMs, signal: io.signal })
+        : await fleetStatus(target);
     io.stdout.write(json ? JSON.stringify(status) + '\n' : renderStatus(status));
     if (wait && io.signal?.aborted) return 130;
     return wait ? status.exitCode : 0;

@@ -1,3 +1,5 @@
+import { basename, isAbsolute, relative } from 'node:path';
+
 /** What the CLI touches of the outside world, passed in so tests run it in-process. */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -7,6 +9,19 @@ export interface CliIo {
   cwd?: string;
   /** Aborted on Ctrl-C / SIGTERM by the binary; the run then stops cleanly with exit 130. */
   signal?: AbortSignal;
+  /**
+   * How the user runs molimport, for the hints it prints: `molimport` when installed, `node
+   * bin/molimport.js` from a clone (a hint naming a command that is not on PATH is no help).
+   * @default 'molimport'
+   */
+  command?: string;
+}
+
+/** How this process was started, as a user would type it again: see {@link CliIo.command}. */
+export function invokedAs(script: string | undefined, cwd: string): string {
+  if (script === undefined || basename(script) === 'molimport') return 'molimport';
+  const rel = relative(cwd, script);
+  return `node ${rel.startsWith('..') || isAbsolute(rel) ? script : rel}`;
 }
 
 /**

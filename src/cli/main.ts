@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CommanderError, type Command } from 'commander';
-import { errorMessage, EXIT_USAGE, MolimportError, UsageError } from '../errors.js';
+import { errorMessage, type ErrorCode, EXIT_USAGE, MolimportError, UsageError } from '../errors.js';
 import { runImport } from '../import/run-import.js';
 import { listRuns } from '../import/list-runs.js';
 import type { ImportOptions } from '../import/options.js';
@@ -16,7 +16,7 @@ import type { ImportEventListener } from '../import/events.js';
 import { createEventLogger } from '../report/log-events.js';
 import { runQuery } from '../import/query.js';
 import { checkConnectionString } from '../sink/database-url.js';
-import { runOverlap, type OverlapLevel } from '../import/overlap.js';
+import { runOverlap } from '../import/overlap.js';
 import type { DataSource } from '../types.js';
 import { expandFiles } from './expand-files.js';
 import { wantsProgress, type CliIo } from './io.js';
@@ -24,7 +24,12 @@ import { createCliLogger, type LogLevel } from './logger.js';
 import { writeNotice } from './notice.js';
 import { wantsColor } from '../report/color.js';
 import type { ImportStats } from '../import/stats.js';
-import { buildProgram } from './program.js';
+import {
+  buildProgram,
+  type DatabaseCliOptions,
+  type DeleteCliOptions,
+  type ImportCliOptions,
+} from './program.js';
 import { importOptionsFromCli } from './import-options.js';
 
 const require = createRequire(import.meta.url);
@@ -46,34 +51,33 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await importCommand(source, files, opts, io, env, cwd);
     },
     runsCommand: async (opts) => {
-      const target = { database: opts.db as string | undefined, env, cwd };
+      const target = { database: opts.db, env, cwd };
       exitCode = await printCommand(
         opts,
         io,
         () =>
           listRuns({
             ...target,
-            schema: opts.schema as string,
-            table: opts.table as string,
-            limit: opts.limit as number,
+            schema: opts.schema,
+            table: opts.table,
+            limit: opts.limit,
           }),
         async (v) => (await import('../report/runs-table.js')).renderRunsTable(v, stdoutWidth(io)),
       );
     },
     overlapCommand: async (opts) => {
-      const target = { database: opts.db as string | undefined, env, cwd };
-      const sources =
-        typeof opts.sources === 'string' ? opts.sources.split(',').map((x) => x.trim()) : undefined;
+      const target = { database: opts.db, env, cwd };
+      const sources = opts.sources?.split(',').map((x) => x.trim());
       exitCode = await printCommand(
         opts,
         io,
         () =>
           runOverlap({
             ...target,
-            schema: opts.schema as string,
-            table: opts.table as string,
+            schema: opts.schema,
+            table: opts.table,
             sources,
-            by: opts.by as OverlapLevel,
+            by: opts.by,
           }),
         async (v) => (await import('../report/overlap-table.js')).renderOverlap(v, stdoutWidth(io)),
       );
@@ -87,13 +91,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       exitCode = await (await import('./fleet-commands.js')).workerCommand(opts, io, env, cwd);
     },
     fleetStatusCommand: async (opts) => {
-      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd, false);
+      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd);
     },
     fleetWaitCommand: async (opts) => {
-      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd, true);
+      exitCode = await (await import('./fleet-commands.js')).fleetStatusCommand(opts, io, env, cwd);
     },
     queryCommand: async (sql, opts) => {
-      const target = { database: opts.db as string | undefined, env, cwd };
+      const target = { database: opts.db, env, cwd };
       exitCode = await printCommand(
         opts,
         io,
@@ -136,7 +140,7 @@ function configure(cmd: Command, io: CliIo, usageText: string[]): void {
 }
 
 function reportFatal(err: unknown, io: CliIo, json: boolean): number {
-  const code = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
+  const code: ErrorCode = err instanceof MolimportError ? err.code : 'MOLIMPORT_ERROR';
   const exit = err instanceof MolimportError ? err.exitCode : 1;
   writeNotice(io.stderr, 'error', errorMessage(err), { code, exitCode: exit });
   if (json) writeJsonFailure(io, errorMessage(err), code, exit);
@@ -168,14 +172,14 @@ interface OutputSetup {
  * not logged at a terminal: the table on stdout says it.
  */
 async function setUpOutput(
-  opts: Record<string, unknown>,
+  opts: Pick<DatabaseCliOptions, 'quiet' | 'logFile' | 'logLevel'>,
   io: CliIo,
   env: Record<string, string | undefined>,
 ): Promise<OutputSetup> {
   const interactive = wantsProgress(io.stderr, Boolean(opts.quiet), env);
   const text = Boolean(io.stderr.isTTY) && !env.CI && io.stderr.columns !== 0;
-  const logFile = opts.logFile as string | undefined;
-  const chosen = opts.logLevel as LogLevel;
+  const logFile = opts.logFile;
+  const chosen: LogLevel = opts.logLevel;
   // On a terminal the bars are the output; log lines would tear them, so they go only to --log-file.
   const level: LogLevel =
     interactive && !logFile ? 'silent' : text && !logFile ? atLeastWarn(chosen) : chosen;
@@ -234,7 +238,7 @@ function failedBeforeReading(stats: ImportStats): boolean {
 async function importCommand(
   source: DataSource,
   fileArgs: string[],
-  opts: Record<string, unknown>,
+  opts: ImportCliOptions,
   io: CliIo,
   env: Record<string, string | undefined>,
   cwd: string,
@@ -243,12 +247,11 @@ async function importCommand(
   let files: string[];
   try {
     checkDbOption(opts);
-    const listed = typeof opts.inputsFrom === 'string' ? await readInputList(opts.inputsFrom, io, cwd) : [];
+    const listed = opts.inputsFrom === undefined ? [] : await readInputList(opts.inputsFrom, io, cwd);
     if (listed.length > 0 && fileArgs.includes('-'))
       throw new UsageError('--inputs-from - reads standard input, so - cannot also be an input');
     files = await expandFiles([...fileArgs, ...listed], cwd);
     if (files.length === 0) throw new UsageError('no inputs: give files or URLs, or --inputs-from FILE');
-    checkBatchBounds(opts);
   } catch (err) {
     return reportFatal(err, io, json);
   }
@@ -275,7 +278,7 @@ async function importCommand(
     const showTable = !(tableOnScreen && failedBeforeReading(stats));
     if (json) io.stdout.write(JSON.stringify(stats) + '\n');
     else if (showTable)
-      io.stdout.write((await import('../report/stats-table.js')).renderStatsTable(stats, stdoutWidth(io)));
+      io.stdout.write((await import('../report/stats-table.js')).renderStatsTable(stats, stdoutWidth(io), io.command));
     if (stats.error && out.text && !(tableOnScreen && showTable))
       writeNotice(
         io.stderr,
@@ -291,8 +294,8 @@ async function importCommand(
 }
 
 /** `--db` is checked here so the message names the flag (the library names its `database` option). */
-function checkDbOption(opts: Record<string, unknown>): void {
-  if (typeof opts.db === 'string') checkConnectionString(opts.db, '--db');
+function checkDbOption(opts: { db?: string }): void {
+  if (opts.db !== undefined) checkConnectionString(opts.db, '--db');
 }
 
 /** `--inputs-from`: one path or URL a line; blank lines and `#` comments ignored. */
@@ -319,7 +322,7 @@ async function readInputList(from: string, io: CliIo, cwd: string): Promise<stri
 
 async function deleteCommand(
   source: string,
-  opts: Record<string, unknown>,
+  opts: DeleteCliOptions,
   io: CliIo,
   env: Record<string, string | undefined>,
   cwd: string,
@@ -331,18 +334,18 @@ async function deleteCommand(
     const stats = await runDelete(
       {
         source: source as DataSource,
-        idsFile: opts.idsFile as string,
-        database: opts.db as string | undefined,
+        idsFile: opts.idsFile,
+        database: opts.db,
         env,
         cwd,
-        schema: opts.schema as string,
-        table: opts.table as string,
+        schema: opts.schema,
+        table: opts.table,
         dryRun: Boolean(opts.dryRun),
         resume: Boolean(opts.resume),
-        batchSize: opts.batchSize as number,
+        batchSize: opts.batchSize,
         waitLock: Boolean(opts.waitLock),
-        httpRetries: opts.httpRetries as number,
-        httpRetryDelayMs: opts.httpRetryDelayMs as number,
+        httpRetries: opts.httpRetries,
+        httpRetryDelayMs: opts.httpRetryDelayMs,
         signal: io.signal,
         logger: out.logger,
         stdin: io.stdin,
@@ -363,24 +366,9 @@ async function deleteCommand(
   }
 }
 
-function checkBatchBounds(opts: Record<string, unknown>): void {
-  const min = opts.minBatchSize as number | undefined;
-  const max = opts.maxBatchSize as number | undefined;
-  const initial = opts.batchSize as number | undefined;
-  if (min !== undefined && max !== undefined && min > max) {
-    throw new UsageError(`--min-batch-size (${min}) must not exceed --max-batch-size (${max})`);
-  }
-  if (initial !== undefined && max !== undefined && initial > max) {
-    throw new UsageError(`--batch-size (${initial}) must not exceed --max-batch-size (${max})`);
-  }
-  if (initial !== undefined && min !== undefined && initial < min) {
-    throw new UsageError(`--batch-size (${initial}) must not be below --min-batch-size (${min})`);
-  }
-}
-
 /** `runs` and `query`: fetch, then print as a table or one JSON value. */
 async function printCommand<T>(
-  opts: Record<string, unknown>,
+  opts: { db?: string; json?: true },
   io: CliIo,
   fetch: () => Promise<T>,
   render: (value: T) => Promise<string>,

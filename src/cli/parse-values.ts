@@ -1,6 +1,7 @@
 /** Option value parsers: each refuses a bad value with what was expected and what was received. */
 import { InvalidArgumentError } from 'commander';
-import { parseComputeFields } from '../chem/fields.js';
+import { parseComputeFields, type ComputeField } from '../chem/fields.js';
+import type { ImportOptions } from '../import/options.js';
 import { parseRejectOn } from '../chem/warnings.js';
 
 export function integerIn(min: number, max: number) {
@@ -62,16 +63,17 @@ export function batchBytes(value: string): number {
 }
 
 /** `--reject-on stereo-lost,zero-coords` → the list, refused with the allowed names otherwise. */
-export function rejectOnList(value: string): string[] {
+export function rejectOnList(value: string): NonNullable<ImportOptions['rejectOn']>[number][] {
   try {
-    return [...parseRejectOn(value)];
+    // parseRejectOn admits only REJECTABLE_KINDS, the kinds `rejectOn` names.
+    return [...parseRejectOn(value)] as NonNullable<ImportOptions['rejectOn']>[number][];
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message.replace(/^--reject-on: /, ''));
   }
 }
 
 /** `--compute smiles,inchikey,…` → the list, refused with the allowed names otherwise. */
-export function computeList(value: string): string[] {
+export function computeList(value: string): ComputeField[] {
   try {
     return [...parseComputeFields(value)];
   } catch (err) {

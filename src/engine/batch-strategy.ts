@@ -1,7 +1,7 @@
 import type { BatchSample, BatchSizingStrategy } from './batch-types.js';
 import { fitCostModel, predictDurationMs, sizeForDuration } from './cost-model.js';
 import type { CostPoint } from './cost-model.js';
-import type { EngineLogger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { checkLogger, fillStrategyOptions } from './options.js';
 import type { StrategyConfig, StrategyOptions } from './options.js';
 
@@ -100,11 +100,18 @@ export function decideNextBatchSize(samples: readonly BatchSample[], config: Str
 
 /**
  * The adaptive sizing strategy: keeps the recent samples (a bounded window) and asks the pure
- * decision function for the next size.
+ * decision function ({@link decideNextBatch}) for the next size.
+ *
+ * Options ({@link StrategyOptions}, defaults in `STRATEGY_DEFAULTS`): `initialBatchSize` 100,
+ * `minBatchSize` 10, `maxBatchSize` 1,000 (at most `MAX_BATCH_SIZE_LIMIT`), `targetDurationMs`
+ * 5,000, `memoryLimitBytes` 1 GiB, `logger` silent.
+ *
+ * @throws {ConfigurationError} from the constructor for an invalid option (code `MOLIMPORT_CONFIG`),
+ *   e.g. `minBatchSize` above `maxBatchSize` or an `initialBatchSize` outside them.
  */
 export class BatchProcessingStrategy<T = unknown> implements BatchSizingStrategy<T> {
   readonly config: Readonly<StrategyConfig>;
-  protected readonly logger: EngineLogger;
+  protected readonly logger: Logger;
   private readonly samples: BatchSample[] = [];
   private current: number;
 

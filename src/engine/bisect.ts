@@ -1,7 +1,7 @@
 import type { ItemOutcome } from './batch-types.js';
 import type { BatchErrorMode } from './options.js';
-import { withRetry } from './retry.js';
-import type { RetryPolicy } from './retry.js';
+import { withRetry } from '../retry.js';
+import type { RetryPolicy } from '../retry.js';
 
 /**
  * Recovery for a failing batch: retry transient errors, then split the batch in halves until the

@@ -61,6 +61,16 @@ function positiveNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+/**
+ * {@link BatchProcessingStrategy} with per-source starting points ({@link SOURCE_PROFILES}) that
+ * weighs items by their size (atoms or bytes), so batches of huge molecules hold fewer items.
+ *
+ * Options ({@link ChemicalStrategyOptions}): those of the base strategy, plus `dataSource`
+ * (`'chembl' | 'pubchem' | 'generic'`, default `'generic'`), `weightUnit` and `maxBatchBytes`
+ * (default 6 MiB, ignored when not adaptive).
+ *
+ * @throws {ConfigurationError} from the constructor for an invalid option (code `MOLIMPORT_CONFIG`).
+ */
 export class ChemicalDataBatchStrategy<T = unknown> extends BatchProcessingStrategy<T> {
   readonly dataSource: ChemicalDataSource;
   private readonly weightUnit: 'bytes' | 'atoms';

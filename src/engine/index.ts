@@ -9,8 +9,6 @@ export type {
   ProcessFunc,
   WorkerProcessFunc,
 } from './batch-types.js';
-export type { EngineLogger } from './logger.js';
-export { silentLogger } from './logger.js';
 export type {
   BatchErrorMode,
   ManagerOptions,
@@ -31,10 +29,10 @@ export type { BatchDecision, DecisionReason } from './batch-strategy.js';
 export { BatchProcessingStrategy, decideNextBatch, decideNextBatchSize } from './batch-strategy.js';
 export type { ChemicalDataSource, ChemicalStrategyOptions, SourceProfile } from './chemical-strategy.js';
 export { ChemicalDataBatchStrategy, SOURCE_PROFILES } from './chemical-strategy.js';
-export type { RetryPolicy, RetryResult } from './retry.js';
-export { backoffDelayMs, withRetry } from './retry.js';
+export type { RetryPolicy, RetryResult } from '../retry.js';
+export { backoffDelayMs, withRetry } from '../retry.js';
 export { BatchResultLengthError } from './bisect.js';
-export type { EngineStats, EvolutionPoint } from './stats.js';
+export type { BatchSizeSummary, EngineStats, EvolutionPoint } from './stats.js';
 export { MAX_EVOLUTION_POINTS } from './stats.js';
 export type { BatchStreamOptions } from './batch-stream.js';
 export { batchStream } from './batch-stream.js';

@@ -50,6 +50,19 @@ export interface ManagerStats {
   operations: Record<string, EngineStats>;
 }
 
+/**
+ * Runs named operations through adaptive processors and keeps their figures: each
+ * {@link BatchProcessingManager.processItems} call gets a {@link ChemicalDataBatchStrategy} for its
+ * `dataSource` and an {@link AdaptiveBatchProcessor}, and its stats are merged into
+ * `getStats().operations[operation]`.
+ *
+ * Options ({@link ManagerOptions}): `db` (opaque, for process functions to close over), `maxWorkers`
+ * (default the CPU count, 1–`MAX_WORKERS_LIMIT`), `adaptiveBatchSizing` (default true),
+ * `parallelProcessing` (default true), `logger` (default silent).
+ *
+ * @throws {ConfigurationError} from the constructor for an invalid option, and from `processItems`
+ *   for an invalid request (no `operation`, bad sizes), before any item is read.
+ */
 export class BatchProcessingManager<TDb = unknown> {
   private readonly options: FilledManagerOptions<TDb>;
   private readonly operations = new Map<string, EngineStats>();
@@ -87,6 +100,7 @@ export class BatchProcessingManager<TDb = unknown> {
     }
   }
 
+  /** Totals over every operation run so far, and each operation's merged engine stats (copies). */
   getStats(): ManagerStats {
     let items = 0;
     let failed = 0;

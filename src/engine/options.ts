@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { BatchSizingStrategy, ProcessFunc, WorkerProcessFunc } from './batch-types.js';
-import type { EngineLogger } from './logger.js';
-import { silentLogger } from './logger.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import {
   checkBoolean,
   checkFunction,
@@ -51,7 +51,7 @@ export interface StrategyOptions {
   /** When false, every batch has `initialBatchSize` items. @default true */
   adaptive?: boolean;
   /** Receives a debug line per decision. @default silent */
-  logger?: EngineLogger;
+  logger?: Logger;
 }
 
 /** {@link StrategyOptions} with every default applied and checked. */
@@ -174,7 +174,7 @@ export interface ProcessorOptions<T, R> {
   /** Decides batch sizes; when given, the three size options above are not used. @default a BatchProcessingStrategy built from them */
   strategy?: BatchSizingStrategy<T>;
   /** Receives a debug line per batch. @default silent */
-  logger?: EngineLogger;
+  logger?: Logger;
   /** Retries of a batch that failed with a transient error, before it is bisected. Integer in [0, 100]. @default 5 */
   maxRetries?: number;
   /** Backoff base: the n-th retry waits a random time up to `retryBaseDelayMs × 2^(n-1)`. 0 to 1 h. @default 100 */
@@ -215,7 +215,7 @@ export interface FilledProcessorOptions<T, R> {
   maxBatchSize: number;
   maxWorkers: number;
   strategy: BatchSizingStrategy<T> | undefined;
-  logger: EngineLogger;
+  logger: Logger;
   maxRetries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -336,14 +336,13 @@ function checkStrategy(owner: string, value: unknown): void {
   }
 }
 
-export function checkLogger(owner: string, value: unknown): EngineLogger {
+export function checkLogger(owner: string, value: unknown): Logger {
   if (value === undefined) return silentLogger;
-  if (!isEngineLogger(value))
-    fail(owner, 'logger', 'an object with debug, info, warn and error methods', value);
+  if (!isLogger(value)) fail(owner, 'logger', 'an object with debug, info, warn and error methods', value);
   return value;
 }
 
-function isEngineLogger(value: unknown): value is EngineLogger {
+function isLogger(value: unknown): value is Logger {
   const methods = ['debug', 'info', 'warn', 'error'] as const;
   return (
     typeof value === 'object' &&
@@ -363,7 +362,7 @@ export interface ManagerOptions<TDb = unknown> {
   /** Run up to `maxWorkers` batches at once; when false, one at a time. @default true */
   parallelProcessing?: boolean;
   /** Receives a debug line per batch and decision. @default silent */
-  logger?: EngineLogger;
+  logger?: Logger;
 }
 
 export interface FilledManagerOptions<TDb> {
@@ -371,7 +370,7 @@ export interface FilledManagerOptions<TDb> {
   maxWorkers: number;
   adaptiveBatchSizing: boolean;
   parallelProcessing: boolean;
-  logger: EngineLogger;
+  logger: Logger;
 }
 
 export function fillManagerOptions<TDb>(options: ManagerOptions<TDb> = {}): FilledManagerOptions<TDb> {

@@ -5,7 +5,7 @@ import type { SliceRunner } from './bisect.js';
 import { batchStream } from './batch-stream.js';
 import { fillProcessorOptions } from './options.js';
 import type { FilledProcessorOptions, ProcessorOptions } from './options.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../retry.js';
 import { StatsCollector } from './stats.js';
 import type { EngineStats } from './stats.js';
 import { WorkerPool } from './worker-pool.js';
@@ -31,6 +31,15 @@ function isItemSource(value: unknown): boolean {
  * Runs a process function over any number of items in adaptively sized batches, in process or in
  * a worker-thread pool, one batch at a time or up to `maxWorkers` at once. Results always come back
  * in input order, one outcome per item; a failing batch is retried or bisected, never thrown.
+ *
+ * Options and their defaults and limits: {@link ProcessorOptions} (`initialBatchSize` 100,
+ * `minBatchSize` 10, `maxBatchSize` 1,000 — at most `MAX_BATCH_SIZE_LIMIT` — and `maxWorkers` the
+ * CPU count, at most `MAX_WORKERS_LIMIT`; see `PROCESSOR_DEFAULTS`).
+ *
+ * @throws {ConfigurationError} from the constructor, at once, for an invalid option (code
+ *   `MOLIMPORT_CONFIG`; the message names the option, what was expected and what was received).
+ * @throws {BatchResultLengthError} (as an item's failure, not thrown) when `processFunc` returns a
+ *   number of results other than the batch's size.
  */
 export class AdaptiveBatchProcessor<T, R> {
   readonly strategy: BatchSizingStrategy<T>;

@@ -25,7 +25,7 @@ export interface EngineStats {
   peakRssBytes: number;
   /** Largest heap in use seen, main thread or any worker thread. */
   peakHeapUsedBytes: number;
-  batchSizes: { min: number; median: number; max: number; initial: number; final: number };
+  batchSizes: BatchSizeSummary;
   /** At most `maxEvolutionPoints` points, oldest first, evenly spaced in batches. */
   evolution: EvolutionPoint[];
 }
@@ -39,12 +39,25 @@ function roundToSignificant(n: number, digits: number): number {
   return Math.round(n / scale) * scale;
 }
 
-export class StatsCollector {
-  private items = 0;
-  private failed = 0;
+/** Batch sizes at a glance: the first and last, the extremes and the median. */
+export interface BatchSizeSummary {
+  /** The first batch's size, unless the owner says where the strategy started. */
+  initial: number;
+  min: number;
+  median: number;
+  max: number;
+  /** The last batch's size. */
+  final: number;
+}
+
+/**
+ * The history of batch sizes in constant memory: min, max, first, last, a median from a size
+ * histogram rounded to three significant digits, and an evolution of at most `maxPoints` points,
+ * downsampled by merging neighbours. The engine's stats and the import's (per run and per file)
+ * keep theirs in one of these.
+ */
+export class BatchSizeHistory {
   private batches = 0;
-  private peakRss = 0;
-  private peakHeap = 0;
   private minSize = 0;
   private maxSize = 0;
   private initialSize = 0;
@@ -54,33 +67,15 @@ export class StatsCollector {
   /** Batches each stored point stands for; doubles at each merge. */
   private stride = 1;
   private pending = { count: 0, atMs: 0, size: 0, durationMs: 0 };
-  private finishedRunsMs = 0;
-  private activeRuns = 0;
-  private activeSince = 0;
 
-  constructor(
-    private readonly now: () => number,
-    private readonly maxPoints = MAX_EVOLUTION_POINTS,
-    private readonly origin = now(),
-  ) {}
+  constructor(private readonly maxPoints = MAX_EVOLUTION_POINTS) {}
 
-  /** Processing time counts while at least one run is active, so concurrent runs do not double it. */
-  beginRun(): void {
-    if (this.activeRuns++ === 0) this.activeSince = this.now();
+  get count(): number {
+    return this.batches;
   }
 
-  endRun(): void {
-    if (this.activeRuns > 0 && --this.activeRuns === 0) this.finishedRunsMs += this.now() - this.activeSince;
-  }
-
-  recordMemory(rssBytes: number, heapUsedBytes: number): void {
-    if (rssBytes > this.peakRss) this.peakRss = rssBytes;
-    if (heapUsedBytes > this.peakHeap) this.peakHeap = heapUsedBytes;
-  }
-
-  recordBatch(size: number, failed: number, durationMs: number): void {
-    this.items += size;
-    this.failed += failed;
+  /** One batch: its size, and when it ended and how long it took (for the evolution). */
+  add(size: number, atMs = 0, durationMs = 0): void {
     if (this.batches === 0) {
       this.initialSize = size;
       this.minSize = size;
@@ -92,7 +87,17 @@ export class StatsCollector {
     this.maxSize = Math.max(this.maxSize, size);
     const key = roundToSignificant(size, 3);
     this.sizeHistogram.set(key, (this.sizeHistogram.get(key) ?? 0) + 1);
-    this.addPoint(this.now() - this.origin, size, durationMs);
+    this.addPoint(atMs, size, durationMs);
+  }
+
+  /** All zeros before the first batch, but `initial` when given. */
+  summary(initial = this.initialSize): BatchSizeSummary {
+    return { initial, min: this.minSize, median: this.median(), max: this.maxSize, final: this.finalSize };
+  }
+
+  /** At most `maxPoints` points, oldest first, evenly spaced in batches. */
+  evolution(): EvolutionPoint[] {
+    return this.points.map((p) => ({ ...p }));
   }
 
   private addPoint(atMs: number, size: number, durationMs: number): void {
@@ -129,6 +134,45 @@ export class StatsCollector {
     }
     return 0;
   }
+}
+
+export class StatsCollector {
+  private items = 0;
+  private failed = 0;
+  private peakRss = 0;
+  private peakHeap = 0;
+  private readonly sizes: BatchSizeHistory;
+  private finishedRunsMs = 0;
+  private activeRuns = 0;
+  private activeSince = 0;
+
+  constructor(
+    private readonly now: () => number,
+    maxPoints = MAX_EVOLUTION_POINTS,
+    private readonly origin = now(),
+  ) {
+    this.sizes = new BatchSizeHistory(maxPoints);
+  }
+
+  /** Processing time counts while at least one run is active, so concurrent runs do not double it. */
+  beginRun(): void {
+    if (this.activeRuns++ === 0) this.activeSince = this.now();
+  }
+
+  endRun(): void {
+    if (this.activeRuns > 0 && --this.activeRuns === 0) this.finishedRunsMs += this.now() - this.activeSince;
+  }
+
+  recordMemory(rssBytes: number, heapUsedBytes: number): void {
+    if (rssBytes > this.peakRss) this.peakRss = rssBytes;
+    if (heapUsedBytes > this.peakHeap) this.peakHeap = heapUsedBytes;
+  }
+
+  recordBatch(size: number, failed: number, durationMs: number): void {
+    this.items += size;
+    this.failed += failed;
+    this.sizes.add(size, this.now() - this.origin, durationMs);
+  }
 
   snapshot(): EngineStats {
     const running = this.activeRuns > 0 ? this.now() - this.activeSince : 0;
@@ -136,20 +180,14 @@ export class StatsCollector {
     return {
       totalItemsProcessed: this.items,
       totalItemsFailed: this.failed,
-      batchCount: this.batches,
+      batchCount: this.sizes.count,
       totalDurationMs,
       itemsPerSecond: totalDurationMs > 0 ? (this.items * 1000) / totalDurationMs : 0,
       errorRate: this.items > 0 ? this.failed / this.items : 0,
       peakRssBytes: this.peakRss,
       peakHeapUsedBytes: this.peakHeap,
-      batchSizes: {
-        min: this.minSize,
-        median: this.median(),
-        max: this.maxSize,
-        initial: this.initialSize,
-        final: this.finalSize,
-      },
-      evolution: this.points.map((p) => ({ ...p })),
+      batchSizes: this.sizes.summary(),
+      evolution: this.sizes.evolution(),
     };
   }
 }

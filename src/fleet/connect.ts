@@ -1,13 +1,13 @@
 /** The fleet's database: the import target itself, which must be a PostgreSQL server. */
 import { UsageError } from '../errors.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from '../import/open-database.js';
-import type { ImportLogger } from '../import/options.js';
+import type { Logger } from '../logger.js';
 import type { DatabaseOperations } from '../sink/index.js';
 
 export interface FleetTarget extends TargetOptions {
   /** Schema of the bookkeeping tables (molimport_runs, the fleet's tables). @default 'public' */
   schema?: string;
-  logger?: ImportLogger;
+  logger?: Logger;
 }
 
 export interface FleetConnection {

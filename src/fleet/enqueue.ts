@@ -9,7 +9,7 @@ import { InputError, UsageError, errorMessage } from '../errors.js';
 import type { ImportOptions } from '../import/options.js';
 import { resolveTableTarget } from '../sink/index.js';
 import { connectFleet } from './connect.js';
-import { ensureFleetTables } from './leases.js';
+import { ensureFleetTables, insertJobSet, insertLease } from '../sink/fleet-leases.js';
 import { storedOptions } from './options.js';
 import { openBoss, onTransaction, queueName, type FleetJobData } from './queue.js';
 
@@ -60,7 +60,7 @@ export async function enqueueSet(o: EnqueueOptions): Promise<EnqueueResult> {
   const conn = await connectFleet({ database: imp.database, env: imp.env, cwd: imp.cwd, schema });
   let boss: Awaited<ReturnType<typeof openBoss>> | undefined;
   try {
-    const t = await ensureFleetTables(conn.db);
+    await ensureFleetTables(conn.db);
     boss = await openBoss({
       connectionString: conn.connectionString,
       supervise: false,
@@ -78,10 +78,12 @@ export async function enqueueSet(o: EnqueueOptions): Promise<EnqueueResult> {
     const q = boss;
     // The set, its files and their jobs appear together or not at all.
     await conn.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO ${t.sets} (set_name, source, target_table, options) VALUES ($1, $2, $3, $4::text::jsonb)`,
-        [set, imp.source, `${target.schema}.${target.table}`, JSON.stringify(stored)],
-      );
+      await insertJobSet(tx, conn.db.schema, {
+        name: set,
+        source: imp.source,
+        targetTable: `${target.schema}.${target.table}`,
+        options: stored,
+      });
       for (let i = 0; i < files.length; i++) {
         const data: FleetJobData = {
           set,
@@ -97,10 +99,7 @@ export async function enqueueSet(o: EnqueueOptions): Promise<EnqueueResult> {
           ...onTransaction(tx),
         });
         if (jobId === null) throw new Error(`pg-boss did not create a job for ${files[i]}`);
-        await tx.query(
-          `INSERT INTO ${t.leases} (set_name, file_index, path, job_id) VALUES ($1, $2, $3, $4)`,
-          [set, i, files[i], jobId],
-        );
+        await insertLease(tx, conn.db.schema, { setName: set, fileIndex: i, path: files[i]!, jobId });
       }
     });
     return { set, jobs: files.length, files, table: `${target.schema}.${target.table}` };

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT_ERROR_LIMIT, EXIT_FATAL, EXIT_OK, UsageError } from '../errors.js';
 import { connectFleet, type FleetTarget } from './connect.js';
-import { ensureFleetTables, readLeases, type LeaseRow } from './leases.js';
+import { ensureFleetTables, readLeases, type LeaseRow } from '../sink/fleet-leases.js';
 import { openBoss, queueName, type PgBoss } from './queue.js';
 import { emptyCounts, type RecordCounts } from '../import/stats.js';
 

@@ -8,19 +8,13 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, LeaseLostError } from '../errors.js';
-import type { ImportOptions, ImportLogger } from '../import/options.js';
+import type { ImportOptions } from '../import/options.js';
+import type { Logger } from '../logger.js';
 import { runImport } from '../import/run-import.js';
 import type { ImportStats } from '../import/stats.js';
 import { connectFleet, type FleetConnection, type FleetTarget } from './connect.js';
-import {
-  endLease,
-  ensureFleetTables,
-  fleetTables,
-  leaseFence,
-  noteLeaseRun,
-  sessionName,
-  takeLease,
-} from './leases.js';
+import { endLease, ensureFleetTables, openJobSets, type EndedLease } from '../sink/fleet-leases.js';
+import { leaseFence, noteLeaseRun, sessionName, takeLease } from './leases.js';
 import { onTransaction, openBoss, queueName, type FleetJobData, type PgBoss } from './queue.js';
 
 export interface WorkerOptions extends FleetTarget {
@@ -36,7 +30,7 @@ export interface WorkerOptions extends FleetTarget {
   maintenanceIntervalSeconds?: number;
   /** SIGTERM / Ctrl-C: running files commit their batches, their jobs go back to the queue. */
   signal?: AbortSignal;
-  logger: ImportLogger;
+  logger: Logger;
   /** Overrides for every run (e.g. `chemThreads`); never the stored options' meaning. */
   runOverrides?: Partial<ImportOptions>;
 }
@@ -126,11 +120,7 @@ async function workLeft(boss: PgBoss, sets: readonly string[]): Promise<number> 
 }
 
 async function openSets(conn: FleetConnection): Promise<string[]> {
-  const t = fleetTables(conn.db.schema);
-  const rows = await conn.db.query<{ set_name: string }>(
-    `SELECT DISTINCT set_name FROM ${t.leases} WHERE state IN ('queued', 'running') ORDER BY set_name`,
-  );
-  return rows.map((r) => r.set_name);
+  return openJobSets(conn.db);
 }
 
 async function runJob(
@@ -147,6 +137,10 @@ async function runJob(
   const taken = await takeLease(conn.db, job.id, attempt, me);
   if (taken === null) {
     log.warn(where, 'job already held by a later attempt; leaving it');
+    return;
+  }
+  if ('ended' in taken) {
+    await closeEndedJob(conn, boss, job, taken.ended, me, where, log);
     return;
   }
   log.info({ ...where, continuesRun: taken.runId ?? null }, 'job taken');
@@ -209,8 +203,22 @@ async function runJob(
       });
       if (!ok) return 'lost' as const;
       const output = { exitCode, error, runId: stats?.runId ?? null, host: me.host, pid: me.pid };
-      if (outcome === 'completed') await boss.complete(job.name, job.id, output, onTransaction(tx));
-      else await boss.fail(job.name, job.id, output, onTransaction(tx));
+      if (outcome !== 'completed') {
+        await boss.fail(job.name, job.id, output, onTransaction(tx));
+        return true;
+      }
+      // pg-boss 10.4.2 returns { affected } (its .d.ts says void): how many jobs it completed.
+      const done = (await boss.complete(job.name, job.id, output, onTransaction(tx))) as unknown as {
+        affected: number;
+      };
+      if (done.affected === 0) {
+        // pg-boss expired the job (this attempt ran past --lease-seconds) and nobody took it over:
+        // the lease row (still ours) now says done, but `complete` only ends an active job. Put it
+        // back in the queue if the expiry used its last retry; whoever fetches it next finds the
+        // row done and only completes it (closeEndedJob) — no second import, no false failure.
+        await boss.retry(job.name, job.id, onTransaction(tx));
+        return 'expired' as const;
+      }
       return true;
     })
     .catch((err: unknown) => {
@@ -227,11 +235,43 @@ async function runJob(
       'lease lost: another worker took this job over; left the job to it without recording this attempt',
     );
   }
-  if (ended !== true) return;
+  if (ended === 'expired')
+    log.warn(
+      { ...where, exitCode },
+      'the job expired in the queue before it ended (it ran longer than --lease-seconds); its file is done and the next fetch only completes it',
+    );
+  if (ended !== true && ended !== 'expired') return;
   if (outcome === 'completed' && exitCode === 0) summary.completed++;
   else if (outcome === 'handed-back') summary.handedBack++;
   else summary.failed++;
   log.info({ ...where, outcome, exitCode, ...(error ? { err: error } : {}) }, 'job ended');
+}
+
+/**
+ * The job came back although an earlier attempt finished its file for good (it had expired in the
+ * queue meanwhile, see runJob): complete it with that attempt's outcome, importing nothing.
+ */
+async function closeEndedJob(
+  conn: FleetConnection,
+  boss: PgBoss,
+  job: PgBoss.JobWithMetadata<FleetJobData>,
+  ended: EndedLease,
+  me: { host: string; pid: number },
+  where: Record<string, unknown>,
+  log: Logger,
+): Promise<void> {
+  const output = {
+    exitCode: ended.exitCode,
+    error: ended.error,
+    runId: ended.runId,
+    host: me.host,
+    pid: me.pid,
+  };
+  await conn.db.transaction((tx) => boss.complete(job.name, job.id, output, onTransaction(tx)));
+  log.info(
+    { ...where, endedBy: ended.attempt, exitCode: ended.exitCode },
+    'job already done by an earlier attempt whose lease had expired; completed it without importing again',
+  );
 }
 
 /** The connection string with `application_name` set (it overrides the driver's default name). */

@@ -199,5 +199,3 @@ function fallbackReject(row: MoleculeRow, reason: string, kind: RejectKind): Rej
     raw: row.molfile ?? row.smiles ?? '',
   };
 }
-
-export { rejectFromItem };

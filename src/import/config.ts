@@ -7,8 +7,8 @@ import type { ImportOptions } from './options.js';
 import { availableParallelism } from 'node:os';
 import { COMPUTE_FIELDS, type ComputeField } from '../chem/fields.js';
 import { REJECTABLE_KINDS, type WarningKind } from '../chem/warnings.js';
-import { DEFAULT_MAX_BATCH_BYTES } from '../engine/chemical-strategy.js';
-import { WRITE_MODES } from '../sink/molecule-writer.js';
+import { parseWriteMode } from '../sink/write-mode.js';
+import { IMPORT_DEFAULTS as D, IMPORT_LIMITS as L } from './defaults.js';
 import { checkConnectionString } from '../sink/database-url.js';
 import { checkOptionKeys } from './option-keys.js';
 import { parseChecksumOption, type ChecksumOption } from '../sources/checksum.js';
@@ -57,9 +57,6 @@ export type ResolvedImportConfig = Required<
 
 const SOURCES: readonly DataSource[] = ['chembl', 'pubchem', 'generic'];
 
-/** Per-source first batch size: PubChem records are ~4x larger than ChEMBL's. */
-const INITIAL_BATCH: Record<DataSource, number> = { chembl: 500, pubchem: 500, generic: 250 };
-
 export function resolveImportConfig(o: ImportOptions, now = new Date()): ResolvedImportConfig {
   if (typeof o !== 'object' || o === null) {
     throw new ConfigurationError(`options: expected an object, got ${o === null ? 'null' : typeof o}`);
@@ -74,19 +71,22 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   if (!Array.isArray(o.files) || o.files.length === 0) {
     throw new ConfigurationError('no input files: expected at least one path (or - for standard input)');
   }
-  const mode = o.mode ?? 'upsert';
-  if (!WRITE_MODES.includes(mode)) {
-    throw new ConfigurationError(`unknown mode '${String(mode)}': expected ${WRITE_MODES.join(', ')}`);
-  }
+  const mode = parseWriteMode(o.mode, D.mode);
   const cwd = o.cwd ?? process.cwd();
-  const minBatchSize = int('minBatchSize', o.minBatchSize ?? 50, 1, 1_000_000);
-  const maxBatchSize = int('maxBatchSize', o.maxBatchSize ?? Math.max(10_000, minBatchSize), 1, 1_000_000);
+  const { min: minSize, max: maxSize } = L.batchSize;
+  const minBatchSize = int('minBatchSize', o.minBatchSize ?? D.minBatchSize, minSize, maxSize);
+  const maxBatchSize = int(
+    'maxBatchSize',
+    o.maxBatchSize ?? Math.max(D.maxBatchSize, minBatchSize),
+    minSize,
+    maxSize,
+  );
   if (minBatchSize > maxBatchSize) {
     throw new ConfigurationError(
       `minBatchSize (${minBatchSize}) must not exceed maxBatchSize (${maxBatchSize})`,
     );
   }
-  const initial = o.batchSize ?? Math.min(maxBatchSize, Math.max(minBatchSize, INITIAL_BATCH[o.source]));
+  const initial = o.batchSize ?? Math.min(maxBatchSize, Math.max(minBatchSize, D.batchSize[o.source]));
   const batchSize = int('batchSize', initial, minBatchSize, maxBatchSize);
   const compute = new Set<ComputeField>();
   for (const f of o.compute ?? []) {
@@ -102,7 +102,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
       'recompute needs compute: say which identifiers to recompute (e.g. --compute inchikey)',
     );
   }
-  const checksum = parseChecksumOption(o.checksum ?? 'auto');
+  const checksum = parseChecksumOption(o.checksum ?? D.checksum);
   if (typeof checksum === 'object' && o.files.length !== 1) {
     throw new ConfigurationError(
       `checksum: ${checksum.algorithm}:HEX names one file's checksum, but ${o.files.length} inputs were given; use auto or none`,
@@ -115,7 +115,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   if (sync !== undefined && o.limit !== undefined) {
     throw new ConfigurationError('sync needs the whole release: it cannot be combined with limit');
   }
-  const maxDeleteFraction = o.maxDeleteFraction ?? 0.05;
+  const maxDeleteFraction = o.maxDeleteFraction ?? D.maxDeleteFraction;
   if (!Number.isFinite(maxDeleteFraction) || maxDeleteFraction < 0 || maxDeleteFraction > 1) {
     throw new ConfigurationError(
       `maxDeleteFraction: expected a ratio from 0 to 1, got ${String(o.maxDeleteFraction)}`,
@@ -140,8 +140,8 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
   }
   return {
     checksum,
-    httpRetries: int('httpRetries', o.httpRetries ?? 5, 0, 100),
-    httpRetryDelayMs: int('httpRetryDelayMs', o.httpRetryDelayMs ?? 1_000, 0, 60_000),
+    httpRetries: lim('httpRetries', o.httpRetries ?? D.httpRetries),
+    httpRetryDelayMs: lim('httpRetryDelayMs', o.httpRetryDelayMs ?? D.httpRetryDelayMs),
     downloadDir:
       o.downloadDir === undefined ? undefined : path.resolve(o.cwd ?? process.cwd(), o.downloadDir),
     sync,
@@ -151,49 +151,38 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     source: o.source,
     files: o.files,
     database: o.database,
-    embeddedDir: path.resolve(cwd, o.embeddedDir ?? '.molimport/pgdata'),
+    embeddedDir: path.resolve(cwd, o.embeddedDir ?? D.embeddedDir),
     env: o.env ?? process.env,
     // Refused before connecting: nothing is written to PostgreSQL's own schemas.
-    schema: assertWritableSchema(o.schema ?? 'public', '--schema'),
+    schema: assertWritableSchema(o.schema ?? D.schema, '--schema'),
     createSchema: o.createSchema ?? false,
-    table: o.table ?? 'molecules',
+    table: o.table ?? D.table,
     mode,
-    workers: int('workers', o.workers ?? 2, 1, 64),
+    workers: lim('workers', o.workers ?? D.workers),
     batchSize,
     minBatchSize,
     maxBatchSize,
-    targetBatchMs: int('targetBatchMs', o.targetBatchMs ?? 2_000, 10, 600_000),
-    memoryLimitBytes: int(
-      'memoryLimitBytes',
-      o.memoryLimitBytes ?? 1024 ** 3,
-      64 * 1024 ** 2,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    maxBatchBytes: int(
-      'maxBatchBytes',
-      o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-      65_536,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    targetBatchMs: lim('targetBatchMs', o.targetBatchMs ?? D.targetBatchMs),
+    memoryLimitBytes: lim('memoryLimitBytes', o.memoryLimitBytes ?? D.memoryLimitBytes),
+    maxBatchBytes: lim('maxBatchBytes', o.maxBatchBytes ?? D.maxBatchBytes),
     adaptive: o.adaptive ?? true,
     parallel: o.parallel ?? true,
     idField: o.idField,
     format: o.format,
-    limit: o.limit === undefined ? undefined : int('limit', o.limit, 1, Number.MAX_SAFE_INTEGER),
+    limit: o.limit === undefined ? undefined : lim('limit', o.limit),
     dryRun: o.dryRun ?? false,
     rejectsFile: o.rejectsFile === undefined ? undefined : path.resolve(cwd, o.rejectsFile),
     rejectsDir: cwd,
     startedAt: now,
-    maxErrors:
-      o.maxErrors === undefined ? undefined : int('maxErrors', o.maxErrors, 0, Number.MAX_SAFE_INTEGER),
+    maxErrors: o.maxErrors === undefined ? undefined : lim('maxErrors', o.maxErrors),
     maxErrorRate: o.maxErrorRate === undefined ? undefined : rate(o.maxErrorRate),
     compute,
     recompute: o.recompute ?? false,
     validate: o.validate ?? false,
     standardize: o.standardize ?? false,
     rejectOn,
-    chemTimeoutMs: int('chemTimeoutMs', o.chemTimeoutMs ?? 10_000, 1, 3_600_000),
-    chemThreads: int('chemThreads', o.chemThreads ?? availableParallelism(), 1, 256),
+    chemTimeoutMs: lim('chemTimeoutMs', o.chemTimeoutMs ?? D.chemTimeoutMs),
+    chemThreads: lim('chemThreads', o.chemThreads ?? availableParallelism()),
     rdkitMol: o.rdkitMol ?? false,
     resume: resumeMode(o.resume),
     waitLock: o.waitLock ?? false,
@@ -202,6 +191,11 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
     stdin: o.stdin,
     cwd,
   };
+}
+
+/** An integer option within its {@link IMPORT_LIMITS}. */
+function lim(name: keyof typeof L, v: number): number {
+  return int(name, v, L[name].min, L[name].max);
 }
 
 function int(name: string, v: number, min: number, max: number): number {

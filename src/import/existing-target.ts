@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { DatabaseOperations, ResolvedTarget } from '../sink/index.js';
+import { schemaExists } from '../sink/schema.js';
 
 /** The schema that exists in every new database: taken as given, and created when missing as before. */
 const DEFAULT_SCHEMA = 'public';
@@ -22,8 +23,7 @@ export async function assertSchemaExists(
   createHint: string,
 ): Promise<void> {
   if (schema === DEFAULT_SCHEMA) return;
-  const rows = await db.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
-  if (rows.length > 0) return;
+  if (await schemaExists(db, schema)) return;
   throw new ConfigurationError(
     `schema "${schema}" does not exist in ${db.describe().target}; check the name, or ${createHint}`,
     { code: 'MOLIMPORT_SCHEMA_MISSING' },

@@ -13,15 +13,17 @@ import { errorMessage, InputError } from '../errors.js';
 import {
   ChecksumTracker,
   expectedChecksum,
+  type ChecksumResult,
+  type ExpectedChecksum,
+} from '../sources/checksum.js';
+import {
   headRemote,
   isFileUrl,
   isRemote,
   openRemote,
-  type ChecksumResult,
-  type ExpectedChecksum,
-  type RemoteInfo,
   type RemoteInputOptions,
-} from '../sources/index.js';
+} from '../sources/remote-input.js';
+import { type RemoteInfo } from '../sources/open-input.js';
 import type { ResolvedImportConfig } from './config.js';
 import { fingerprintFile } from './fingerprint.js';
 

@@ -1,6 +1,6 @@
 /** `molimport runs`: the recent runs recorded in `molimport_runs`. */
 import { existsSync } from 'node:fs';
-import type { ImportLogger } from './options.js';
+import type { Logger } from '../logger.js';
 import { rejectsPaths } from './rejects-writer.js';
 import { assertEmbeddedDatabaseExists, assertSchemaExists } from './existing-target.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
@@ -51,7 +51,7 @@ export interface ListRunsOptions extends TargetOptions {
   table?: string;
   /** @default 20 */
   limit?: number;
-  logger?: ImportLogger;
+  logger?: Logger;
 }
 
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {

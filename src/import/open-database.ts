@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { DatabaseOperations, resolveTarget, type ResolvedTarget, type RetryNotice } from '../sink/index.js';
 import { checkConnectionString } from '../sink/database-url.js';
-import type { ImportLogger } from './options.js';
+import type { Logger } from '../logger.js';
 
 export interface TargetOptions {
   /** A connection string; see `ImportOptions.database` for the fallbacks. */
@@ -26,7 +26,7 @@ export async function openDatabase(
   o: TargetOptions & {
     schema?: string;
     maxConnections?: number;
-    logger?: ImportLogger;
+    logger?: Logger;
     onRetry?: (info: RetryNotice) => void;
     signal?: AbortSignal | undefined;
   },

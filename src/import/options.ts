@@ -1,17 +1,7 @@
 /** Options of one import run, shared by the CLI and library callers of `runImport`. */
 import type { DataSource, InputFormat } from '../types.js';
-import type { WriteMode } from './stats.js';
-
-/**
- * Minimal structured logger (a pino logger fits). The library is silent unless one is given; it
- * never receives row values, molfiles or passwords.
- */
-export interface ImportLogger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-}
+import type { WriteMode } from '../sink/index.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Options of one import run (`runImport`), the library form of the command's flags. Invalid values
@@ -124,7 +114,7 @@ export interface ImportOptions {
   /** Aborting stops reading, lets in-flight batches settle and ends the run as `interrupted` (exit 130). @default none */
   signal?: AbortSignal;
   /** Receives structured log lines. @default silent */
-  logger?: ImportLogger;
+  logger?: Logger;
   /** Standard input for `-`. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
   /** Working directory for relative defaults. @default process.cwd() */

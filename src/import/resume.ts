@@ -15,7 +15,6 @@ import type {
   RunStartInfo,
   TableTarget,
 } from '../sink/index.js';
-import { qualifiedName, RUNS_TABLE } from '../sink/index.js';
 import type { ResolvedImportConfig } from './config.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
 
@@ -50,8 +49,6 @@ interface InputDescription extends Partial<FileFingerprint> {
   etag?: string;
   lastModified?: string;
 }
-
-export { ResumeError };
 
 /**
  * `continueRunId`: continue exactly this run (a fleet job's earlier attempt) instead of the latest
@@ -125,10 +122,7 @@ export async function planResume(
 
   const ranges = await db.committedRanges(run.id);
   const priorRejected = (await db.committedRejects(run.id)) ?? 0;
-  await db.query(
-    `UPDATE ${qualifiedName({ schema: db.schema, table: RUNS_TABLE })} SET status = 'running', finished_at = NULL WHERE id = $1`,
-    [run.id],
-  );
+  await db.reopenRun(run.id);
   return {
     runId: run.id,
     runInfo,

@@ -22,12 +22,12 @@ import {
   findResumableDelete,
   tableExists,
 } from '../sink/delete-ids.js';
-import { openInput } from '../sources/index.js';
+import { openInput } from '../sources/open-input.js';
 import type { DataSource } from '../types.js';
 import type { ImportEventListener } from './events.js';
 import { describeForResume, releaseOf } from './inputs.js';
 import { openDatabase, resolveDatabaseTarget, type TargetOptions } from './open-database.js';
-import type { ImportLogger } from './options.js';
+import type { Logger } from '../logger.js';
 
 export interface DeleteOptions extends TargetOptions {
   source: DataSource;
@@ -50,7 +50,7 @@ export interface DeleteOptions extends TargetOptions {
   /** @default 1_000 */
   httpRetryDelayMs?: number;
   signal?: AbortSignal;
-  logger?: ImportLogger;
+  logger?: Logger;
   /** Standard input, for `idsFile: '-'`. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
 }

@@ -1,30 +1,22 @@
 /** Counts per file and in total while a run goes, and the final stats object. */
 import { performance } from 'node:perf_hooks';
-import {
-  EXIT_INTERRUPTED,
-  ErrorLimitError,
-  InputError,
-  InterruptedError,
-  MolimportError,
-  ParseError,
-} from '../errors.js';
-import type { EngineStats } from '../engine/index.js';
-import { isRemote, type OpenedInput } from '../sources/index.js';
+import { EXIT_INTERRUPTED, InputError, InterruptedError, MolimportError, ParseError } from '../errors.js';
+import { BatchSizeHistory, type EngineStats } from '../engine/stats.js';
+import { isRemote } from '../sources/remote-input.js';
+import { type OpenedInput } from '../sources/open-input.js';
 import type { PreparedInput } from './inputs.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { FileProgress } from './work-items.js';
 import type { RejectKind } from '../types.js';
 import {
   accountedFor,
-  BatchSizeTracker,
   countStatus,
-  Downsampler,
   emptyCounts,
   type FileStats,
   type ImportStats,
   type RecordCounts,
-  type RowStatus,
 } from './stats.js';
+import type { RowStatus } from '../types.js';
 
 interface FileTally {
   path: string;
@@ -33,7 +25,7 @@ interface FileTally {
   compressed: boolean;
   bytes: number | null;
   batches: number;
-  sizes: BatchSizeTracker;
+  sizes: BatchSizeHistory;
   startedAt: number;
   lastAt: number;
   meta: Pick<
@@ -63,8 +55,8 @@ export class RunTally {
   parsed = 0;
   private readonly files: FileTally[] = [];
   private readonly totals = emptyCounts();
-  private readonly sizes = new BatchSizeTracker();
-  private readonly evolution = new Downsampler(120);
+  /** The run's batch sizes; its evolution is `batchSizeEvolution` (at most 120 points). */
+  private readonly sizes = new BatchSizeHistory(120);
   private batches = 0;
   private peakRss = 0;
   private readonly runStartedAt = performance.now();
@@ -95,7 +87,7 @@ export class RunTally {
       compressed: false,
       bytes: null,
       batches: 0,
-      sizes: new BatchSizeTracker(),
+      sizes: new BatchSizeHistory(),
       startedAt: now,
       lastAt: now,
       meta: {
@@ -174,7 +166,6 @@ export class RunTally {
   batch(size: number, fileIndexes: Iterable<number>): void {
     this.batches++;
     this.sizes.add(size);
-    this.evolution.add(size);
     for (const i of fileIndexes) {
       const f = this.files[i];
       if (f) {
@@ -294,7 +285,7 @@ export class RunTally {
       ...this.totals,
       batches: this.batches,
       batchSize: this.sizes.summary(this.cfg.batchSize),
-      batchSizeEvolution: this.evolution.values(),
+      batchSizeEvolution: this.sizes.evolution().map((p) => Math.round(p.size)),
       durationMs: Math.round(end.durationMs),
       startupMs: Math.round(Math.max(0, importStart - this.runStartedAt)),
       importDurationMs: Math.round(importMs),
@@ -328,5 +319,3 @@ function sortedReasons(reasons: Partial<Record<RejectKind, number>>): Partial<Re
 function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n * 1000) / ms) : 0;
 }
-
-export { ErrorLimitError };

@@ -4,8 +4,14 @@
  * record it holds and a resume skips exactly what was committed).
  */
 import { InputError, ParseError } from '../errors.js';
-import { readRecords, type OpenedInput } from '../sources/index.js';
-import { isReject, missingIdColumn, toMoleculeRow, type TransformOptions } from '../transform/index.js';
+import { readRecords } from '../sources/read-records.js';
+import { type OpenedInput } from '../sources/open-input.js';
+import {
+  isReject,
+  missingIdColumn,
+  toMoleculeRow,
+  type TransformOptions,
+} from '../transform/to-molecule-row.js';
 import { FIELD_COLUMN } from '../chem/fields.js';
 import type { MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import type { ResolvedImportConfig } from './config.js';

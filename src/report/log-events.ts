@@ -1,13 +1,11 @@
 /** Without a terminal: every event becomes one structured log line (pino JSON on stderr or --log-file). */
 import { EXIT_ERROR_LIMIT } from '../errors.js';
 import type { ImportEvent, ImportEventListener } from '../import/events.js';
+import type { Logger } from '../logger.js';
 import { highRejectShareWarning } from './reject-share.js';
 
-export interface EventLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The methods of the one {@link Logger} that event logging calls. */
+export type EventLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** Progress events are throttled: cron logs want a heartbeat, not a line per batch. */
 export function createEventLogger(

@@ -159,7 +159,6 @@ export function createProgressReporter({ stream, color = true }: ProgressOutput)
         notice(
           `No database named (--db, DATABASE_URL, PGHOST): using the embedded PostgreSQL (PGlite) in ${event.dataDir}`,
         );
-        notice(`  query it with: molimport query 'select source, count(*) from molecules group by 1'`);
         return;
       case 'file-start':
         if (bar && currentFileBytes > 0) bytesBefore += currentFileBytes;

@@ -51,7 +51,7 @@ const DROP_ORDER = [
  * Renders the table as plain text (no colours: it is read by people and pasted into tickets),
  * fitted to `width` columns (a terminal's; Infinity for a file or pipe).
  */
-export function renderStatsTable(stats: ImportStats, width = Infinity): string {
+export function renderStatsTable(stats: ImportStats, width = Infinity, command = 'molimport'): string {
   const rows = stats.files.map((f) => row(shortPath(f.path), f));
   if (stats.files.length !== 1) rows.push(row('total', stats));
   const lines = [fitTable({ head: COLUMNS, rows, width, dropOrder: DROP_ORDER, shortenColumn: 0 })];
@@ -66,7 +66,7 @@ export function renderStatsTable(stats: ImportStats, width = Infinity): string {
     );
   }
   if (stats.database.startsWith('embedded:')) {
-    lines.push(`query it with: molimport query 'select count(*) from ${stats.table}'`);
+    lines.push(`query it with: ${command} query 'select count(*) from ${stats.table}'`);
   }
   lines.push(
     `time: ${formatDuration(stats.durationMs)} (startup ${formatDuration(stats.startupMs)}, import ${formatDuration(stats.importDurationMs)} at ${formatInt(stats.moleculesPerSecond)} molecules/s)`,

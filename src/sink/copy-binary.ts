@@ -10,8 +10,11 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
-import type { CopyValue } from './copy-text.js';
 
+/** A value of one COPY field; its column's {@link BinaryColumnType} says how it is encoded. */
+export type CopyValue = string | number | bigint | boolean | Date | null | undefined | object;
+
+/** The column types the COPY binary encoder writes (and so the staging and molecules tables use). */
 export type BinaryColumnType = 'int4' | 'int8' | 'float8' | 'text' | 'jsonb';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

@@ -3,10 +3,12 @@
  * ledger row, so a killed run resumed later deletes each listed ID exactly once.
  */
 import type { SqlExecutor } from './driver.js';
-import type { DatabaseOperations, RunRecord } from './database-operations.js';
+import type { DatabaseOperations } from './database-operations.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
-import { BATCHES_TABLE, RUNS_TABLE } from './schema.js';
+import { recordDeletedRange, type RunRecord } from './runs-ledger.js';
+import { RUNS_TABLE } from './schema.js';
 
+/** One batch of `molimport delete`: IDs of one source, and the lines of the IDs file they came from. */
 export interface DeleteBatch {
   source: string;
   ids: readonly string[];
@@ -28,11 +30,7 @@ export async function deleteIdsInTransaction(
     `DELETE FROM ${qualifiedName(target)} WHERE source = $1 AND external_id = ANY($2::text[])`,
     [batch.source, batch.ids],
   );
-  await tx.query(
-    `INSERT INTO ${qualifiedName({ schema: bookkeepingSchema, table: BATCHES_TABLE })}
-       (run_id, file_index, file_key, first_record, last_record, rows) VALUES ($1, 0, $2, $3, $4, $5)`,
-    [batch.runId, batch.fileKey, batch.firstRecord, batch.lastRecord, batch.ids.length],
-  );
+  await recordDeletedRange(tx, bookkeepingSchema, { ...batch, rows: batch.ids.length });
   return deleted.rowCount;
 }
 

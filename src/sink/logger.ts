@@ -1,10 +1,6 @@
-/** The logging the sink needs: pino-compatible, silent by default. Never pass row values or passwords. */
-export interface SinkLogger {
-  debug(obj: Record<string, unknown>, msg: string): void;
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
+import { silentLogger, type Logger } from '../logger.js';
 
-const noop = (): void => undefined;
+/** The methods of the one {@link Logger} the sink calls. Never pass row values or passwords. */
+export type SinkLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
-export const SILENT_LOGGER: SinkLogger = { debug: noop, info: noop, warn: noop };
+export const SILENT_LOGGER: SinkLogger = silentLogger;

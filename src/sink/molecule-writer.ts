@@ -5,8 +5,8 @@
  * Steps (all in the caller's transaction):
  * 1. De-duplicate the batch in memory: for an ID seen twice, the row with the higher seq wins and
  *    the others are 'duplicate' (rule a). Only winners are staged.
- * 2. Load the winners into a session temp table (COPY binary format; COPY text or UNNEST arrays
- *    for comparison), with their input ordinal and seq.
+ * 2. Load the winners into a session temp table (COPY binary format), with their input ordinal
+ *    and seq.
  * 3. `INSERT ... SELECT ... ON CONFLICT (source, external_id) DO NOTHING RETURNING` — the rows
  *    that are new (insert mode: a plain INSERT, where a conflict raises 23505 for the engine to
  *    isolate).
@@ -17,7 +17,7 @@
  *    rewritten; otherwise 'updated'. Skip mode reads without locking: same run → 'duplicate',
  *    else 'unchanged' (rule c).
  * 5. One `UPDATE ... FROM staging` for the rows to overwrite.
- * 6. The resume ledger rows, in the same transaction.
+ * 6. The resume ledger rows, in the same transaction (runs-ledger.ts).
  *
  * Direct path (`directCopy`, for a caller that owns the transaction): when no key of the batch is
  * in the table yet (one index probe per source), steps 2-5 become one COPY straight into the table:
@@ -28,47 +28,24 @@
  */
 import { ConfigurationError, DatabaseError } from '../errors.js';
 import type { MoleculeRow } from '../types.js';
-import { encodeStatuses } from './batch-outcome.js';
-import { copyBinaryChunks, type BinaryColumnType } from './copy-binary.js';
-import { copyBufferChunks, type CopyValue } from './copy-text.js';
+import type { WrittenRowStatus } from './batch-outcome.js';
+import { copyBinaryChunks, type BinaryColumnType, type CopyValue } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
+import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
 import {
-  BATCHES_TABLE,
   MOLECULE_DATA_BINARY_TYPES,
   MOLECULE_DATA_COLUMNS,
   MOLECULE_DATA_COLUMNS_DDL,
   RECORD_SCOPED_PROPERTIES,
 } from './schema.js';
+import { parseWriteMode, type OverwritingWriteMode, type WriteMode } from './write-mode.js';
 
-/**
- * What happens when a molecule's (source, external_id) is already stored:
- * - `upsert` merges: a column the incoming record has a value for is written, one it has no value
- *   for (null) keeps the stored value; `properties` merge key by key, the incoming value winning.
- * - `replace` overwrites the whole row with the incoming one (a source lacking a column erases it).
- * - `skip` keeps the stored row; `insert` makes the conflict an error (a reject).
- */
-export type WriteMode = 'insert' | 'upsert' | 'replace' | 'skip';
-export const WRITE_MODES: readonly WriteMode[] = ['insert', 'upsert', 'replace', 'skip'];
-export type RowStatus = 'inserted' | 'updated' | 'unchanged' | 'duplicate';
-
-/** One committed range of one input file, recorded with the batch for exactly-once resume. */
-export interface LedgerEntry {
-  /** Position of the file in the run's file list. */
-  fileIndex: number;
-  /** The file's identity for resume (path, or path + fingerprint). */
-  fileKey: string;
-  /** First and last record ordinal (1-based, inclusive) the batch accounts for. */
-  firstRecord: number;
-  lastRecord: number;
-  /** Rows the range accounts for. @default lastRecord - firstRecord + 1 */
-  rows?: number;
-}
-
+/** One batch of molecule rows to write (see the module comment). */
 export interface MoleculeBatchOptions {
   target: TableTarget;
   rows: readonly MoleculeRow[];
-  /** @default 'upsert' */
+  /** What a stored key does (see {@link WriteMode}); anything else is a `ConfigurationError`. @default 'upsert' */
   mode?: WriteMode;
   /** The run writing the batch; null outside a recorded run (then no same-run duplicate rule). */
   runId: number | null;
@@ -77,7 +54,7 @@ export interface MoleculeBatchOptions {
    * @default the row's index in `rows`
    */
   seqOf?: (row: MoleculeRow, index: number) => number;
-  /** Ledger ranges written in the same transaction (requires `runId`). */
+  /** Ledger ranges written in the same transaction (requires `runId`, else `ConfigurationError`). */
   ledger?: readonly LedgerEntry[];
   /** Schema of `molimport_batches`. @default target.schema */
   bookkeepingSchema?: string;
@@ -89,11 +66,8 @@ export interface MoleculeBatchOptions {
    * @default none
    */
   leaseFence?: LeaseFence;
-  /** How rows reach the staging table: COPY binary, COPY text, or one INSERT of UNNEST arrays. @default 'copy' */
-  loadMethod?: 'copy' | 'copy-text' | 'unnest';
   /**
-   * Try the direct path (see the module comment) before staging; only with `loadMethod` 'copy'.
-   * Needs the caller to own the transaction: a `DirectCopyConflict` leaves it aborted.
+   * Try the direct path (see the module comment) before staging. Needs the caller to own the transaction: a `DirectCopyConflict` leaves it aborted.
    * @default false
    */
   directCopy?: boolean;
@@ -118,9 +92,10 @@ export class DirectCopyConflict extends Error {
   }
 }
 
+/** What became of each row of a batch; the counts add up to the number of rows. */
 export interface MoleculeWriteResult {
   /** One status per input row, in input order. */
-  statuses: RowStatus[];
+  statuses: WrittenRowStatus[];
   inserted: number;
   updated: number;
   unchanged: number;
@@ -196,25 +171,6 @@ const TARGET_BINARY_TYPES: readonly BinaryColumnType[] = [
 
 const STAGE_SELECT = `source, external_id, ${MOLECULE_DATA_COLUMNS.join(', ')}, $1::bigint, source_file, source_record, seq`;
 
-/** Run `writeMoleculesInTransaction` inside BEGIN/COMMIT on `client` (ROLLBACK on error). */
-export async function writeMoleculeBatch(
-  client: SqlExecutor,
-  options: MoleculeBatchOptions,
-): Promise<MoleculeWriteResult> {
-  const once = async (batch: MoleculeBatchOptions): Promise<MoleculeWriteResult> => {
-    await client.query('BEGIN');
-    try {
-      const result = await writeMoleculesInTransaction(client, batch);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  };
-  return withDirectCopyFallback(options, once);
-}
-
 /**
  * Write `options` by `write` (one whole transaction per call): first with the direct path when it
  * applies, and once more by the staging path if the direct COPY met a conflict.
@@ -238,10 +194,7 @@ export async function writeMoleculesInTransaction(
   options: MoleculeBatchOptions,
 ): Promise<MoleculeWriteResult> {
   const { runId } = options;
-  const mode = options.mode ?? 'upsert';
-  if (!WRITE_MODES.includes(mode)) {
-    throw new ConfigurationError(`invalid mode ${JSON.stringify(mode)}: expected ${WRITE_MODES.join(', ')}`);
-  }
+  const mode = parseWriteMode(options.mode, 'upsert');
   const ledger = options.ledger ?? [];
   if (ledger.length > 0 && runId === null) throw new ConfigurationError('a ledger needs a runId');
   const table = qualifiedName(options.target);
@@ -255,7 +208,7 @@ export async function writeMoleculesInTransaction(
     if (rows === options.rows) rows = rows.slice();
     rows[at] = mergeRows(earlier, later);
   };
-  const statuses: RowStatus[] = new Array<RowStatus>(rows.length);
+  const statuses: WrittenRowStatus[] = new Array<WrittenRowStatus>(rows.length);
   const seqs = rows.map((row, i) => {
     const seq = seqOf(row, i);
     if (!Number.isSafeInteger(seq))
@@ -287,17 +240,15 @@ export async function writeMoleculesInTransaction(
   // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
   winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
 
-  const loadMethod = options.loadMethod ?? 'copy';
   const direct =
     winners.length > 0 &&
     options.directCopy === true &&
-    loadMethod === 'copy' &&
     (await copyDirect(tx, table, rows, seqs, winners, winnerOf, runId));
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
   } else if (winners.length > 0) {
     await tx.query(PREPARE_STAGE);
-    await loadStage(tx, rows, seqs, winners, loadMethod);
+    await loadStage(tx, rows, seqs, winners);
 
     if (mode === 'insert') {
       await tx.query(`INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}`, [
@@ -322,27 +273,7 @@ export async function writeMoleculesInTransaction(
   if (options.afterWrite) await options.afterWrite(tx);
 
   if (ledger.length > 0) {
-    const books = { schema: options.bookkeepingSchema ?? options.target.schema, table: BATCHES_TABLE };
-    await tx.query(
-      `INSERT INTO ${qualifiedName(books)} (run_id, file_index, file_key, first_record, last_record, rows, statuses)
-       SELECT $1::bigint, x.file_index, x.file_key, x.first_record, x.last_record, x.rows, x.statuses
-       FROM jsonb_to_recordset($2::text::jsonb) AS x(file_index int, file_key text, first_record bigint, last_record bigint, rows int, statuses text)`,
-      [
-        runId,
-        JSON.stringify(
-          ledger.map((e, k) => ({
-            file_index: e.fileIndex,
-            file_key: e.fileKey,
-            first_record: e.firstRecord,
-            last_record: e.lastRecord,
-            rows: e.rows ?? e.lastRecord - e.firstRecord + 1,
-            // The batch's row statuses, kept once (with its first range; '' on the others; NULL only
-            // in ledgers older than this column): a lost COMMIT reply, and rejects for --resume.
-            statuses: k === 0 ? encodeStatuses(statuses) : '',
-          })),
-        ),
-      ],
-    );
+    await recordBatchRanges(tx, options.bookkeepingSchema ?? options.target.schema, runId, ledger, statuses);
   }
 
   const result = summarize(statuses);
@@ -397,7 +328,7 @@ async function copyDirect(
  * (record-scoped keys such as `molimport_warnings` come from the winner only); under `replace` the
  * winner's value whatever it is.
  */
-function resolvedColumn(column: string, mode: 'upsert' | 'replace', win: string, lose: string): string {
+function resolvedColumn(column: string, mode: OverwritingWriteMode, win: string, lose: string): string {
   if (mode === 'replace') return `${win}.${column}`;
   if (column === 'properties') {
     return `((${lose}.properties - ${RECORD_SCOPED_KEYS_SQL}) || ${win}.properties)`;
@@ -412,7 +343,7 @@ const RECORD_SCOPED_KEYS_SQL = `'{${RECORD_SCOPED_PROPERTIES.join(',')}}'::text[
  * row `t` (which is `win` or `lose`).
  */
 function resolvedRow(
-  mode: 'upsert' | 'replace',
+  mode: OverwritingWriteMode,
   win: string,
   lose: string,
 ): { set: string; differs: string } {
@@ -439,10 +370,10 @@ function resolvedRow(
 async function classifyExisting(
   tx: SqlExecutor,
   table: string,
-  mode: 'upsert' | 'replace' | 'skip',
+  mode: Exclude<WriteMode, 'insert'>,
   runId: number | null,
   ords: number[],
-  statuses: RowStatus[],
+  statuses: WrittenRowStatus[],
 ): Promise<void> {
   const write = mode !== 'skip';
   // What the incoming row would make of the stored one (skip compares nothing: it writes nothing).
@@ -567,55 +498,12 @@ async function loadStage(
   rows: readonly MoleculeRow[],
   seqs: readonly number[],
   winners: readonly number[],
-  method: 'copy' | 'copy-text' | 'unnest',
 ): Promise<void> {
-  const values = (i: number): CopyValue[] => stageValues(rows[i] as MoleculeRow, i, seqs[i] as number);
-  if (method === 'copy') {
-    await tx.copyFrom(
-      `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
-      copyBinaryChunks(winners, STAGE_BINARY_TYPES, values),
-    );
-    return;
-  }
-  if (method === 'copy-text') {
-    await tx.copyFrom(
-      `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN`,
-      copyBufferChunks(winners, values),
-    );
-    return;
-  }
-  const column = (pick: (row: MoleculeRow, i: number) => unknown): unknown[] =>
-    winners.map((i) => pick(rows[i] as MoleculeRow, i));
-  await tx.query(
-    `INSERT INTO ${STAGE} (${STAGE_COLUMNS.join(', ')})
-     SELECT u.ord, u.seq, u.source, u.external_id, u.name, u.smiles, u.inchi, u.inchikey, u.formula, u.mol_weight, u.molfile,
-            u.properties::jsonb, u.std_smiles, u.std_inchikey, u.parent_smiles, u.parent_inchikey,
-            u.source_file, u.source_record
-     FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                 $10::float8[], $11::text[], $12::text[], $15::text[], $16::text[], $17::text[], $18::text[],
-                 $13::text[], $14::bigint[])
-       AS u(ord, seq, source, external_id, name, smiles, inchi, inchikey, formula, mol_weight, molfile, properties,
-            std_smiles, std_inchikey, parent_smiles, parent_inchikey, source_file, source_record)`,
-    [
-      winners,
-      column((_r, i) => seqs[i]),
-      column((r) => r.source),
-      column((r) => r.externalId),
-      column((r) => r.name),
-      column((r) => r.smiles),
-      column((r) => r.inchi),
-      column((r) => r.inchikey),
-      column((r) => r.formula),
-      column((r) => r.molWeight),
-      column((r) => r.molfile),
-      column((r) => JSON.stringify(r.properties)),
-      column((r) => r.origin.file),
-      column((r) => r.origin.record),
-      column((r) => r.stdSmiles ?? null),
-      column((r) => r.stdInchikey ?? null),
-      column((r) => r.parentSmiles ?? null),
-      column((r) => r.parentInchikey ?? null),
-    ],
+  await tx.copyFrom(
+    `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
+    copyBinaryChunks(winners, STAGE_BINARY_TYPES, (i) =>
+      stageValues(rows[i] as MoleculeRow, i, seqs[i] as number),
+    ),
   );
 }
 
@@ -624,7 +512,8 @@ function compareKeys(a: MoleculeRow, b: MoleculeRow): number {
   return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
 
-export function summarize(statuses: RowStatus[]): MoleculeWriteResult {
+/** Counts of `statuses` (kept as the result's `statuses`). */
+export function summarize(statuses: WrittenRowStatus[]): MoleculeWriteResult {
   const result: MoleculeWriteResult = { statuses, inserted: 0, updated: 0, unchanged: 0, duplicates: 0 };
   for (const s of statuses) {
     if (s === 'inserted') result.inserted++;

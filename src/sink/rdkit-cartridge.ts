@@ -9,7 +9,8 @@
  */
 import { ConfigurationError, DatabaseError, errorMessage } from '../errors.js';
 import { sqlStateOf } from './connection.js';
-import { DatabaseOperations, type Transaction } from './database-operations.js';
+import { DatabaseOperations } from './database-operations.js';
+import type { Transaction } from './transactions.js';
 import { derivedName, qualifiedName, quoteIdent, type TableTarget } from './identifiers.js';
 import { ADVISORY_LOCK_NAMESPACE } from './schema.js';
 

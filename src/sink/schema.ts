@@ -17,7 +17,9 @@ import {
 /** First key of every advisory lock molimport takes ('moli'), the second is a hash of the name. */
 export const ADVISORY_LOCK_NAMESPACE = 0x6d6f6c69;
 
+/** One row per run (written by runs-ledger.ts only). */
 export const RUNS_TABLE = 'molimport_runs';
+/** The record ranges each committed batch held (written by runs-ledger.ts only). */
 export const BATCHES_TABLE = 'molimport_batches';
 
 /**
@@ -100,6 +102,13 @@ ${MOLECULE_DATA_COLUMNS_DDL}
 )`;
 }
 
+/** A DDL statement run only when `missing` (a query) returns a row. */
+interface Guarded {
+  sql: string;
+  missing: string;
+  params: unknown[];
+}
+
 /**
  * Ensure `target.schema`, the molecules table `target`, and the bookkeeping tables
  * (`molimport_runs`, `molimport_batches`) in `bookkeepingSchema` (default: the target's schema).
@@ -120,15 +129,25 @@ export async function ensureSchema(
     ...schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s, 'schema name')}`),
     moleculesTableDdl(target),
   ];
-  const createRest = [
-    ...ADDED_MOLECULE_COLUMNS.map(
-      (c) =>
-        `ALTER TABLE ${qualifiedName(target)} ADD COLUMN IF NOT EXISTS ${c} ${MOLECULE_DATA_COLUMN_TYPES[c].sql}`,
-    ),
-    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'inchikey_idx'))} ON ${qualifiedName(target)} (inchikey)`,
+  // ALTER TABLE and CREATE INDEX lock the table before they find there is nothing to do, and wait
+  // for every open write transaction on it (and make later writers wait behind them): a run whose
+  // client vanished mid-batch would stall every run that starts after it. So each is run only
+  // when the catalog says the column or index is missing.
+  const index = (name: string, sql: string): Guarded => ({
+    sql: `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ${sql}`,
+    missing: `SELECT 1 WHERE to_regclass($1) IS NULL`,
+    params: [qualifiedName({ schema: target.schema, table: name })],
+  });
+  const createRest: (string | Guarded)[] = [
+    ...ADDED_MOLECULE_COLUMNS.map((c) => ({
+      sql: `ALTER TABLE ${qualifiedName(target)} ADD COLUMN IF NOT EXISTS ${c} ${MOLECULE_DATA_COLUMN_TYPES[c].sql}`,
+      missing: `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped)`,
+      params: [qualifiedName(target), c],
+    })),
+    index(derivedName(target.table, 'inchikey_idx'), `ON ${qualifiedName(target)} (inchikey)`),
     // `overlap --by connectivity|parent` probes these.
-    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'connectivity_idx'))} ON ${qualifiedName(target)} (left(inchikey, 14))`,
-    `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(target.table, 'parent_inchikey_idx'))} ON ${qualifiedName(target)} (parent_inchikey)`,
+    index(derivedName(target.table, 'connectivity_idx'), `ON ${qualifiedName(target)} (left(inchikey, 14))`),
+    index(derivedName(target.table, 'parent_inchikey_idx'), `ON ${qualifiedName(target)} (parent_inchikey)`),
     `CREATE TABLE IF NOT EXISTS ${runs} (
   id bigserial PRIMARY KEY,
   started_at timestamptz NOT NULL DEFAULT now(),
@@ -152,7 +171,11 @@ export async function ensureSchema(
   committed_at timestamptz NOT NULL DEFAULT now(),
   statuses text
 )`,
-    `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${BATCHES_TABLE}_run_id_idx`)} ON ${batches} (run_id)`,
+    {
+      sql: `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${BATCHES_TABLE}_run_id_idx`)} ON ${batches} (run_id)`,
+      missing: `SELECT 1 WHERE to_regclass($1) IS NULL`,
+      params: [qualifiedName({ schema: bookkeepingSchema, table: `${BATCHES_TABLE}_run_id_idx` })],
+    },
     // A batch's row statuses (see batch-outcome.ts), added to ledgers made before it existed; checked
     // first, as ALTER TABLE would lock the ledger against other runs' batches even when it has it.
     `DO $molimport$ BEGIN
@@ -167,7 +190,10 @@ END $molimport$`,
     await client.query('SELECT pg_advisory_xact_lock($1, 0)', [ADVISORY_LOCK_NAMESPACE]);
     for (const sql of createTable) await client.query(sql);
     await assertMoleculesTable(client, target);
-    for (const sql of createRest) await client.query(sql);
+    for (const step of createRest) {
+      if (typeof step === 'string') await client.query(step);
+      else if ((await client.query(step.missing, step.params)).rows.length > 0) await client.query(step.sql);
+    }
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -187,4 +213,13 @@ async function assertMoleculesTable(client: SqlExecutor, target: TableTarget): P
       `table ${target.schema}.${target.table} exists but is not a molimport molecules table: missing column(s) ${missing.join(', ')}; choose another --table or drop it`,
     );
   }
+}
+
+/** Whether a schema of this name exists in the database (a catalog lookup; creates nothing). */
+export async function schemaExists(
+  db: { query(text: string, params?: readonly unknown[]): Promise<unknown[]> },
+  schema: string,
+): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
+  return rows.length > 0;
 }

@@ -8,11 +8,10 @@ import type { SqlClient } from './driver.js';
 import type { TableTarget } from './identifiers.js';
 import { ADVISORY_LOCK_NAMESPACE } from './schema.js';
 
-// Defined in errors.ts with the other public errors; re-exported here for the sink's callers.
-export { TableLockedError };
-
+/** Gives a table lock back; the server also ends it when its connection ends. */
 export type ReleaseLock = () => Promise<void>;
 
+/** `schema.table`: the name a table lock (and messages) use for `target`. */
 export function lockName(target: TableTarget): string {
   return `${target.schema}.${target.table}`;
 }

@@ -23,6 +23,7 @@ export interface SourceProfile {
 const CHEMBL_ID = /^CHEMBL\d+$/i;
 const PUBCHEM_CID = /^(?:CID[_ ]?)?(\d+)$/i;
 
+/** ChEMBL: the ID from `chembl_id` (and its spellings in web exports and derived CSVs), else the title. */
 export const CHEMBL_PROFILE: SourceProfile = {
   source: 'chembl',
   // `chembl_id` in dumps and SDF downloads, `ChEMBL ID` in web TSV exports, `molecule_chembl_id` in
@@ -41,6 +42,7 @@ export const CHEMBL_PROFILE: SourceProfile = {
   molWeight: ['full_mwt', 'Molecular Weight'],
 };
 
+/** PubChem: the ID from `PUBCHEM_COMPOUND_CID` (or `CID`), InChIKey, formula and weight from PubChem's fields. */
 export const PUBCHEM_PROFILE: SourceProfile = {
   source: 'pubchem',
   // `PUBCHEM_COMPOUND_CID` in FTP dumps; `CID` in PUG-REST/CSV downloads. `id` is a fallback because
@@ -67,6 +69,7 @@ export const PUBCHEM_PROFILE: SourceProfile = {
   molWeight: ['PUBCHEM_MOLECULAR_WEIGHT', 'PUBCHEM_OPENEYE_MW', 'MolecularWeight'],
 };
 
+/** Any SDF or CSV: the ID from a field named `id` (or `idField`), else the SDF title line. */
 export const GENERIC_PROFILE: SourceProfile = {
   source: 'generic',
   // Without `idField`: a column/field literally named `id` (also the CSV reader's synthetic ID column).
@@ -84,6 +87,7 @@ export const GENERIC_PROFILE: SourceProfile = {
   molWeight: ['molecular_weight', 'MolecularWeight', 'mol_weight', 'mw'],
 };
 
+/** The source profiles by name, as `runImport`'s `source` picks them. */
 export const PROFILES: Readonly<Record<DataSource, SourceProfile>> = {
   chembl: CHEMBL_PROFILE,
   pubchem: PUBCHEM_PROFILE,

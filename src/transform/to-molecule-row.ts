@@ -27,6 +27,7 @@ export interface BatchTransformOptions extends TransformOptions {
 const NULL_TOKENS = new Set(['', 'None', 'none', 'null', 'NULL', 'nan', 'NaN', 'N/A']);
 const CLEAN_DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
+/** Tells a reject from a row in what {@link toMoleculeRow} and the readers return. */
 export function isReject(value: MoleculeRow | Reject): value is Reject {
   return (value as Reject).reason !== undefined;
 }
@@ -109,7 +110,10 @@ export function isStandardInchikey(value: string): boolean {
   return /^[A-Z]{14}-[A-Z]{8}S[A-Z]-[A-Z]$/.test(value);
 }
 
-/** Every field not in `mappedKeys`, in file order, as the exact string (empty values kept as ""). */
+/**
+ * Every field not in `mappedKeys`, in file order, as the exact string (empty values kept as ""):
+ * the row's `properties`. Never throws.
+ */
 export function extractProperties(
   fields: ReadonlyMap<string, string>,
   mappedKeys: ReadonlySet<string>,
@@ -152,7 +156,11 @@ function listFields(record: SourceRecord): string {
   return `available fields: ${shown.join(', ')}${names.length > 20 ? `, … (${names.length} in all)` : ''}`;
 }
 
-/** Map one record to a row with the given profile, or to a reject with the reason. */
+/**
+ * Maps one record to a row with the given profile (or source name), or to a reject with the reason
+ * (no ID, an ID of the wrong shape, …): a bad record is data, never an exception.
+ * `options.idField` overrides the profile's ID fields (default: the profile's, else the SDF title).
+ */
 export function toMoleculeRow(
   record: SourceRecord,
   source: DataSource | SourceProfile,
@@ -269,7 +277,10 @@ export function missingIdColumn(
     .join(', ')}`;
 }
 
-/** Batch form: map records to rows and rejects (order kept within each). */
+/**
+ * The batch transformation: maps records to rows and rejects (order kept within each) with
+ * {@link toMoleculeRow}. Never throws for a bad record.
+ */
 export function transformMolecules(
   records: Iterable<SourceRecord>,
   options: BatchTransformOptions,

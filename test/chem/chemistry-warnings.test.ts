@@ -41,6 +41,13 @@ describe('stereoOnZeroCoordinates', () => {
     expect(stereoOnZeroCoordinates(plain)).toBe(false);
   });
 
+  it('reads past a first atom at the origin (the quick look covers only the first atom)', () => {
+    const lines = zeroed(WEDGED_V2000).split('\n');
+    expect(stereoOnZeroCoordinates(lines.join('\n'))).toBe(true);
+    lines[5] = `    1.2990${(lines[5] ?? '').slice(10)}`;
+    expect(stereoOnZeroCoordinates(lines.join('\n'))).toBe(false);
+  });
+
   it('flags the DrugCentral V3000 records with CFG= on zero coordinates', () => {
     const records = DRUGCENTRAL();
     const flagged = records.filter((r) => stereoOnZeroCoordinates(r.molfile!));

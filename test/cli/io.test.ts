@@ -1,6 +1,6 @@
 /** When the CLI draws live progress and when it writes log lines instead. */
 import { describe, expect, it } from 'vitest';
-import { wantsProgress } from '../../src/cli/io.js';
+import { invokedAs, wantsProgress } from '../../src/cli/io.js';
 
 const terminal = (columns: number | undefined) => ({ write: () => true, isTTY: true, columns }) as never;
 
@@ -18,5 +18,22 @@ describe('wantsProgress', () => {
     expect(wantsProgress({ write: () => true } as never, false, {})).toBe(false);
     expect(wantsProgress(terminal(120), true, {})).toBe(false);
     expect(wantsProgress(terminal(120), false, { CI: 'true' })).toBe(false);
+  });
+});
+
+describe('invokedAs', () => {
+  it('names the installed command when started through a molimport link (npm -g, npx, node_modules/.bin)', () => {
+    expect(invokedAs('/usr/local/bin/molimport', '/home/u')).toBe('molimport');
+    expect(invokedAs('/p/node_modules/.bin/molimport', '/p')).toBe('molimport');
+  });
+
+  it('names node and the script from a clone, relative to the working directory', () => {
+    expect(invokedAs('/work/molimport/bin/molimport.js', '/work/molimport')).toBe('node bin/molimport.js');
+  });
+
+  it('keeps the absolute path when the script is outside the working directory', () => {
+    expect(invokedAs('/work/molimport/bin/molimport.js', '/tmp')).toBe(
+      'node /work/molimport/bin/molimport.js',
+    );
   });
 });

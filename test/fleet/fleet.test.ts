@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, spawnCli, waitFor, type Spawned } from '../helpers/spawn-cli.js';
 import { pgBinDir, startThrowawayPg, type ThrowawayPg } from '../helpers/throwaway-pg.js';
@@ -199,6 +200,47 @@ describe.skipIf(missing !== undefined)('fleet: enqueue, workers, faults', () => 
     expect(code, JSON.stringify(status.files)).toBe(0);
     expect(status).toMatchObject({ read: N, inserted: N });
     expect(await snapshot('zombie_t')).toEqual(referenceOf(0));
+  });
+
+  it('a job that expires while its only worker is slow, nobody taking it over, ends completed once (not failed, not imported again)', async () => {
+    await enqueue('pubchem', 'slow', 'slow_t', [files[2]!], ['--lease-seconds', '1', '--retries', '0']);
+    const a = worker(['--set', 'slow', '--drain', '--log-level', 'info']);
+    await waitFor(
+      async () => Number((await leases('slow'))[0]?.inserted ?? 0) >= 300 || a.child.exitCode !== null,
+    );
+    expect(a.child.exitCode, 'the worker finished before it could be paused').toBeNull();
+    // Paused past the lease while pg-boss's maintenance (here the test's, as any other worker's
+    // would) expires the job: with no retry left it is failed in the queue, though nobody took it.
+    a.child.kill('SIGSTOP');
+    const jobId = (
+      await sql<{ job_id: string }>(`SELECT job_id FROM molimport_fleet_leases WHERE set_name = 'slow'`)
+    )[0]!.job_id;
+    const supervisor = new PgBoss({
+      connectionString: server.url,
+      maintenanceIntervalSeconds: 1,
+      schedule: false,
+    });
+    supervisor.on('error', () => undefined);
+    await supervisor.start();
+    try {
+      await waitFor(async () => {
+        const [job] = await sql<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [jobId]);
+        return job?.state === 'failed';
+      });
+    } finally {
+      await supervisor.stop({ graceful: false, wait: true });
+    }
+    a.child.kill('SIGCONT');
+    const aEnded = await a.done;
+    expect(aEnded.code, aEnded.stderr).toBe(0);
+    expect(aEnded.stderr).toMatch(/"msg":"the job expired in the queue before it ended/);
+    expect(aEnded.stderr).toMatch(/"msg":"job already done by an earlier attempt/);
+    const { code, status } = await waitSet('slow');
+    expect(code, JSON.stringify(status.files)).toBe(0);
+    expect(status).toMatchObject({ status: 'completed', read: N, inserted: N });
+    // One import: the file was not read again by a second attempt.
+    expect((await leases('slow'))[0]?.attempts).toBe(1);
+    expect(await snapshot('slow_t')).toEqual(referenceOf(2));
   });
 
   it('two sets at once into different tables, one with a poisoned file (all rejects) that blocks nothing', async () => {

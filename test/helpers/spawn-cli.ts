@@ -11,9 +11,15 @@ export interface Spawned {
 
 export function spawnCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    /** A command that runs the CLI, e.g. `['ip', 'netns', 'exec', ns]` (it must exec it: same PID). */
+    wrap?: readonly string[];
+  } = {},
 ): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [command, ...prefix] = [...(opts.wrap ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import {
+  appendFileSync,
   chownSync,
   existsSync,
   mkdtempSync,
@@ -28,7 +29,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface ThrowawayPg {
-  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  /** postgres://postgres@<host>:<port>/postgres (host: 127.0.0.1 unless `options.host`) */
   readonly url: string;
   readonly port: number;
   /** The cluster's data directory (inside a temporary directory that `stop()` removes). */
@@ -37,13 +38,19 @@ export interface ThrowawayPg {
   readonly logFile: string;
   /** Fast shutdown, then remove every file. Idempotent. */
   stop(): Promise<void>;
-  /** `pg_ctl restart -m fast` (after `kill()`, starts it again with crash recovery). */
+  /** `pg_ctl restart -m fast` (after `kill()` or `shutdown()`, starts it again). */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m fast`, keeping every file: `restart()` starts it again. */
+  shutdown(): Promise<void>;
   /** SIGKILL the postmaster and all its processes, as a crash would; waits until they are gone. */
   kill(): Promise<void>;
 }
 
 export interface ThrowawayPgOptions {
+  /** The one address to listen on (it must exist, e.g. a veth's: test/helpers/netns.ts). @default '127.0.0.1' */
+  host?: string;
+  /** Clients (a CIDR, e.g. '10.1.2.0/24') allowed in with trust authentication, besides local ones. */
+  trustClients?: string;
   /** Extra `postgresql.conf` settings, e.g. `{ max_connections: '20' }`. */
   settings?: Record<string, string>;
 }
@@ -151,14 +158,17 @@ export async function startThrowawayPg(options: ThrowawayPgOptions = {}): Promis
   const exec = (tool: string, args: string[]) =>
     run(path.join(bin, tool), args, { env, cwd: base, uid: user?.uid, gid: user?.gid });
 
+  const host = options.host ?? '127.0.0.1';
   let port = 0;
   try {
     await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
+    if (options.trustClients !== undefined)
+      appendFileSync(path.join(dataDir, 'pg_hba.conf'), `host all all ${options.trustClients} trust\n`);
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       const settings: Record<string, string> = {
         port: String(port),
-        listen_addresses: "'127.0.0.1'",
+        listen_addresses: `'${host}'`,
         // The socket lives with the cluster: /var/run/postgresql belongs to the machine's server.
         unix_socket_directories: `'${base}'`,
         // Durability against an OS crash is not under test (kill -9 of the server keeps the OS cache).
@@ -186,7 +196,7 @@ export async function startThrowawayPg(options: ThrowawayPgOptions = {}): Promis
 
   let stopped = false;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@${host}:${port}/postgres`,
     port,
     dataDir,
     logFile,
@@ -205,6 +215,10 @@ export async function startThrowawayPg(options: ThrowawayPgOptions = {}): Promis
         return;
       }
       await exec('pg_ctl', ['restart', '-w', '-t', '60', '-m', 'fast', '-D', dataDir, '-l', logFile]);
+    },
+    async shutdown() {
+      if (postmasterPid(dataDir) !== undefined)
+        await exec('pg_ctl', ['stop', '-w', '-t', '60', '-m', 'fast', '-D', dataDir]);
     },
     async kill() {
       const pid = postmasterPid(dataDir);

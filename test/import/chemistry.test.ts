@@ -15,8 +15,8 @@ import {
   type ChemistryStageOptions,
 } from '../../src/import/chemistry-stage.js';
 import type { WorkItem } from '../../src/import/work-items.js';
-import { readRecords } from '../../src/sources/index.js';
-import { isReject, toMoleculeRow } from '../../src/transform/index.js';
+import { readRecords } from '../../src/sources/read-records.js';
+import { isReject, toMoleculeRow } from '../../src/transform/to-molecule-row.js';
 import type { DataSource, SdfRecord, SourceRecord } from '../../src/types.js';
 import { ensureChemBuilt, ethanol, PENTAVALENT_CARBON } from '../chem/helpers.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
-import { knownUnderOtherSource, overlapReport } from '../../src/import/overlap.js';
+import { overlapReport } from '../../src/import/overlap.js';
+import { knownUnderOtherSource } from '../../src/sink/overlap-queries.js';
 import type { TableTarget } from '../../src/sink/index.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { row } from '../chem/helpers.js';

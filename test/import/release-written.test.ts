@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { releaseWritten, type WorkItem } from '../../src/import/work-items.js';
-import { readRecords } from '../../src/sources/index.js';
-import { isReject, toMoleculeRow } from '../../src/transform/index.js';
+import { readRecords } from '../../src/sources/read-records.js';
+import { isReject, toMoleculeRow } from '../../src/transform/to-molecule-row.js';
 import type { SourceRecord } from '../../src/types.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url));

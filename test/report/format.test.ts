@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchSizeTracker, Downsampler } from '../../src/import/stats.js';
+import { BatchSizeHistory } from '../../src/engine/stats.js';
 import { formatBytes, formatDuration, sparkline } from '../../src/report/format.js';
 
 describe('report formatting', () => {
@@ -30,17 +30,17 @@ describe('report formatting', () => {
 
 describe('bounded run statistics', () => {
   it('tracks batch size min/median/max/final without keeping every batch', () => {
-    const t = new BatchSizeTracker();
+    const t = new BatchSizeHistory();
     for (const s of [100, 200, 400, 800, 800, 800, 800]) t.add(s);
     expect(t.summary(100)).toEqual({ initial: 100, min: 100, median: 800, max: 800, final: 800 });
-    expect(new BatchSizeTracker().summary(50)).toEqual({ initial: 50, min: 0, median: 0, max: 0, final: 0 });
+    expect(new BatchSizeHistory().summary(50)).toEqual({ initial: 50, min: 0, median: 0, max: 0, final: 0 });
   });
 
   it('downsamples a long series to a bounded number of points', () => {
-    const d = new Downsampler(64);
+    const d = new BatchSizeHistory(64);
     for (let i = 0; i < 100_000; i++) d.add(i % 1000);
-    const v = d.values();
-    expect(v.length).toBeLessThanOrEqual(65);
+    const v = d.evolution();
+    expect(v.length).toBeLessThanOrEqual(64);
     expect(v.length).toBeGreaterThan(16);
   });
 });

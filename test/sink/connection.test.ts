@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.js';
@@ -114,6 +115,29 @@ describeWith(postgres)('real PostgreSQL only', () => {
     }
   });
 
+  it('ensureSchema on existing tables does not queue behind an open write transaction (a fleet worker lost mid-batch)', async () => {
+    const target = await ctx.db.ensureSchema({ schema: ctx.schema, table: 'held' });
+    // What a batch holds until COMMIT; a worker whose machine vanished holds it until the server
+    // notices (hours) or a takeover ends its session. Every file of a fleet starts with ensureSchema:
+    // a lock it waited for would stall every worker (and, through ensureSchema's advisory lock, every
+    // import into the database), with no worker left free to take the lost file over.
+    const holder = new pg.Client({ connectionString: testDatabaseUrl() });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `LOCK TABLE "${ctx.schema}".held, "${ctx.schema}".molimport_batches IN ROW EXCLUSIVE MODE`,
+      );
+      const again = ctx.db.ensureSchema(target).then(() => 'done' as const);
+      const outcome = await Promise.race([again, sleep(10_000).then(() => 'still waiting' as const)]);
+      await holder.query('ROLLBACK');
+      await again;
+      expect(outcome).toBe('done');
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('accepts a caller-owned pg.Pool and leaves it open', async () => {
     const pool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
     const db = await DatabaseOperations.open({ pool, schema: ctx.schema });
@@ -127,17 +151,27 @@ describeWith(postgres)('real PostgreSQL only', () => {
   it("keeps writing after the server terminates the pool's connections", async () => {
     const target = await ctx.db.ensureSchema({ schema: ctx.schema, table: 'killed' });
     let killed = false;
-    const result = await ctx.db.transaction(async (tx) => {
-      const [{ pid } = { pid: 0 }] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-      expect(pid).toBeGreaterThan(0);
-      return pid;
-    });
-    // terminate every other molimport connection, then write: the pool hands out a dead client or a new one
+    // Check out every client of the pool at once (maxConnections 4) to learn their backends: only
+    // those are terminated, never another process's connections on the shared server.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const allOut = new Promise<void>((resolve) => (release = resolve));
+    const pids = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        ctx.db.transaction(async (tx) => {
+          const [{ pid } = { pid: 0 }] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+            .rows;
+          if (++arrived === 4) release();
+          await allOut;
+          return pid;
+        }),
+      ),
+    );
+    const result = pids[0];
+    expect(new Set(pids).size).toBe(4);
     const admin = new pg.Client({ connectionString: testDatabaseUrl() });
     await admin.connect();
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'molimport' AND pid <> pg_backend_pid()",
-    );
+    await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
     await admin.end();
     killed = true;
     const written = await ctx.db.writeMolecules({

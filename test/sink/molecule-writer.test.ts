@@ -3,8 +3,8 @@ import { ConfigurationError, DatabaseError } from '../../src/errors.js';
 import {
   classifyDbError,
   isTransientDbError,
-  type RowStatus,
   type TableTarget,
+  type WrittenRowStatus,
 } from '../../src/sink/index.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
 import { molecule } from './fixtures.js';
@@ -45,7 +45,7 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     );
   });
 
-  it('stores the same rows whichever way they are staged (COPY binary, COPY text, UNNEST)', async () => {
+  it('stores the same rows whichever way they are written (COPY into the table, COPY binary into staging)', async () => {
     const tricky = [
       molecule('CHEMBL1'),
       molecule('CHEMBL2', {
@@ -59,12 +59,7 @@ describe.each(backends)('molecule writer on %s', (kind) => {
       molecule('CHEMBL3', { molWeight: Number.POSITIVE_INFINITY, formula: null }, 2 ** 40),
     ];
     const tables: Record<string, unknown>[][] = [];
-    const ways = [
-      { loadMethod: 'copy', directCopy: true },
-      { loadMethod: 'copy', directCopy: false },
-      { loadMethod: 'copy-text' },
-      { loadMethod: 'unnest' },
-    ] as const;
+    const ways = [{ directCopy: true }, { directCopy: false }] as const;
     for (const way of ways) {
       const target = await freshTable();
       const result = await ctx.db.writeMolecules({
@@ -157,7 +152,7 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     it('falls back to staging when a parallel batch commits one of its keys during the direct COPY', async () => {
       const target = await freshTable();
       const runId = await ctx.db.startRun({ source: 'chembl', target });
-      let later: Promise<{ statuses: RowStatus[] }> | undefined;
+      let later: Promise<{ statuses: WrittenRowStatus[] }> | undefined;
       await ctx.db.transaction(async (tx) => {
         // The earlier record of K, written but not committed: the direct COPY below must wait for it.
         await ctx.db.writeMolecules({
@@ -285,7 +280,7 @@ describe.each(backends)('molecule writer on %s', (kind) => {
   ])('across batches of one run the later record wins (%s)', async (_label, order) => {
     const target = await freshTable();
     const runId = await ctx.db.startRun({ source: 'chembl', target });
-    const statuses: RowStatus[] = [];
+    const statuses: WrittenRowStatus[] = [];
     for (const seq of order) {
       const result = await ctx.db.writeMolecules({
         target,

@@ -14,8 +14,8 @@ import {
   fillMolColumn,
   type RdkitCartridge,
 } from '../../src/sink/rdkit-cartridge.js';
-import { readRecords } from '../../src/sources/index.js';
-import { isReject, toMoleculeRow } from '../../src/transform/index.js';
+import { readRecords } from '../../src/sources/read-records.js';
+import { isReject, toMoleculeRow } from '../../src/transform/to-molecule-row.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { PENTAVALENT_CARBON, row } from '../chem/helpers.js';
 import { randomSchemaName, testDatabase } from '../helpers/db.js';

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, DatabaseError } from '../../src/errors.js';
+import { backoffDelayMs } from '../../src/retry.js';
 import {
-  backoffDelayMs,
   classifyDbError,
-  copyField,
-  copyRow,
-  copyText,
-  DEFAULT_RETRY,
-  escapeCopyText,
   isTransientDbError,
   qualifiedName,
   quoteIdent,
@@ -17,8 +12,12 @@ import {
   scrubSecrets,
   toDatabaseError,
   validateIdentifier,
-  withRetry,
+  type RetryNotice,
 } from '../../src/sink/index.js';
+import type { SqlDriver } from '../../src/sink/driver.js';
+import { OperationTimings } from '../../src/sink/operation-stats.js';
+import { DEFAULT_RETRY } from '../../src/sink/options.js';
+import { TransactionRunner } from '../../src/sink/transactions.js';
 
 const pgError = (code: string, message = `pg error ${code}`): Error =>
   Object.assign(new Error(message), { code });
@@ -153,74 +152,92 @@ describe('identifiers', () => {
   });
 });
 
-describe('COPY text encoding', () => {
-  it('escapes backslash, tab, LF and CR and writes \\N for null', () => {
-    expect(escapeCopyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
-    expect(copyField(null)).toBe('\\N');
-    expect(copyField(undefined)).toBe('\\N');
-    expect(copyField('\\N')).toBe('\\\\N');
-    expect(copyField(1.5)).toBe('1.5');
-    expect(copyField(Number.NaN)).toBe('NaN');
-    expect(copyField(-Infinity)).toBe('-Infinity');
-    expect(copyField(12n)).toBe('12');
-    expect(copyField(true)).toBe('t');
-    expect(copyField({ k: 'v\n"x"', n: '007' })).toBe(String.raw`{"k":"v\\n\\"x\\"","n":"007"}`);
-    expect(copyRow(['a', null, 2])).toBe('a\t\\N\t2\n');
-  });
-
-  it('leaves NUL bytes for PostgreSQL to refuse', () => {
-    expect(copyField('a\u0000b')).toBe('a\u0000b');
-  });
-
-  it('joins rows into one payload', () => {
-    expect(copyText([1, 2], (n) => [n, `r${n}`])).toBe('1\tr1\n2\tr2\n');
-  });
-});
-
 describe('retry', () => {
-  it('backs off exponentially with jitter, capped', () => {
-    const opts = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1_000 };
-    expect(backoffDelayMs(1, opts, () => 0)).toBe(50);
-    expect(backoffDelayMs(1, opts, () => 1)).toBe(100);
-    expect(backoffDelayMs(3, opts, () => 1)).toBe(400);
-    expect(backoffDelayMs(10, opts, () => 1)).toBe(1_000);
+  it('backs off exponentially with equal jitter (uniform in [cap/2, cap]), capped', () => {
+    const delay = (retry: number, random: number): number =>
+      backoffDelayMs(retry, 100, 1_000, () => random, 'equal');
+    expect(delay(1, 0)).toBe(50);
+    expect(delay(1, 1)).toBe(100);
+    expect(delay(3, 1)).toBe(400);
+    expect(delay(10, 1)).toBe(1_000);
   });
+
+  /** The sink's retry, on a driver that is never asked for a connection. */
+  function runner(
+    maxRetries: number,
+    notices: RetryNotice[] = [],
+    timings = new OperationTimings(),
+  ): TransactionRunner {
+    return new TransactionRunner({} as SqlDriver, {
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+      secrets: ['s3cret'],
+      retry: { ...DEFAULT_RETRY, maxRetries, baseDelayMs: 0, maxDelayMs: 0 },
+      signal: undefined,
+      onRetry: (n) => notices.push(n),
+      timings,
+    });
+  }
 
   it('retries transient errors up to the limit and never data errors', async () => {
-    const sleep = (): Promise<void> => Promise.resolve();
     let calls = 0;
-    await expect(
-      withRetry(
-        () => {
-          calls++;
-          return Promise.reject(pgError('40001'));
-        },
-        { ...DEFAULT_RETRY, maxRetries: 3 },
-        undefined,
-        sleep,
-      ),
-    ).rejects.toThrow();
+    const notices: RetryNotice[] = [];
+    const timings = new OperationTimings();
+    const failing = runner(3, notices, timings).withRetry('op', () => {
+      calls++;
+      return Promise.reject(pgError('40001', 'serialization failure for s3cret'));
+    });
+    await expect(failing).rejects.toThrow(/serialization failure/);
     expect(calls).toBe(4);
+    expect(notices.map((n) => [n.operation, n.attempt, n.maxRetries])).toEqual([
+      ['op', 1, 3],
+      ['op', 2, 3],
+      ['op', 3, 3],
+    ]);
+    expect(notices[0]?.message).not.toContain('s3cret');
+    expect(timings.snapshot()['op.retry']?.count).toBe(3);
     calls = 0;
     await expect(
-      withRetry(
-        () => {
-          calls++;
-          return Promise.reject(pgError('23505'));
-        },
-        DEFAULT_RETRY,
-        undefined,
-        sleep,
-      ),
+      runner(6).withRetry('op', () => {
+        calls++;
+        return Promise.reject(pgError('23505'));
+      }),
     ).rejects.toThrow();
     expect(calls).toBe(1);
     calls = 0;
-    const value = await withRetry(
-      async () => (++calls < 3 ? Promise.reject(pgError('57P01')) : 'ok'),
-      DEFAULT_RETRY,
-      undefined,
-      sleep,
+    const value = await runner(6).withRetry('op', async () =>
+      ++calls < 3 ? Promise.reject(pgError('57P01')) : 'ok',
     );
     expect([value, calls]).toEqual(['ok', 3]);
+  });
+
+  it('waits with equal jitter: at least half the cap, so a restarting server gets time', async () => {
+    const notices: RetryNotice[] = [];
+    const r = new TransactionRunner({} as SqlDriver, {
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+      secrets: [],
+      retry: { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 30 },
+      signal: undefined,
+      onRetry: (n) => notices.push(n),
+      timings: new OperationTimings(),
+      random: () => 0,
+    });
+    await expect(r.withRetry('op', () => Promise.reject(pgError('40001')))).rejects.toThrow();
+    // Caps 20 and min(30, 40) = 30; the lowest draw is half of each.
+    expect(notices.map((n) => n.delayMs)).toEqual([10, 15]);
+  });
+
+  it('ends a backoff at once with InterruptedError when the signal aborts', async () => {
+    const controller = new AbortController();
+    const r = new TransactionRunner({} as SqlDriver, {
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+      secrets: [],
+      retry: { ...DEFAULT_RETRY, maxRetries: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      signal: controller.signal,
+      onRetry: () => controller.abort(),
+      timings: new OperationTimings(),
+    });
+    await expect(r.withRetry('op', () => Promise.reject(pgError('40001')))).rejects.toThrow(
+      /interrupted while retrying op/,
+    );
   });
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { openInput } from '../../src/sources/index.js';
+import { openInput } from '../../src/sources/open-input.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
 import { tilePubchem } from '../helpers/tile.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractProperties, isReject, toMoleculeRow } from '../../src/transform/index.js';
+import { extractProperties, isReject, toMoleculeRow } from '../../src/transform/to-molecule-row.js';
 import { isStandardInchi, isStandardInchikey } from '../../src/transform/to-molecule-row.js';
 import type { MoleculeRow, SourceRecord } from '../../src/types.js';
 

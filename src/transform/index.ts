@@ -1,2 +1,0 @@
-export * from './profiles.js';
-export * from './to-molecule-row.js';
