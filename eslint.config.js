@@ -60,7 +60,12 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  // Type-checked rules over every TypeScript file the project's tsconfig.json covers: src/, test/,
+  // bench/ and examples/. Tests included: a floating `expect(...).rejects` is a test that cannot fail.
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -69,6 +74,12 @@ export default tseslint.config(
   },
   // Later blocks replace a rule's options for their files: each folder's block lists all its limits.
   ...layers,
+  // Plain JavaScript (bin/, scripts/, bench/*.mjs, the worker fixtures) is outside tsconfig.json and
+  // carries no types: type-aware rules would only see `any` there.
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

@@ -278,7 +278,9 @@ async function importCommand(
     const showTable = !(tableOnScreen && failedBeforeReading(stats));
     if (json) io.stdout.write(JSON.stringify(stats) + '\n');
     else if (showTable)
-      io.stdout.write((await import('../report/stats-table.js')).renderStatsTable(stats, stdoutWidth(io), io.command));
+      io.stdout.write(
+        (await import('../report/stats-table.js')).renderStatsTable(stats, stdoutWidth(io), io.command),
+      );
     if (stats.error && out.text && !(tableOnScreen && showTable))
       writeNotice(
         io.stderr,

@@ -19,7 +19,7 @@ export function spawnCli(
   } = {},
 ): Spawned {
   const [command, ...prefix] = [...(opts.wrap ?? []), process.execPath];
-  const child = spawn(command!, [...prefix, BIN, ...args], {
+  const child = spawn(command, [...prefix, BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
