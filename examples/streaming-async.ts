@@ -16,6 +16,8 @@ async function* readings(): AsyncGenerator<{ id: number; value: number }> {
     produced++;
     maxAhead = Math.max(maxAhead, produced - consumed);
     yield { id, value: id % 1_000 };
+    // Stand-in for reading the next block of 1,000 from a file or a cursor.
+    if (id % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -61,7 +61,8 @@ export type PropertyValue = string | string[];
 
 /** A molecule row as written to the database. */
 export interface MoleculeRow {
-  source: DataSource | string;
+  /** A {@link DataSource} for rows of molimport's profiles; any name for a library caller's own rows. */
+  source: string;
   externalId: string;
   name: string | null;
   smiles: string | null;

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { builtFile } from '../built-file.js';
 import { errorMessage } from '../errors.js';
 import type { MoleculeRow, RecordOrigin, Reject, RejectKind } from '../types.js';
 import { ChemistryError } from '../errors.js';
@@ -384,7 +385,7 @@ function applyValues(
   return out;
 }
 
-/** The worker file: given, else the built one beside this module, else `dist/chem/` from source. */
+/** The worker file: given, else the built `compute-worker.js` (see {@link builtFile}). */
 export function resolveWorkerModule(workerModule: string | URL | undefined): string {
   const toPath = (value: string | URL): string =>
     value instanceof URL || value.startsWith('file:') ? fileURLToPath(value) : value;
@@ -393,9 +394,8 @@ export function resolveWorkerModule(workerModule: string | URL | undefined): str
     if (!existsSync(path)) throw new ChemistryError(`chemistry worker module not found: ${path}`);
     return path;
   }
-  const beside = fileURLToPath(new URL('./compute-worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/chem/compute-worker.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new ChemistryError(`chemistry worker module not found: ${beside} (run npm run build)`);
+  const wanted = new URL('./compute-worker.js', import.meta.url);
+  const built = builtFile(wanted);
+  if (built !== undefined) return built;
+  throw new ChemistryError(`chemistry worker module not found: ${fileURLToPath(wanted)} (run npm run build)`);
 }

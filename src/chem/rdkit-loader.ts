@@ -38,10 +38,8 @@ const wasmGlobal = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAss
 // The module is callable at runtime (CommonJS `module.exports = initRDKitModule`, with
 // `.default` pointing at the same function); the typings describe it as an ES default export.
 type Factory = (options?: unknown) => Promise<MainModule>;
-const factory: Factory =
-  typeof initRDKitModule === 'function'
-    ? (initRDKitModule as Factory)
-    : (initRDKitModule as unknown as { default: Factory }).default;
+const imported: Factory | { default: Factory } = initRDKitModule;
+const factory: Factory = typeof imported === 'function' ? imported : imported.default;
 
 /** One WASM instance per thread: module state, so each worker thread gets its own. */
 let loading: Promise<Toolkit> | undefined;
@@ -86,8 +84,9 @@ async function createToolkit(): Promise<Toolkit> {
       instantiateWasm(imports: unknown, receiveInstance: (instance: WasmInstance) => void): object {
         wasmGlobal.instantiate(bytes, imports).then(
           ({ instance }) => {
-            memory = Object.values(instance.exports).find((value) => value instanceof wasmGlobal.Memory) as
-              { buffer: ArrayBuffer } | undefined;
+            memory = Object.values(instance.exports).find(
+              (value): value is { buffer: ArrayBuffer } => value instanceof wasmGlobal.Memory,
+            );
             receiveInstance(instance);
           },
           (err: unknown) => failInstantiation(err),

@@ -15,7 +15,7 @@ export function createCliLogger(opts: {
   text?: boolean;
 }): {
   logger: Logger;
-  flush(): void;
+  flush: () => void;
 } {
   if (opts.logFile) {
     const dest = pino.destination({ dest: opts.logFile, sync: true, mkdir: true, append: true });
@@ -50,6 +50,11 @@ const RETRY = new Set(['operation', 'attempt', 'maxRetries', 'delayMs']);
  * One pino JSON line as one line of text, without its newline: `molimport: warning: msg: err
  * (key=value, …)`; a retry reads `molimport: warning: <error> (retry 2 of 6 in 0.3 s)`.
  */
+/** pino's `msg` (a string whenever there is one). */
+function messageOf(o: Record<string, unknown>): string {
+  return typeof o.msg === 'string' ? o.msg : o.msg === undefined ? '' : JSON.stringify(o.msg);
+}
+
 export function toText(line: string): string {
   let o: Record<string, unknown>;
   try {
@@ -61,11 +66,11 @@ export function toText(line: string): string {
   const err = typeof o.err === 'string' ? o.err : undefined;
   if (typeof o.attempt === 'number' && typeof o.maxRetries === 'number' && typeof o.delayMs === 'number') {
     const when = `retry ${o.attempt} of ${o.maxRetries} in ${(o.delayMs / 1000).toFixed(1)} s`;
-    return `molimport: ${level}: ${err ?? String(o.msg ?? '')} (${when})`;
+    return `molimport: ${level}: ${err ?? messageOf(o)} (${when})`;
   }
   const extra = Object.entries(o)
     .filter(([k, v]) => !HIDDEN.has(k) && !RETRY.has(k) && (typeof v === 'number' || typeof v === 'string'))
     .map(([k, v]) => `${k}=${String(v)}`);
-  const msg = String(o.msg ?? '') + (err ? `: ${err}` : '');
+  const msg = messageOf(o) + (err ? `: ${err}` : '');
   return `molimport: ${level}: ${msg}${extra.length ? ` (${extra.join(', ')})` : ''}`;
 }

@@ -244,7 +244,7 @@ export const PROCESSOR_DEFAULTS = Object.freeze({
   maxRetries: 5,
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 10_000,
-  onBatchError: 'bisect' as BatchErrorMode,
+  onBatchError: 'bisect',
   adaptive: true,
 });
 
@@ -344,12 +344,17 @@ function checkStrategy(owner: string, value: unknown): void {
 
 export function checkLogger(owner: string, value: unknown): Logger {
   if (value === undefined) return silentLogger;
-  const l = value as Partial<Logger> | null;
+  if (!isLogger(value)) fail(owner, 'logger', 'an object with debug, info, warn and error methods', value);
+  return value;
+}
+
+function isLogger(value: unknown): value is Logger {
   const methods = ['debug', 'info', 'warn', 'error'] as const;
-  if (l === null || typeof l !== 'object' || methods.some((m) => typeof l[m] !== 'function')) {
-    fail(owner, 'logger', 'an object with debug, info, warn and error methods', value);
-  }
-  return value as Logger;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof Reflect.get(value, m) === 'function')
+  );
 }
 
 /** Options of {@link BatchProcessingManager}. `TDb` is opaque to the engine: it is stored, never used. */

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
+import { builtFile } from '../built-file.js';
 import type { BatchInfo, WorkerProcessFunc } from './batch-types.js';
-import { WORKER_ENTRY_SOURCE } from './worker-entry-source.js';
 import { deserializeError } from './worker-messages.js';
 import type { WorkerReply, WorkerTask } from './worker-messages.js';
 import { fail } from './validate.js';
@@ -26,6 +24,16 @@ export function resolveModuleUrl(module: string | URL): string {
   return fail('AdaptiveBatchProcessor', 'processFunc.module', 'a file: URL or an absolute path', module);
 }
 
+/** The built worker entry (`worker-entry.ts` compiled), found the way `chem/` finds its worker. */
+function workerEntryPath(): string {
+  const wanted = new URL('./worker-entry.js', import.meta.url);
+  const path = builtFile(wanted);
+  // An incomplete installation or checkout, not a caller's mistake: no MolimportError code fits.
+  if (path === undefined)
+    throw new Error(`the engine's worker entry is not built: ${wanted.pathname} (run npm run build)`);
+  return path;
+}
+
 /** `heapUsed`: heap in use in the thread that ran the batch, right after it. */
 export type WorkerRunResult<R> =
   { ok: true; results: R[]; heapUsed: number } | { ok: false; error: Error; heapUsed: number };
@@ -34,11 +42,6 @@ export class WorkerPool<T, R> {
   private readonly moduleUrl: string;
   private readonly exportName: string;
   private pool: Promise<Piscina> | undefined;
-  private entryDir: string | undefined;
-  /** Removes the entry file if the process exits without close(); threads are unref'd, so it can. */
-  private readonly removeEntryOnExit = (): void => {
-    if (this.entryDir !== undefined) rmSync(this.entryDir, { recursive: true, force: true });
-  };
 
   constructor(
     spec: WorkerProcessFunc,
@@ -54,12 +57,7 @@ export class WorkerPool<T, R> {
    */
   private ensurePool(): Promise<Piscina> {
     if (this.pool !== undefined) return this.pool;
-    // mkdtemp gives a fresh 0700 directory: no other user can swap the file we are about to load.
-    this.entryDir = mkdtempSync(join(tmpdir(), 'molimport-engine-'));
-    const entry = join(this.entryDir, 'worker-entry.mjs');
-    writeFileSync(entry, WORKER_ENTRY_SOURCE);
-    process.once('exit', this.removeEntryOnExit);
-    const filename = pathToFileURL(entry).href;
+    const filename = workerEntryPath();
     const threads = this.maxWorkers;
     this.pool = import('piscina').then(
       ({ Piscina: Pool }) => new Pool({ filename, minThreads: threads, maxThreads: threads }),
@@ -76,14 +74,10 @@ export class WorkerPool<T, R> {
       : { ok: false, error: deserializeError(reply.error), heapUsed: reply.heapUsed };
   }
 
-  /** Terminate the threads and remove the entry file. Safe to call twice; a later run starts a new pool. */
+  /** Terminate the threads. Safe to call twice; a later run starts a new pool. */
   async close(): Promise<void> {
     const pool = this.pool;
-    const dir = this.entryDir;
     this.pool = undefined;
-    this.entryDir = undefined;
-    process.off('exit', this.removeEntryOnExit);
     if (pool !== undefined) await (await pool.catch(() => undefined))?.destroy();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

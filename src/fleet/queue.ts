@@ -28,7 +28,8 @@ export interface BossOptions {
   maintenanceIntervalSeconds?: number;
   /** Run maintenance at all: only workers need to. */
   supervise: boolean;
-  onError(err: Error): void;
+  /** Called with pg-boss's background errors (a property, not a method: it is passed on unbound). */
+  onError: (err: Error) => void;
 }
 
 export async function openBoss(o: BossOptions): Promise<PgBoss> {

@@ -95,7 +95,7 @@ export function resolveImportConfig(o: ImportOptions, now = new Date()): Resolve
         `compute: unknown identifier '${String(f)}'; expected any of ${COMPUTE_FIELDS.join(', ')}`,
       );
     }
-    compute.add(f as ComputeField);
+    compute.add(f);
   }
   if (o.recompute && compute.size === 0) {
     throw new ConfigurationError(

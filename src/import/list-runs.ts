@@ -72,7 +72,7 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
     const runs = await db.listRuns({ limit: options.limit ?? 20 });
     return runs.map((r) => {
       const stats = (r.stats ?? {}) as Record<string, unknown>;
-      const num = (k: string): number | null => (typeof stats[k] === 'number' ? (stats[k] as number) : null);
+      const num = (k: string): number | null => (typeof stats[k] === 'number' ? stats[k] : null);
       const files = Array.isArray(r.files) ? (r.files as { path?: string }[]).map((f) => f.path ?? '?') : [];
       return {
         runId: r.id,

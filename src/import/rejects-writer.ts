@@ -292,11 +292,11 @@ function rejectKeysIn(file: string, ext: '.sdf' | '.csv'): string[] {
     }
     return keys;
   }
-  const rows = parseCsv(text, {
+  const rows: string[][] = parseCsv(text, {
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
-  }) as string[][];
+  });
   const header = rows[0] ?? [];
   const fi = header.lastIndexOf('molimport_file');
   const ri = header.lastIndexOf('molimport_record');

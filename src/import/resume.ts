@@ -219,7 +219,7 @@ function earlierSessionsOf(stats: unknown, status: string): unknown[] {
     return [{ status: status === 'running' ? 'killed' : status, stats: null }];
   }
   const { earlierSessions, ...own } = stats as { earlierSessions?: unknown };
-  return [...(Array.isArray(earlierSessions) ? earlierSessions : []), own];
+  return [...(Array.isArray(earlierSessions) ? (earlierSessions as unknown[]) : []), own];
 }
 
 async function runById(

@@ -8,19 +8,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MolimportError, ParseError } from '../errors.js';
 import type { CsvRecord } from '../types.js';
-import {
-  type Delimiter,
-  firstLines,
-  hasHeaderRow,
-  normaliseHeader,
-  sniffDelimiter,
-  syntheticColumns,
-} from './csv-sniff.js';
+import { firstLines, hasHeaderRow, normaliseHeader, sniffDelimiter, syntheticColumns } from './csv-sniff.js';
 import { invalidUtf8Problem, Utf8Decoder } from './utf8.js';
 
 export interface CsvReadOptions {
-  /** Field delimiter; sniffed from the first lines when absent. */
-  delimiter?: Delimiter | string;
+  /** Field delimiter (e.g. `,`, `\t`, `;`, a space); sniffed from the first lines when absent. */
+  delimiter?: string;
   /** Whether the first row is a header; sniffed when absent. */
   header?: boolean;
   /** Column names to use instead of the header / synthetic names. */
@@ -110,13 +103,14 @@ export async function* readCsvRecords(
     const rest = decoder.end();
     if (rest.length > 0) yield rest;
   }
-  let failure: unknown;
+  /** Boxed, so an error that is itself `undefined` or `null` still counts as one. */
+  let failure: { error: unknown } | undefined;
   let finished = false;
   // pipeline() forwards a read error (truncated gzip, EIO) to the parser; it is thrown below once
   // every record parsed before it has been handed out.
   const feeding = pipeline(Readable.from(text()), parser)
     .catch((err: unknown) => {
-      failure = err;
+      failure = { error: err };
     })
     .finally(() => {
       finished = true;
@@ -131,7 +125,7 @@ export async function* readCsvRecords(
         continue;
       }
       if (finished) {
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) throw failure.error;
         return;
       }
       await new Promise<void>((resolve) => (wake = resolve));
@@ -214,9 +208,10 @@ export async function* readCsvRecords(
 }
 
 function toAsyncIterator<T>(input: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {
-  if (Symbol.asyncIterator in input) return (input as AsyncIterable<T>)[Symbol.asyncIterator]();
-  const it = (input as Iterable<T>)[Symbol.iterator]();
-  return { next: async () => it.next() };
+  if (Symbol.asyncIterator in input) return input[Symbol.asyncIterator]();
+  const it = input[Symbol.iterator]();
+  // The executor turns a synchronous throw of the iterator into a rejection, as `next` promises.
+  return { next: () => new Promise((resolve) => resolve(it.next())) };
 }
 
 function trimLineEnds(s: string): string {

@@ -65,6 +65,10 @@ export function renderRowsTable(rows: readonly Record<string, unknown>[], width 
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s: string;
+  if (v instanceof Date) s = v.toISOString();
+  else if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') s = String(v);
+  else s = JSON.stringify(v) ?? '';
   return s.length > 80 ? s.slice(0, 79) + '…' : s;
 }

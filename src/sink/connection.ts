@@ -180,7 +180,7 @@ export function sqlStateOf(err: unknown): string | undefined {
 function codeOf(e: unknown): string | undefined {
   if (e instanceof DatabaseError && e.sqlState !== undefined) return e.sqlState;
   if (typeof e === 'object' && e !== null && 'code' in e) {
-    const code = (e as { code: unknown }).code;
+    const code = e.code;
     if (typeof code === 'string' && !code.startsWith('MOLIMPORT_')) return code;
   }
   return undefined;

@@ -8,6 +8,7 @@
  * server still verifies every text and jsonb value as UTF-8 and refuses a NUL byte with its own
  * message, exactly as in text format.
  */
+import { inspect } from 'node:util';
 import { ConfigurationError } from '../errors.js';
 import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
 
@@ -111,7 +112,7 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
     }
     switch (type) {
       case 'text':
-        this.#text(typeof value === 'string' ? value : String(value), -1);
+        this.#text(textOf(value), -1);
         return;
       case 'jsonb':
         this.#text(typeof value === 'string' ? value : JSON.stringify(value), JSONB_VERSION);
@@ -155,10 +156,17 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
   }
 }
 
+/** A text column's value: scalars and dates as their text, other objects as JSON (not "[object Object]"). */
+function textOf(value: string | number | bigint | boolean | Date | object): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value instanceof Date) return String(value);
+  return JSON.stringify(value);
+}
+
 function integer(value: CopyValue, min: number, max: number, type: string): number {
   const n = typeof value === 'bigint' ? Number(value) : (value as number);
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
-    throw new ConfigurationError(`COPY binary: ${String(value)} is not a valid ${type}`);
+    throw new ConfigurationError(`COPY binary: ${inspect(value)} is not a valid ${type}`);
   return n;
 }
 

@@ -66,7 +66,7 @@ export class HeldTableLocks {
       releaseLocal();
     };
     if (this.#driver.kind === 'embedded') {
-      return async () => dropLocal();
+      return () => Promise.resolve(dropLocal());
     }
     try {
       const fence = await this.#lockOnNewSession(resolved, {

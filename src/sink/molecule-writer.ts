@@ -227,7 +227,7 @@ export async function writeMoleculesInTransaction(
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as MoleculeRow;
     let bySource = winnerOf.get(row.source);
-    if (bySource === undefined) winnerOf.set(row.source, (bySource = new Map()));
+    if (bySource === undefined) winnerOf.set(row.source, (bySource = new Map<string, number>()));
     const previous = bySource.get(row.externalId);
     if (previous === undefined) {
       bySource.set(row.externalId, i);

@@ -181,7 +181,7 @@ export async function countKnownElsewhere(
 
 /** int8 arrives as a string from pg and as a number or bigint from PGlite. */
 function toCount(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(typeof value === 'bigint' ? value : String(value));
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return 0;
+  const n = Number(value);
   return Number.isFinite(n) ? n : 0;
 }

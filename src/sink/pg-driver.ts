@@ -91,7 +91,7 @@ export class PgDriver implements SqlDriver {
     const client = new pg.Client({
       ...this.#pool.options,
       application_name: 'molimport-lock',
-    } as pg.ClientConfig);
+    });
     client.on('error', (err) => {
       this.#logger.warn(
         { target: this.target, err: scrubSecrets(err.message, this.#secrets) },
@@ -175,7 +175,9 @@ class PgClient implements SqlClient {
 
   #markIfConnectionLost(err: unknown): void {
     const code =
-      typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+      typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+        ? err.code
+        : '';
     const message = err instanceof Error ? err.message : '';
     const lost = /^[0-9A-Z]{5}$/.test(code)
       ? code.startsWith('08') || code.startsWith('57P')

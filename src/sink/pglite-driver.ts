@@ -71,7 +71,7 @@ export class PgliteDriver implements SqlDriver {
     const unlock = await this.#mutex.acquire();
     try {
       // A previous holder that released mid-transaction must not leak its transaction to us.
-      if (await this.#db.isInTransaction()) await this.#db.query('ROLLBACK');
+      if (this.#db.isInTransaction()) await this.#db.query('ROLLBACK');
     } catch (err) {
       unlock();
       throw toDatabaseError(err);

@@ -209,7 +209,7 @@ function cartridgeError(err: unknown): DatabaseError {
 }
 
 function toCount(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(typeof value === 'bigint' ? value : String(value));
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return 0;
+  const n = Number(value);
   return Number.isFinite(n) ? n : 0;
 }

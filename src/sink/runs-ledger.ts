@@ -339,8 +339,18 @@ export async function recordDeletedRange(
 
 function toRunRecord(row: SqlRow): RunRecord {
   const date = (v: unknown): Date | null =>
-    v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
-  const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+    v === null || v === undefined
+      ? null
+      : v instanceof Date
+        ? v
+        : new Date(typeof v === 'string' || typeof v === 'number' ? v : NaN);
+  const text = (v: unknown): string | null => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof Date)
+      return String(v);
+    return JSON.stringify(v);
+  };
   return {
     id: Number(row.id),
     startedAt: date(row.started_at) ?? new Date(0),

@@ -36,14 +36,14 @@ export async function* gunzipMembers(
   let offset = 0;
   let ended = false;
   /** An error of the input itself (e.g. a download that gave up): it, not "truncated gzip", is the cause. */
-  let inputError: unknown;
+  let inputError: { error: unknown } | undefined;
   const more = async (): Promise<boolean> => {
     if (ended) return false;
     let r: IteratorResult<Buffer>;
     try {
       r = await source.next();
     } catch (err) {
-      inputError = err;
+      inputError = { error: err };
       throw err;
     }
     if (r.done === true) {
@@ -123,7 +123,7 @@ export async function* gunzipMembers(
           yield out;
         }
       } catch (err) {
-        if (inputError !== undefined) throw inputError;
+        if (inputError !== undefined) throw inputError.error;
         const message = (err as Error).message;
         throw /unexpected end of file/i.test(message)
           ? new GzipFault('truncated gzip: the file ends inside a gzip member', offset, { cause: err })

@@ -34,7 +34,7 @@ export function isReject(value: MoleculeRow | Reject): value is Reject {
   return (value as Reject).reason !== undefined;
 }
 
-function profileFor(source: DataSource | string): SourceProfile {
+function profileFor(source: string): SourceProfile {
   const profile = (PROFILES as Record<string, SourceProfile | undefined>)[source];
   if (profile === undefined) {
     throw new ConfigurationError(

@@ -124,10 +124,8 @@ describe('ChemistryPool', () => {
     expect(result.rows[0]).toMatchObject({ inchikey: null, smiles: 'kept' });
     expect(result.rows[1]!.inchikey).toBe(ETHANOL_KEY);
     expect(result.warnings).toBe(1);
-    expect(result.warningDetails[0]).toMatchObject({
-      origin: { record: 1 },
-      message: expect.stringMatching(/valence/),
-    });
+    expect(result.warningDetails[0]).toMatchObject({ origin: { record: 1 } });
+    expect(result.warningDetails[0]?.message).toMatch(/valence/);
   });
 
   it('uses a caller-supplied reject builder (the caller knows the raw record text)', async () => {

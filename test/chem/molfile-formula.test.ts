@@ -20,7 +20,10 @@ describe('formula and weight without parsing in RDKit', () => {
         if (record.molfile === undefined) continue;
         const rdkit = withMol(toolkit, record.molfile, (mol) => {
           const atoms = atomsOfJson(mol.get_json());
-          return { formula: hillFormula(atoms), amw: JSON.parse(mol.get_descriptors()).amw as number };
+          return {
+            formula: hillFormula(atoms),
+            amw: (JSON.parse(mol.get_descriptors()) as { amw: number }).amw,
+          };
         });
         if (!rdkit.ok) continue;
         total += 1;

@@ -106,7 +106,8 @@ describe('normalisation rules', () => {
 
   it('keeps what it cannot repair refused, with RDKit’s reason', () => {
     const outcome = standardizeStructure(toolkit, 'CC(C)(C)(C)C');
-    expect(outcome).toMatchObject({ ok: false, reason: expect.stringMatching(/valence/i) });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? undefined : outcome.reason).toMatch(/valence/i);
   });
 
   it('keeps double-bond and tetrahedral stereo through a rebuild', () => {

@@ -111,6 +111,9 @@ describe.skipIf(!hasTmux).each([80, 120])('at %i columns', (columns) => {
   });
 
   it('molimport runs: the table fits', async () => {
+    // A run of its own to list (the tests of this file may run in any order).
+    const two = await run(['pubchem', 'Compound_*.sdf.gz', ...t.args, '--table', `r${columns}`, '-q']);
+    expect(two.exit, two.screen).toBe(0);
     const { screen, exit } = await run(['runs', ...t.args]);
     expect(exit, screen).toBe(0);
     expect(tooWide(screen, columns), screen).toEqual([]);

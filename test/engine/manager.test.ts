@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchProcessingManager } from '../../src/engine/index.js';
-import { range, ticks } from './helpers.js';
+import { fakeClock, range, ticks } from './helpers.js';
 
 interface FakeDb {
   rows: number[];
@@ -22,8 +22,11 @@ describe('BatchProcessingManager', () => {
   it('runs operations through the db the caller closes over and keeps figures per operation', async () => {
     const manager = new BatchProcessingManager<FakeDb>({ db: fakeDb(), maxWorkers: 3 });
     const db = manager.db!;
+    // An injected clock: each item costs 1 ms, so every duration below is known exactly.
+    const clock = fakeClock(1_000_000);
     const insert = async (batch: number[]): Promise<number[]> => {
       await db.insert(batch);
+      clock.advance(batch.length);
       return batch.map(() => 1);
     };
     const first = await manager.processItems({
@@ -31,22 +34,28 @@ describe('BatchProcessingManager', () => {
       operation: 'insert',
       dataSource: 'chembl',
       processFunc: insert,
+      now: clock.now,
     });
+    clock.advance(60_000); // between calls: no operation's time
     await manager.processItems({
       items: range(500),
       operation: 'insert',
       dataSource: 'chembl',
       processFunc: insert,
+      now: clock.now,
     });
+    clock.advance(60_000);
     const failing = await manager.processItems({
       items: range(20),
       operation: 'validate',
       processFunc: (batch: number[]) => {
         if (batch.includes(3)) throw new Error('invalid');
+        clock.advance(batch.length); // the 19 good items, each in exactly one successful batch
         return batch;
       },
       initialBatchSize: 10,
       minBatchSize: 1,
+      now: clock.now,
     });
     expect(first.map((o) => o.item)).toEqual(range(1000));
     expect(db.rows).toHaveLength(1500);
@@ -59,7 +68,10 @@ describe('BatchProcessingManager', () => {
     expect(stats.operations.insert?.totalItemsProcessed).toBe(1500);
     expect(stats.operations.insert?.batchSizes.initial).toBe(500); // ChEMBL's starting point
     expect(stats.operations.validate?.totalItemsFailed).toBe(1);
-    expect(stats.totalDurationMs).toBeGreaterThanOrEqual(0);
+    // The wall time of the calls, summed per operation and over operations; not the gaps between.
+    expect(stats.operations.insert?.totalDurationMs).toBe(1500);
+    expect(stats.operations.validate?.totalDurationMs).toBe(19);
+    expect(stats.totalDurationMs).toBe(1519);
   });
 
   it('runs one batch at a time with fixed sizes when parallelism and adaptation are off', async () => {

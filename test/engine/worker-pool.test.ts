@@ -7,7 +7,7 @@ const fixture = new URL('../fixtures-engine/worker-funcs.mjs', import.meta.url);
 
 const processors: AdaptiveBatchProcessor<number, unknown>[] = [];
 function track<R>(p: AdaptiveBatchProcessor<number, R>): AdaptiveBatchProcessor<number, R> {
-  processors.push(p as AdaptiveBatchProcessor<number, unknown>);
+  processors.push(p);
   return p;
 }
 

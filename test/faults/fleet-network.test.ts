@@ -79,7 +79,7 @@ describeWith(needs)('fleet across network namespaces', () => {
     const s = spawnCli(args, { cwd: dir, wrap: host?.run });
     if (process.env.FLEET_NET_DEBUG)
       s.child.stderr!.on('data', (c: Buffer) =>
-        process.stderr.write(`[${host?.netns ?? 'root'} ${s.child.pid}] ${c}`),
+        process.stderr.write(`[${host?.netns ?? 'root'} ${s.child.pid}] ${c.toString()}`),
       );
     children.push(s);
     return s;

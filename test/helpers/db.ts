@@ -80,7 +80,7 @@ export async function testDatabase(kind?: BackendKind): Promise<TestDatabase & {
       connectionString,
       dataDir: undefined,
       options: { connectionString },
-      dispose: async () => undefined,
+      dispose: () => Promise.resolve(),
     };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'molimport-pglite-'));
@@ -127,7 +127,7 @@ export interface TestOperations {
 
 /**
  * Register hooks that open `DatabaseOperations` on a test database of `kind` with a fresh
- * bookkeeping schema before the suite, and drop the schema, close and clean up after it.
+ * bookkeeping schema (created, empty) before the suite, and drop the schema, close and clean up after it.
  */
 export function useTestOperations(
   kind?: BackendKind,
@@ -144,6 +144,8 @@ export function useTestOperations(
       retry: { maxRetries: 2, baseDelayMs: 20 },
       ...extra,
     });
+    // Created here, not by whichever test happens to call ensureSchema first: every test may use it.
+    await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   });
   afterAll(async () => {
     if (db !== undefined) {

@@ -19,7 +19,7 @@ export interface ServedFile {
   /** Send no Content-Length (chunked). */
   noLength?: boolean;
   /** Serve `<path>.md5` with this text; 'correct' computes it; absent → 404. */
-  md5?: string | 'correct';
+  md5?: string;
   etag?: string;
   lastModified?: string;
   /** From the second GET on, send this ETag instead (the file changed on the server). */
@@ -144,7 +144,7 @@ export async function startForwardProxy(): Promise<{
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     forwarded.push(req.url ?? '');
     const [host, port] = (req.url ?? '').split(':');
-    const up = connect(Number(port), host!, () => {
+    const up = connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) up.write(head);
       up.pipe(client);

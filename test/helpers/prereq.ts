@@ -51,7 +51,8 @@ export function prerequisite(what: string, missing: string | undefined, enable: 
 }
 
 function firstMissing(ps: Prerequisite | readonly Prerequisite[]): Prerequisite | undefined {
-  return (Array.isArray(ps) ? ps : [ps]).find((p: Prerequisite) => p.missing !== undefined);
+  const list: readonly Prerequisite[] = 'what' in ps ? [ps] : ps;
+  return list.find((p) => p.missing !== undefined);
 }
 
 function failure(p: Prerequisite): Error {

@@ -19,15 +19,15 @@ export function spawnCli(
   } = {},
 ): Spawned {
   const [command, ...prefix] = [...(opts.wrap ?? []), process.execPath];
-  const child = spawn(command!, [...prefix, BIN, ...args], {
+  const child = spawn(command, [...prefix, BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;

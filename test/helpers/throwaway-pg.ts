@@ -92,7 +92,11 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('the probe server had no TCP address')),
+      );
     });
   });
 }
@@ -224,7 +228,7 @@ export async function startThrowawayPg(options: ThrowawayPgOptions = {}): Promis
       const deadline = Date.now() + 30_000;
       while (pids.some(alive)) {
         if (Date.now() > deadline)
-          throw new Error(`PostgreSQL processes ${pids.filter(alive)} survived SIGKILL`);
+          throw new Error(`PostgreSQL processes ${pids.filter(alive).join(',')} survived SIGKILL`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // An unreaped zombie still passes kill(pid, 0), which pg_ctl and postgres use to see whether

@@ -39,9 +39,13 @@ describe.each(backends)('molimport on %s', (backend) => {
 
   const table = (name = 'molecules') => `"${t.schema}"."${name}"`;
 
+  // Each test writes to a table of its own: they may run in any order.
   describe('molimport <source> <files>: imports each sample kind', () => {
     it('ChEMBL SDF.gz: 200 rows, IDs from chembl_id, molfile kept', async () => {
-      const r = await runCli(['chembl', CHEMBL_SDF, ...t.args, '--json'], { env: t.env, cwd: t.cwd });
+      const r = await runCli(['chembl', CHEMBL_SDF, ...t.args, '--table', 'chembl_sdf', '--json'], {
+        env: t.env,
+        cwd: t.cwd,
+      });
       expect(r.code, r.stderr).toBe(0);
       const stats = parseJsonStats(r.stdout);
       expect(stats).toMatchObject({
@@ -56,7 +60,7 @@ describe.each(backends)('molimport on %s', (backend) => {
       const ids = sdfFieldValues(text, 'chembl_id');
       expect(ids).toHaveLength(200);
       const rows = await t.query<{ external_id: string; molfile: string }>(
-        `SELECT external_id, molfile FROM ${table()} WHERE source = 'chembl' ORDER BY source_record`,
+        `SELECT external_id, molfile FROM ${table('chembl_sdf')} WHERE source = 'chembl' ORDER BY source_record`,
       );
       expect(rows.map((r) => r.external_id)).toEqual(ids);
       expect(rows[0]!.molfile.startsWith('CHEMBL153534\n')).toBe(true);
@@ -64,18 +68,24 @@ describe.each(backends)('molimport on %s', (backend) => {
     });
 
     it('re-importing the same file adds no rows and reports them unchanged', async () => {
-      const r = await runCli(['chembl', CHEMBL_SDF, ...t.args, '--json'], { env: t.env, cwd: t.cwd });
+      const args = ['chembl', CHEMBL_SDF, ...t.args, '--table', 'reimport', '--json'];
+      const first = await runCli(args, { env: t.env, cwd: t.cwd });
+      expect(parseJsonStats(first.stdout)).toMatchObject({ read: 200, inserted: 200 });
+      const r = await runCli(args, { env: t.env, cwd: t.cwd });
       expect(r.code, r.stderr).toBe(0);
       const stats = parseJsonStats(r.stdout);
       expect(stats).toMatchObject({ read: 200, inserted: 0, updated: 0, unchanged: 200 });
       const n = (
-        await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table()} WHERE source = 'chembl'`)
+        await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table('reimport')} WHERE source = 'chembl'`)
       )[0]?.n;
       expect(Number(n)).toBe(200);
     });
 
     it('PubChem SDF.gz: CIDs, InChIKey and properties verbatim', async () => {
-      const r = await runCli(['pubchem', PUBCHEM_SDF, ...t.args, '--json'], { env: t.env, cwd: t.cwd });
+      const r = await runCli(['pubchem', PUBCHEM_SDF, ...t.args, '--table', 'pubchem_sdf', '--json'], {
+        env: t.env,
+        cwd: t.cwd,
+      });
       expect(r.code, r.stderr).toBe(0);
       const stats = parseJsonStats(r.stdout);
       const text = gunzipSync(readFileSync(PUBCHEM_SDF)).toString('utf8');
@@ -89,7 +99,7 @@ describe.each(backends)('molimport on %s', (backend) => {
         inchikey: string | null;
         properties: Record<string, string>;
       }>(
-        `SELECT external_id, inchikey, properties FROM ${table()} WHERE source = 'pubchem' ORDER BY source_record`,
+        `SELECT external_id, inchikey, properties FROM ${table('pubchem_sdf')} WHERE source = 'pubchem' ORDER BY source_record`,
       );
       expect(rows.length).toBe(stats.inserted);
       const first = rows[0]!;
@@ -180,7 +190,10 @@ describe.each(backends)('molimport on %s', (backend) => {
     });
 
     it('the stats table goes to stdout when --json is not given', async () => {
-      const r = await runCli(['chembl', CHEMBL_SDF, ...t.args], { env: t.env, cwd: t.cwd });
+      const r = await runCli(['chembl', CHEMBL_SDF, ...t.args, '--table', 'stats_table'], {
+        env: t.env,
+        cwd: t.cwd,
+      });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/read.*inserted.*updated.*unchanged/s);
       expect(r.stdout).toMatch(/chembl_dump_head_200\.sdf\.gz/);
@@ -191,11 +204,27 @@ describe.each(backends)('molimport on %s', (backend) => {
     });
 
     it('molimport runs lists the runs, as a table and as JSON', async () => {
+      // Runs of its own: other tests of this file (in any order) add runs, some of them failed.
+      const made: { runId: number | null; status: string; source: string; read: number }[] = [];
+      for (const [source, file] of [
+        ['chembl', CHEMBL_SDF],
+        ['pubchem', PUBCHEM_SDF],
+      ] as const) {
+        const run = await runCli([source, file, ...t.args, '--table', 'listed', '--json'], {
+          env: t.env,
+          cwd: t.cwd,
+        });
+        expect(run.code, run.stderr).toBe(0);
+        const stats = parseJsonStats(run.stdout);
+        made.push({ runId: stats.runId, status: 'completed', source, read: stats.read });
+      }
       const r = await runCli(['runs', ...t.args, '--json'], { env: t.env, cwd: t.cwd });
       expect(r.code, r.stderr).toBe(0);
-      const runs = JSON.parse(r.stdout) as { status: string; source: string; read: number }[];
-      expect(runs.length).toBeGreaterThanOrEqual(6);
-      expect(runs.every((x) => x.status === 'completed')).toBe(true);
+      const runs = JSON.parse(r.stdout) as { runId: number; status: string; source: string; read: number }[];
+      // Newest first.
+      expect(runs.filter((x) => made.some((m) => m.runId === x.runId))).toEqual(
+        made.reverse().map((m): unknown => expect.objectContaining(m)),
+      );
       const table = await runCli(['runs', ...t.args], { env: t.env, cwd: t.cwd });
       expect(table.stdout).toMatch(/completed/);
     });

@@ -7,23 +7,29 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
 
 const SAMPLE = path.resolve(__dirname, '../../fixtures/samples/chembl_dump_head_200.sdf.gz');
 
-let cwd: string;
-beforeAll(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'molimport-embedded-'));
-  console.error(`[test db] embedded default in ${cwd}/.molimport`);
-});
+// Each test imports into a directory of its own: they may run in any order.
+const dirs: string[] = [];
+async function freshDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'molimport-embedded-'));
+  dirs.push(dir);
+  console.error(`[test db] embedded default in ${dir}/.molimport`);
+  return dir;
+}
 afterAll(async () => {
-  await rm(cwd, { recursive: true, force: true });
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
+
+const env = { PATH: process.env.PATH };
 
 describe('embedded default database', () => {
   it('imports into ./.molimport with no database configured, and says where', async () => {
-    const r = await runCli(['chembl', SAMPLE], { env: { PATH: process.env.PATH }, cwd });
+    const cwd = await freshDir();
+    const r = await runCli(['chembl', SAMPLE], { env, cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(path.join(cwd, '.molimport', 'pgdata'))).toBe(true);
     expect(r.stdout).toContain(`embedded:${path.join(cwd, '.molimport', 'pgdata')}`);
@@ -32,18 +38,18 @@ describe('embedded default database', () => {
   });
 
   it('a re-run sees the same rows as unchanged, and query reaches them', async () => {
-    const again = await runCli(['chembl', SAMPLE, '--json'], { env: { PATH: process.env.PATH }, cwd });
+    const cwd = await freshDir();
+    const first = await runCli(['chembl', SAMPLE, '--json'], { env, cwd });
+    expect(parseJsonStats(first.stdout)).toMatchObject({ read: 200, inserted: 200 });
+    const again = await runCli(['chembl', SAMPLE, '--json'], { env, cwd });
     expect(parseJsonStats(again.stdout)).toMatchObject({ read: 200, inserted: 0, unchanged: 200 });
     const q = await runCli(
       ['query', "select count(*)::int as n from molecules where source = 'chembl'", '--json'],
-      {
-        env: { PATH: process.env.PATH },
-        cwd,
-      },
+      { env, cwd },
     );
     expect(q.code, q.stderr).toBe(0);
     expect(JSON.parse(q.stdout)).toEqual([{ n: 200 }]);
-    const runs = await runCli(['runs', '--json'], { env: { PATH: process.env.PATH }, cwd });
+    const runs = await runCli(['runs', '--json'], { env, cwd });
     expect((JSON.parse(runs.stdout) as unknown[]).length).toBe(2);
   });
 });

@@ -70,8 +70,10 @@ describe.runIf(pgUp)('a resumed run in molimport_runs', () => {
       await waitFor(
         async () => {
           try {
-            const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${schema}".molimport_batches`);
-            return rows[0].n >= 5;
+            const { rows } = await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM "${schema}".molimport_batches`,
+            );
+            return rows[0]!.n >= 5;
           } catch {
             return false;
           }
@@ -85,13 +87,14 @@ describe.runIf(pgUp)('a resumed run in molimport_runs', () => {
       const r = await runCli([...args, '--resume'], {});
       const s = parseJsonStats(r.stdout);
       expect(s.resumed).toBe(true);
-      const { rows } = await c.query(`SELECT status, stats FROM "${schema}".molimport_runs WHERE id = $1`, [
-        s.runId,
-      ]);
-      expect(rows[0].status).toBe('completed');
-      expect(rows[0].stats.skipped).toBe(s.skipped);
-      expect(rows[0].stats.inserted).toBe(s.inserted);
-      expect(rows[0].stats.earlierSessions).toEqual([
+      const { rows } = await c.query<{ status: string; stats: Record<string, unknown> }>(
+        `SELECT status, stats FROM "${schema}".molimport_runs WHERE id = $1`,
+        [s.runId],
+      );
+      expect(rows[0]?.status).toBe('completed');
+      expect(rows[0]?.stats.skipped).toBe(s.skipped);
+      expect(rows[0]?.stats.inserted).toBe(s.inserted);
+      expect(rows[0]?.stats.earlierSessions).toEqual([
         expect.objectContaining({ status: 'interrupted', read: f.read, inserted: f.inserted }),
       ]);
     } finally {

@@ -31,14 +31,12 @@ const chemblSdf = new Map(
 );
 /** chemreps.txt by chembl_id, as csv-parse reads it. */
 const chemreps = new Map(
-  (
-    parseCsv(text(CHEMREPS), { delimiter: '\t', columns: true }) as {
-      chembl_id: string;
-      canonical_smiles: string;
-      standard_inchi: string;
-      standard_inchi_key: string;
-    }[]
-  ).map((r) => [r.chembl_id, r]),
+  parseCsv<{
+    chembl_id: string;
+    canonical_smiles: string;
+    standard_inchi: string;
+    standard_inchi_key: string;
+  }>(text(CHEMREPS), { delimiter: '\t', columns: true }).map((r) => [r.chembl_id, r]),
 );
 const pubchemSdf = new Map(
   parseSdf(text(PUBCHEM_SDF)).molecules.map((m) => [String(m.PUBCHEM_COMPOUND_CID), m]),
@@ -142,7 +140,10 @@ describe.each(backends)('upsert merges (%s)', (backend) => {
     expect(second).toMatchObject({ read: 200, inserted: 100, updated: 100, unchanged: 0 });
     const stored = await rows('reps_first');
     expectChemblMerged(stored);
-    expect([...stored.values()]).toEqual([...(await rows('sdf_first')).values()]);
+    // The other order, loaded here: the tests of this file may run in any order.
+    await load('chembl', CHEMBL_SDF, 'sdf_then_reps');
+    await load('chembl', CHEMREPS, 'sdf_then_reps');
+    expect([...stored.values()]).toEqual([...(await rows('sdf_then_reps')).values()]);
   });
 
   it('PubChem SDF, then the CID/SMILES list: the SMILES is replaced, everything else stays', async () => {

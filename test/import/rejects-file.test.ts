@@ -173,12 +173,9 @@ describe('CSV rejects are CSV with the original columns plus molimport_*', () =>
     expect(stats.rejected).toBeGreaterThan(0);
     expect(stats.rejectReasons).toEqual({ 'no-id': stats.rejected });
 
-    const original = parseCsv(readFileSync(CSV), { columns: true, delimiter: '\t' }) as Record<
-      string,
-      string
-    >[];
+    const original = parseCsv<Record<string, string>>(readFileSync(CSV), { columns: true, delimiter: '\t' });
     const header = Object.keys(original[0]!);
-    const rows = parseCsv(readFileSync(rejectsFile), { columns: true }) as Record<string, string>[];
+    const rows = parseCsv<Record<string, string>>(readFileSync(rejectsFile), { columns: true });
     expect(rows).toHaveLength(stats.rejected);
     expect(Object.keys(rows[0]!)).toEqual([
       ...header,
@@ -201,7 +198,7 @@ describe('CSV rejects are CSV with the original columns plus molimport_*', () =>
       { cwd: dir },
     );
     expect(parseJsonStats(rerun.stdout)).toMatchObject({ read: stats.rejected, rejected: stats.rejected });
-    const reread = parseCsv(readFileSync(again), { columns: true }) as Record<string, string>[];
+    const reread = parseCsv<Record<string, string>>(readFileSync(again), { columns: true });
     expect(Object.keys(reread[0]!)).toEqual(Object.keys(rows[0]!));
     reread.forEach((row, i) => {
       for (const column of header) expect(row[column]).toBe(rows[i]![column]);

@@ -34,7 +34,7 @@ describe.runIf(pgUp)('--resume after the inputs changed', () => {
     await rm(dir, { recursive: true, force: true });
   });
   const count = async (schema: string): Promise<number> =>
-    (await c.query(`SELECT count(*)::int AS n FROM "${schema}".molecules`)).rows[0].n as number;
+    (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".molecules`)).rows[0]!.n;
 
   it('a new file matching the glob: the old files resume, the new one is read, strict refuses', async () => {
     const schema = randomSchemaName();
@@ -60,8 +60,8 @@ describe.runIf(pgUp)('--resume after the inputs changed', () => {
     for (;;) {
       await new Promise((r) => setTimeout(r, 5));
       const n = await c
-        .query(`SELECT count(*)::int AS n FROM "${schema}".molimport_batches`)
-        .then((r) => r.rows[0].n as number)
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".molimport_batches`)
+        .then((r) => r.rows[0]!.n)
         .catch(() => 0);
       if (n >= 3) break;
     }

@@ -74,7 +74,9 @@ describe.runIf(pgUp)('--wait-lock', () => {
       expect(settled).toBe(true);
       const r = await run;
       expect(r.code).toBe(130);
-      const { rows } = await holder.query(`SELECT count(*)::int AS n FROM "${schema}".molimport_runs`);
+      const { rows } = await holder.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schema}".molimport_runs`,
+      );
       expect(rows[0]?.n).toBe(0);
     } finally {
       await holder.end();

@@ -41,7 +41,7 @@ describe('--standardize through the command', () => {
     expect(r.code, r.stderr.slice(-1000)).toBe(0);
     const s = parseJsonStats(r.stdout);
     expect(s).toMatchObject({ read: 3, inserted: 3 });
-    expect(s.chemistry).toMatchObject({ rdkitVersion: expect.stringMatching(/^\d{4}\.\d\d/) });
+    expect(s.chemistry?.rdkitVersion).toMatch(/^\d{4}\.\d\d/);
     const rows = await t.query<Record<string, unknown>>(
       `SELECT external_id, smiles, std_smiles, parent_smiles, parent_inchikey, properties
          FROM "${t.schema}".std ORDER BY external_id`,

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, MolimportError, runImport } from '../../src/index.js';
-import type { ImportOptions } from '../../src/import/options.js';
 import { closestName, editDistance } from '../../src/did-you-mean.js';
 import { connectionStringProblem } from '../../src/sink/database-url.js';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
@@ -177,7 +176,7 @@ describe('runImport with an unknown option key', () => {
   });
 
   async function refusal(options: Record<string, unknown>): Promise<ConfigurationError> {
-    const err = await runImport({ source: 'chembl', files: [CHEMBL], cwd, ...options } as ImportOptions).then(
+    const err = await runImport({ source: 'chembl', files: [CHEMBL], cwd, ...options }).then(
       () => undefined,
       (e: unknown) => e,
     );

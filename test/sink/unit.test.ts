@@ -182,9 +182,9 @@ describe('retry', () => {
     let calls = 0;
     const notices: RetryNotice[] = [];
     const timings = new OperationTimings();
-    const failing = runner(3, notices, timings).withRetry('op', async () => {
+    const failing = runner(3, notices, timings).withRetry('op', () => {
       calls++;
-      throw pgError('40001', 'serialization failure for s3cret');
+      return Promise.reject(pgError('40001', 'serialization failure for s3cret'));
     });
     await expect(failing).rejects.toThrow(/serialization failure/);
     expect(calls).toBe(4);
@@ -197,9 +197,9 @@ describe('retry', () => {
     expect(timings.snapshot()['op.retry']?.count).toBe(3);
     calls = 0;
     await expect(
-      runner(6).withRetry('op', async () => {
+      runner(6).withRetry('op', () => {
         calls++;
-        throw pgError('23505');
+        return Promise.reject(pgError('23505'));
       }),
     ).rejects.toThrow();
     expect(calls).toBe(1);
