@@ -345,7 +345,7 @@ export function directCopyChunks(
     enc.int8(runId);
     enc.text(row.origin.file);
     enc.int8(row.origin.record);
-    enc.int8(seqs[i] as number);
+    enc.int8(seqs[i]);
   });
 }
 
@@ -359,7 +359,7 @@ function stageChunks(
     const row = rows[i] as MoleculeRow;
     enc.beginRow(STAGE_BINARY_TYPES.length);
     enc.int4(i);
-    enc.int8(seqs[i] as number);
+    enc.int8(seqs[i]);
     enc.text(row.source);
     enc.text(row.externalId);
     writeDataFields(enc, row);

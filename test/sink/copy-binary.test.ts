@@ -131,7 +131,7 @@ describe('the molecule writer encodes rows field by field', () => {
         return [
           r.source,
           r.externalId,
-          ...MOLECULE_DATA_COLUMNS.map((c) => data[c] as CopyValue),
+          ...MOLECULE_DATA_COLUMNS.map((c) => data[c]),
           7,
           r.origin.file,
           r.origin.record,
