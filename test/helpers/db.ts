@@ -166,3 +166,27 @@ export function useTestOperations(
     schema,
   };
 }
+
+/**
+ * Resolve once a table-lock session started at or after `since` (server time) has tried the lock
+ * (`pg_try_advisory_lock` is its last statement): with the lock held elsewhere, that run is now
+ * waiting. An ordering signal instead of a sleep; `null` if none appears within `timeoutMs`.
+ */
+export async function lockAttemptSeen(
+  client: pg.Client,
+  since: Date,
+  timeoutMs = 60_000,
+): Promise<number | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+        WHERE application_name = 'molimport-lock' AND datname = current_database()
+          AND backend_start >= $1 AND query LIKE '%pg_try_advisory_lock%'`,
+      [since],
+    );
+    if (rows[0] !== undefined) return rows[0].pid;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return null;
+}

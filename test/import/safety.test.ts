@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
-import { testDatabaseUrl } from '../helpers/db.js';
+import { lockAttemptSeen, testDatabaseUrl } from '../helpers/db.js';
 import { describeWith, prereqs } from '../helpers/prereq.js';
 
 const PUBCHEM_SDF = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
@@ -119,13 +119,16 @@ describeWith(pgUp)('overlapping runs into one table', () => {
       expect(s.errorCode).toBe('MOLIMPORT_LOCKED');
       expect(s.error).toMatch(/another molimport run is writing to .*locked.*--wait-lock/);
 
+      const [{ now: since } = { now: new Date(0) }] = (await holder.query<{ now: Date }>('SELECT now()'))
+        .rows;
       const waiting = runCli(
         ['pubchem', PUBCHEM_SDF, ...t.args, '--table', 'locked', '--wait-lock', '--json'],
         { env: t.env, cwd: t.cwd },
       );
       let settled = false;
       void waiting.then(() => (settled = true));
-      await new Promise((r) => setTimeout(r, 1_500));
+      // The waiting run has tried the lock we hold (and so found it taken) before we release it.
+      expect(await lockAttemptSeen(holder, since)).not.toBeNull();
       expect(settled).toBe(false);
       await holder.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
         ADVISORY_LOCK_NAMESPACE,

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADVISORY_LOCK_NAMESPACE } from '../../src/sink/schema.js';
 import { parseJsonStats, runCli } from '../helpers/cli.js';
-import { randomSchemaName, realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
+import { lockAttemptSeen, randomSchemaName, realPostgresReachable, testDatabaseUrl } from '../helpers/db.js';
 
 const PUBCHEM_SDF = path.resolve(__dirname, '../../fixtures/samples/pubchem_compound_head_245.sdf.gz');
 
@@ -57,6 +57,8 @@ describe.runIf(pgUp)('--wait-lock', () => {
         ADVISORY_LOCK_NAMESPACE,
         `${schema}.molecules`,
       ]);
+      const [{ now: since } = { now: new Date(0) }] = (await holder.query<{ now: Date }>('SELECT now()'))
+        .rows;
       const stop = new AbortController();
       const run = runCli(
         ['pubchem', PUBCHEM_SDF, '--db', url, '--schema', schema, '--create-schema', '--wait-lock', '--json'],
@@ -66,7 +68,8 @@ describe.runIf(pgUp)('--wait-lock', () => {
       );
       let settled = false;
       void run.then(() => (settled = true));
-      await new Promise((res) => setTimeout(res, 800));
+      // The run has tried the lock we hold, so it is waiting for it: only now send the signal.
+      expect(await lockAttemptSeen(holder, since)).not.toBeNull();
       expect(settled).toBe(false);
       stop.abort();
       // The lock is still held: only the signal can end the wait.
