@@ -52,7 +52,7 @@ function addDatabaseOptions(cmd: Command): Command {
 
 /** The flags of an import (the source commands and `enqueue`); defaults and limits from IMPORT_DEFAULTS / IMPORT_LIMITS. */
 export function addImportOptions(cmd: Command): Command {
-  return addDatabaseOptions(cmd)
+  const upToDownloads = addDatabaseOptions(cmd)
     .option(
       '--create-schema',
       'create --schema when it does not exist (without it, a missing schema is refused)',
@@ -143,19 +143,8 @@ export function addImportOptions(cmd: Command): Command {
       'auto (verify against <file>.md5 when published), none, md5:HEX or sha256:HEX',
       D.checksum as string,
     )
-    .option('--download-dir <dir>', 'download URL inputs here first, verified before importing')
-    .option(
-      '--http-retries <n>',
-      'retries per URL input after a failure or a dropped connection',
-      integerIn(L.httpRetries.min, L.httpRetries.max),
-      D.httpRetries as number,
-    )
-    .option(
-      '--http-retry-delay-ms <ms>',
-      'first retry delay, doubled each time',
-      integerIn(L.httpRetryDelayMs.min, L.httpRetryDelayMs.max),
-      D.httpRetryDelayMs as number,
-    )
+    .option('--download-dir <dir>', 'download URL inputs here first, verified before importing');
+  return addHttpRetryOptions(upToDownloads, 'retries per URL input after a failure or a dropped connection')
     .addOption(
       new Option(
         '--sync [mode]',
@@ -169,6 +158,23 @@ export function addImportOptions(cmd: Command): Command {
     )
     .option('--release <name>', 'release the inputs belong to (default: chembl_NN from a ChEMBL file name)')
     .option('--force', 'import files even when a completed run already loaded the same bytes');
+}
+
+/** `--http-retries` and `--http-retry-delay-ms` (URL inputs of an import, an IDs file of `delete`). */
+function addHttpRetryOptions(cmd: Command, retriesHelp: string): Command {
+  return cmd
+    .option(
+      '--http-retries <n>',
+      retriesHelp,
+      integerIn(L.httpRetries.min, L.httpRetries.max),
+      D.httpRetries as number,
+    )
+    .option(
+      '--http-retry-delay-ms <ms>',
+      'first retry delay, doubled each time',
+      integerIn(L.httpRetryDelayMs.min, L.httpRetryDelayMs.max),
+      D.httpRetryDelayMs as number,
+    );
 }
 
 const DESCRIPTIONS: Record<(typeof SOURCES)[number], string> = {
@@ -199,20 +205,8 @@ function deleteCommand() {
     .option('--dry-run', 'count what would be deleted; delete nothing')
     .option('--resume', 'continue the latest unfinished delete run for the same file')
     .option('--batch-size <n>', 'IDs per transaction', integerIn(1, 1_000_000), 10_000)
-    .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting')
-    .option(
-      '--http-retries <n>',
-      'retries after a failure or a dropped connection',
-      integerIn(L.httpRetries.min, L.httpRetries.max),
-      D.httpRetries as number,
-    )
-    .option(
-      '--http-retry-delay-ms <ms>',
-      'first retry delay, doubled each time',
-      integerIn(L.httpRetryDelayMs.min, L.httpRetryDelayMs.max),
-      D.httpRetryDelayMs as number,
-    );
-  return addDatabaseOptions(del);
+    .option('--wait-lock', 'wait for another run into the same table to finish instead of exiting');
+  return addDatabaseOptions(addHttpRetryOptions(del, 'retries after a failure or a dropped connection'));
 }
 
 function overlapCommand() {
