@@ -35,7 +35,7 @@ export async function importRecords(ctx: RunContext): Promise<void> {
   });
   let lastEmit = 0;
   let lastSize = 0;
-  for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
+  for await (const batch of processor.stream(ctx.keysInFlight.track(items), { parallel: cfg.parallel })) {
     settleBatch(ctx, rejects, batch);
     lastSize = batch.size;
     const now = performance.now();
@@ -89,6 +89,7 @@ function settleBatch(ctx: RunContext, rejects: RejectsOnce, batch: BatchResult<W
   const touched = new Set<number>();
   for (const outcome of batch.outcomes) {
     const item = outcome.item;
+    ctx.keysInFlight.settle(item);
     touched.add(item.fileIndex);
     if (!outcome.ok) {
       const duplicateKey = outcome.error instanceof DatabaseError && outcome.error.sqlState === '23505';

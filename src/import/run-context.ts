@@ -14,6 +14,7 @@ import type { PreparedInput } from './inputs.js';
 import type { ImportOptions } from './options.js';
 import { checkRejectsTarget, defaultRejectsBase, RejectsWriter } from './rejects-writer.js';
 import type { ResumePlan } from './resume.js';
+import { KeysInFlight } from './keys-in-flight.js';
 import { RunTally } from './run-tally.js';
 import type { FleetJobHooks, RunImportHooks } from './run-import.js';
 
@@ -53,6 +54,8 @@ export interface RunContext {
   crossSource: boolean;
   /** The table recording which molecules a --sync run saw. */
   seen: TableTarget | undefined;
+  /** The IDs read but not yet settled, for the later-record-wins rule on unchanged rows. */
+  readonly keysInFlight: KeysInFlight;
 }
 
 /**
@@ -116,6 +119,7 @@ export async function createRunContext(options: ImportOptions, hooks: RunImportH
     resume: undefined,
     crossSource: false,
     seen: undefined,
+    keysInFlight: new KeysInFlight(),
   });
 }
 

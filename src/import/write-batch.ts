@@ -95,6 +95,7 @@ async function writeRows(
 ): Promise<ItemStatus[]> {
   const { cfg, fleet, seen, cartridge, runId } = ctx;
   const rowItems = batch.filter((i) => i.row !== undefined);
+  const stampUnchanged = laterThanInFlight(ctx, rowItems);
   const result = await db.writeMolecules({
     target,
     rows: rowItems.map((i) => i.row!),
@@ -102,6 +103,7 @@ async function writeRows(
     runId,
     seqOf: (_row, index) => rowItems[index]!.seq,
     ledger: ledgerFor(batch),
+    ...(stampUnchanged ? { stampUnchanged } : {}),
     ...(seen
       ? {
           afterWrite: (tx) =>
@@ -129,8 +131,25 @@ async function writeRows(
   if (ctx.crossSource) await countCrossSource(ctx, db, target, rowItems, result.statuses);
   let k = 0;
   const statuses = batch.map((i) => (i.row ? (result.statuses[k++] ?? 'unwritten') : 'rejected'));
-  for (const i of rowItems) releaseWritten(i);
+  for (const i of rowItems) {
+    ctx.keysInFlight.settle(i);
+    releaseWritten(i);
+  }
   return statuses;
+}
+
+/**
+ * The batch's rows (indexes into `items`) with an earlier record of their ID still in flight: if
+ * such a row turns out unchanged it must still be stamped with this run (see keys-in-flight.ts).
+ */
+function laterThanInFlight(ctx: RunContext, items: readonly WorkItem[]): Set<number> | undefined {
+  if (ctx.cfg.mode === 'skip' || ctx.cfg.mode === 'insert') return undefined;
+  let found: Set<number> | undefined;
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    if (ctx.keysInFlight.hasEarlier(item.row!.externalId, item.seq)) (found ??= new Set()).add(k);
+  }
+  return found;
 }
 
 /**

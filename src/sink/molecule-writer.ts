@@ -76,6 +76,14 @@ export interface MoleculeBatchOptions {
    * recording the IDs seen): it commits or rolls back with the batch, on every retry.
    */
   afterWrite?: (tx: SqlExecutor) => Promise<void>;
+  /**
+   * Indexes into `rows` whose row, when it is stored already and the record changes nothing, must
+   * still take this run's `run_id` and seq (and `source_file`/`source_record`; not `updated_at`):
+   * an earlier record of the same ID is still being written by a parallel batch, and must then
+   * meet a newer row of its own run instead of overwriting this one. Ignored by `skip` and `insert`.
+   * @default none
+   */
+  stampUnchanged?: ReadonlySet<number>;
 }
 
 /** See {@link MoleculeBatchOptions.leaseFence}: check the lease on the batch's own connection. */
@@ -272,7 +280,8 @@ export async function writeMoleculesInTransaction(
         if (ord !== undefined) statuses[ord] = 'inserted';
       }
       const rest = winners.filter((i) => statuses[i] === undefined);
-      if (rest.length > 0) await classifyExisting(tx, table, mode, runId, rest, statuses);
+      if (rest.length > 0)
+        await classifyExisting(tx, table, mode, runId, rest, statuses, options.stampUnchanged);
     }
   }
 
@@ -453,6 +462,7 @@ async function classifyExisting(
   runId: number | null,
   ords: number[],
   statuses: WrittenRowStatus[],
+  stampUnchanged: ReadonlySet<number> | undefined,
 ): Promise<void> {
   const write = mode !== 'skip';
   // What the incoming row would make of the stored one (skip compares nothing: it writes nothing).
@@ -474,6 +484,7 @@ async function classifyExisting(
   // batches does not change the result.
   const overwrite: number[] = [];
   const fill: number[] = [];
+  const stamp: number[] = [];
   for (const r of existing.rows) {
     const ord = Number(r.ord);
     if (r.same_run === true) {
@@ -485,6 +496,7 @@ async function classifyExisting(
       overwrite.push(ord);
     } else {
       statuses[ord] = 'unchanged';
+      if (write && runId !== null && stampUnchanged?.has(ord) === true) stamp.push(ord);
     }
   }
   if (ords.some((i) => statuses[i] === undefined)) {
@@ -507,6 +519,14 @@ async function classifyExisting(
       `UPDATE ${table} t SET ${set} FROM ${STAGE} s
        WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($2::int[])`,
       [runId, overwrite],
+    );
+  }
+  if (stamp.length > 0) {
+    await tx.query(
+      `UPDATE ${table} t SET run_id = $1::bigint, source_file = s.source_file, source_record = s.source_record, source_seq = s.seq
+       FROM ${STAGE} s
+       WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($2::int[])`,
+      [runId, stamp],
     );
   }
   if (fill.length > 0) {

@@ -403,6 +403,42 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     expect((await tableRows(target))[0]).toMatchObject({ molfile: null, properties: { only: 'this' } });
   });
 
+  it('re-import: a later record that changes nothing, committed first, still wins over an earlier one (stampUnchanged)', async () => {
+    const target = await freshTable();
+    const first = await ctx.db.startRun({ source: 'chembl', target });
+    await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('K', { name: 'V' })],
+      mode: 'upsert',
+      runId: first,
+    });
+    const [stored] = await tableRows(target);
+    const run = await ctx.db.startRun({ source: 'chembl', target });
+    // The later record (seq 20) equals the stored row; an earlier one (seq 10) is still in flight.
+    const late = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('K', { name: 'V' })],
+      mode: 'upsert',
+      runId: run,
+      seqOf: () => 20,
+      stampUnchanged: new Set([0]),
+    });
+    expect(late.statuses).toEqual(['unchanged']);
+    const [stamped] = await tableRows(target);
+    // This run's seq is recorded, the data and updated_at are not touched.
+    expect(stamped).toMatchObject({ name: 'V', run_id: String(run), source_seq: '20' });
+    expect(stamped?.updated_at).toEqual(stored?.updated_at);
+    const early = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('K', { name: 'W', smiles: null })],
+      mode: 'upsert',
+      runId: run,
+      seqOf: () => 10,
+    });
+    expect(early.statuses).toEqual(['duplicate']);
+    expect((await tableRows(target))[0]).toMatchObject({ name: 'V', source_seq: '20' });
+  });
+
   it('skip mode keeps existing rows and reports them unchanged', async () => {
     const target = await freshTable();
     await ctx.db.writeMolecules({
