@@ -32,10 +32,11 @@ export async function importRecords(ctx: RunContext): Promise<void> {
     onInputError: (err) => tally.noteInputError(err),
     inputBytes: ctx.inputBytes,
     inputs: ctx.inputs,
+    keysInFlight: ctx.keysInFlight,
   });
   let lastEmit = 0;
   let lastSize = 0;
-  for await (const batch of processor.stream(ctx.keysInFlight.track(items), { parallel: cfg.parallel })) {
+  for await (const batch of processor.stream(items, { parallel: cfg.parallel })) {
     settleBatch(ctx, rejects, batch);
     lastSize = batch.size;
     const now = performance.now();

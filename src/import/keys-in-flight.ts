@@ -16,12 +16,14 @@ export class KeysInFlight {
   /** ID → the seq of its one record in flight, or every seq when there are several. */
   readonly #seqs = new Map<string, number | number[]>();
 
-  /** Registers `items` as they leave the reader (lazily, as the engine pulls them). */
-  async *track(items: AsyncIterable<WorkItem>): AsyncGenerator<WorkItem> {
-    for await (const item of items) {
-      if (item.row) this.#add(item.row.externalId, item.seq);
-      yield item;
-    }
+  /** Registers an item as it leaves the reader, before the engine can cut it into a batch. */
+  add(item: WorkItem): void {
+    if (!item.row) return;
+    const id = item.row.externalId;
+    const seqs = this.#seqs.get(id);
+    if (seqs === undefined) this.#seqs.set(id, item.seq);
+    else if (typeof seqs === 'number') this.#seqs.set(id, [seqs, item.seq]);
+    else seqs.push(item.seq);
   }
 
   /**
@@ -54,12 +56,5 @@ export class KeysInFlight {
   /** IDs in flight (for tests: every item settles, so a finished run leaves none). */
   get size(): number {
     return this.#seqs.size;
-  }
-
-  #add(id: string, seq: number): void {
-    const seqs = this.#seqs.get(id);
-    if (seqs === undefined) this.#seqs.set(id, seq);
-    else if (typeof seqs === 'number') this.#seqs.set(id, [seqs, seq]);
-    else seqs.push(seq);
   }
 }

@@ -19,6 +19,7 @@ import type { ImportEventListener } from './events.js';
 import { REJECT_FIELD_PREFIX } from './rejects-writer.js';
 import type { ResumePlan } from './resume.js';
 import { remoteOptions, type PreparedInput } from './inputs.js';
+import type { KeysInFlight } from './keys-in-flight.js';
 import type { RunTally } from './run-tally.js';
 
 export interface WorkItem {
@@ -66,6 +67,8 @@ export async function* readWorkItems(
     inputBytes: number | null;
     /** Checksums, downloads and skips decided before reading (see inputs.ts). @default read each path as given */
     inputs?: readonly PreparedInput[];
+    /** Registers each item read (see keys-in-flight.ts). @default none */
+    keysInFlight?: KeysInFlight;
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
@@ -166,6 +169,7 @@ export async function* readWorkItems(
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
           if (record.format === 'sdf') record.fields = NO_FIELDS;
         }
+        ctx.keysInFlight?.add(item);
         yield item;
         if (ctx.signal.aborted) return;
       }
