@@ -98,7 +98,6 @@ export async function ensureMolColumn(
     throw cartridgeError(new Error('extension "rdkit" is not installed (call checkRdkitCartridge first)'));
   const table = qualifiedName(target);
   const molType = `${quoteIdent(ext.schema, 'schema name')}.mol`;
-  const index = quoteIdent(derivedName(target.table, 'mol_gist'));
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1, 0)', [ADVISORY_LOCK_NAMESPACE]);
     const { rows } = await tx.query<{ type: string }>(
@@ -115,11 +114,20 @@ export async function ensureMolColumn(
     }
     if (existing === undefined)
       await tx.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(MOL_COLUMN)} ${molType}`);
-    await tx.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} USING gist (${quoteIdent(MOL_COLUMN)})`);
+    // Only when the catalog says an index is missing: CREATE INDEX IF NOT EXISTS locks the table
+    // before it finds there is nothing to do, so a run whose client vanished mid-batch would stall
+    // every later file (the same rule as ensureSchema's).
+    const createMissing = async (name: string, definition: string): Promise<void> => {
+      const found = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+        qualifiedName({ schema: target.schema, table: name }),
+      ]);
+      if ((found.rows[0] as { found?: boolean } | undefined)?.found !== true)
+        await tx.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${table} ${definition}`);
+    };
+    await createMissing(derivedName(target.table, 'mol_gist'), `USING gist (${quoteIdent(MOL_COLUMN)})`);
     // fillMolColumn finds each batch's rows by (run_id, source_seq): without this index every
     // batch would scan the table, quadratic over a run. Only --rdkit-mol tables pay for it.
-    const byRun = quoteIdent(derivedName(target.table, 'run_seq_idx'));
-    await tx.query(`CREATE INDEX IF NOT EXISTS ${byRun} ON ${table} (run_id, source_seq)`);
+    await createMissing(derivedName(target.table, 'run_seq_idx'), '(run_id, source_seq)');
   });
 }
 

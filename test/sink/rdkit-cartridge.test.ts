@@ -18,13 +18,20 @@ import { readRecords } from '../../src/sources/read-records.js';
 import { isReject, toMoleculeRow } from '../../src/transform/to-molecule-row.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { PENTAVALENT_CARBON, row } from '../chem/helpers.js';
-import { randomSchemaName, testDatabase } from '../helpers/db.js';
+import { randomSchemaName, testDatabase, testDatabaseUrl } from '../helpers/db.js';
 import { describeWith, prereqs } from '../helpers/prereq.js';
 
 const SAMPLE = fileURLToPath(new URL('../../fixtures/samples/chembl_dump_head_200.sdf.gz', import.meta.url));
 const cartridgePresent = await prereqs.rdkitCartridge(
   'the RDKit cartridge tests (--rdkit-mol on PostgreSQL)',
 );
+
+/** The URL with a server-side lock_timeout, so a statement that waits for a lock fails instead. */
+function withLockTimeout(url: string, ms: number): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c lock_timeout=${ms}`);
+  return u.toString();
+}
 
 async function sampleRows(): Promise<MoleculeRow[]> {
   const rows: MoleculeRow[] = [];
@@ -103,6 +110,42 @@ describeWith(cartridgePresent)('--rdkit-mol on the real PostgreSQL with the RDKi
       [schema],
     );
     expect(idx[0]?.def).toMatch(/USING gist \(mol\)/);
+  });
+
+  it('takes no table lock when the column and indexes exist (an open write transaction does not stall it)', async () => {
+    // A write transaction left open (a worker whose client vanished mid-batch) holds ROW EXCLUSIVE;
+    // CREATE INDEX IF NOT EXISTS would wait for it even with nothing to do.
+    const other = await DatabaseOperations.open({
+      connectionString: testDatabaseUrl(),
+      schema,
+      maxConnections: 1,
+    });
+    const impatient = await DatabaseOperations.open({
+      connectionString: withLockTimeout(testDatabaseUrl(), 500),
+      schema,
+      maxConnections: 1,
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((r) => (locked = r));
+      const writer = other.transaction(async (tx) => {
+        await tx.query(`LOCK TABLE "${schema}".molecules IN ROW EXCLUSIVE MODE`);
+        locked();
+        await held;
+      });
+      await lockTaken;
+      try {
+        await expect(ensureMolColumn(impatient, target, cartridge)).resolves.toBeUndefined();
+      } finally {
+        release();
+        await writer;
+      }
+    } finally {
+      await impatient.close();
+      await other.close();
+    }
   });
 
   it('fills mol per batch in the batch transaction; substructure search finds the expected rows', async () => {
