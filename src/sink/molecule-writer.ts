@@ -14,8 +14,9 @@
  *    COMMITTED sees rows a parallel batch committed after step 3 began) and classify: written by
  *    the same run → 'duplicate', overwritten only when the incoming seq is greater, so the later
  *    record wins whatever the commit order (rule b); data columns identical → 'unchanged', not
- *    rewritten; otherwise 'updated'. Skip mode reads without locking: same run → 'duplicate',
- *    else 'unchanged' (rule c).
+ *    rewritten; otherwise 'updated'. Skip mode reads without locking: same run → 'duplicate'
+ *    (overwritten whole when the incoming seq is greater: rule b holds for skip too), else
+ *    'unchanged' (rule c).
  * 5. One `UPDATE ... FROM staging` for the rows to overwrite.
  * 6. The resume ledger rows, in the same transaction (runs-ledger.ts).
  *
@@ -465,7 +466,8 @@ async function classifyExisting(
   stampUnchanged: ReadonlySet<number> | undefined,
 ): Promise<void> {
   const write = mode !== 'skip';
-  // What the incoming row would make of the stored one (skip compares nothing: it writes nothing).
+  // What the incoming row would make of the stored one (skip compares nothing: it writes no row of
+  // another run, and overwrites a row of this run whole, as when both records meet in one batch).
   const incoming = resolvedRow(mode === 'skip' ? 'replace' : mode, 's', 't');
   const existing = await tx.query<{
     ord: number;
@@ -481,7 +483,7 @@ async function classifyExisting(
   );
   // Rows the incoming record wins over, and (upsert) rows of this run that a later record already
   // wrote: those only take the values the later record lacked, so the commit order of parallel
-  // batches does not change the result.
+  // batches does not change the result. Skip too lets the later record of this run win.
   const overwrite: number[] = [];
   const fill: number[] = [];
   const stamp: number[] = [];
@@ -489,7 +491,7 @@ async function classifyExisting(
     const ord = Number(r.ord);
     if (r.same_run === true) {
       statuses[ord] = 'duplicate';
-      if (write && r.newer) overwrite.push(ord);
+      if (r.newer) overwrite.push(ord);
       else if (mode === 'upsert') fill.push(ord);
     } else if (write && r.differs) {
       statuses[ord] = 'updated';
@@ -515,9 +517,14 @@ async function classifyExisting(
       'source_seq = s.seq',
       'updated_at = now()',
     ].join(', ');
+    // Skip read without locking: the row must still be this run's and older when the UPDATE
+    // reaches it (READ COMMITTED re-checks the WHERE on the newest version after waiting).
+    const stillOlder = write
+      ? ''
+      : ' AND t.run_id = $1::bigint AND (t.source_seq IS NULL OR t.source_seq < s.seq)';
     await tx.query(
       `UPDATE ${table} t SET ${set} FROM ${STAGE} s
-       WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($2::int[])`,
+       WHERE t.source = s.source AND t.external_id = s.external_id AND s.ord = ANY($2::int[])${stillOlder}`,
       [runId, overwrite],
     );
   }

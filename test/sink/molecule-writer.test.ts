@@ -457,6 +457,40 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     expect((await tableRows(target))[0]?.name).toBe('old');
   });
 
+  it.each([
+    ['later batch commits last', [10, 20]],
+    ['later batch commits first', [20, 10]],
+  ])(
+    'skip mode: two records of a new ID in one run, in two batches: the later record wins (%s)',
+    async (_label, order) => {
+      const target = await freshTable();
+      // A row of an earlier run stays as it is, whatever this run's records say.
+      await ctx.db.writeMolecules({ target, rows: [molecule('OLD', { name: 'stored' })], runId: null });
+      const runId = await ctx.db.startRun({ source: 'chembl', target });
+      const statuses: WrittenRowStatus[] = [];
+      for (const seq of order) {
+        const result = await ctx.db.writeMolecules({
+          target,
+          rows: [
+            molecule('NEW', { name: `seq ${seq}`, smiles: null }),
+            molecule('OLD', { name: `seq ${seq}` }),
+          ],
+          mode: 'skip',
+          runId,
+          seqOf: () => seq ?? 0,
+        });
+        statuses.push(...result.statuses);
+      }
+      // As when both records meet in one batch: the later one, whole (skip merges nothing).
+      expect(statuses).toEqual(['inserted', 'unchanged', 'duplicate', 'unchanged']);
+      const rows = await tableRows(target);
+      expect(rows.map((r) => [r.external_id, r.name, r.smiles, r.source_seq])).toEqual([
+        ['NEW', 'seq 20', null, '20'],
+        ['OLD', 'stored', molecule('OLD').smiles, '0'],
+      ]);
+    },
+  );
+
   it('insert mode inserts and lets a conflict fail the batch as a data error, writing nothing', async () => {
     const target = await freshTable();
     const ok = await ctx.db.writeMolecules({
