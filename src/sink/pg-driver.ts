@@ -7,6 +7,7 @@ import { scrubSecrets, toDatabaseError } from './connection.js';
 import { isKeywordConnectionString, keywordPgConfig } from './connection-string.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 import type { SinkLogger } from './logger.js';
+import { SESSION_KEEPALIVE_SQL } from './session-keepalive.js';
 
 export interface PgDriverOptions {
   /** A connection string; undefined lets pg read the `PG*` variables. Ignored when `pool` is given. */
@@ -66,6 +67,7 @@ export class PgDriver implements SqlDriver {
       // table access, hence on connect. A server that refuses it just keeps its default.
       this.#pool.on('connect', (client) => {
         client.query(`SET temp_buffers = '${TEMP_BUFFERS}'`).catch(() => undefined);
+        client.query(SESSION_KEEPALIVE_SQL).catch(() => undefined);
       });
     }
     // An idle client losing its connection (server restart) must never crash the process.
@@ -104,6 +106,8 @@ export class PgDriver implements SqlDriver {
       void client.end().catch(() => undefined);
       throw toDatabaseError(err, this.#secrets, `cannot connect to ${this.target}`);
     }
+    // The lock session holds the table lock for the whole run: the one that matters most.
+    await client.query(SESSION_KEEPALIVE_SQL).catch(() => undefined);
     this.#sessions.add(client);
     return new PgClient(client, this.#secrets, () => {
       this.#sessions.delete(client);
