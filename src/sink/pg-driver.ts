@@ -66,8 +66,8 @@ export class PgDriver implements SqlDriver {
       // a few thousand molfiles spills to temp files. Settable only before the session's first temp
       // table access, hence on connect. A server that refuses it just keeps its default.
       this.#pool.on('connect', (client) => {
-        client.query(`SET temp_buffers = '${TEMP_BUFFERS}'`).catch(() => undefined);
-        client.query(SESSION_KEEPALIVE_SQL).catch(() => undefined);
+        // One query: pg deprecates queueing a second one behind it.
+        client.query(`${SESSION_KEEPALIVE_SQL}; SET temp_buffers = '${TEMP_BUFFERS}'`).catch(() => undefined);
       });
     }
     // An idle client losing its connection (server restart) must never crash the process.

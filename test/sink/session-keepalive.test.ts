@@ -45,6 +45,10 @@ describeWith(pgUp)('session keepalive', () => {
     const pooled = await driver.checkout();
     try {
       expect(await keepalive(pooled)).toEqual(expected);
+      // Set in the same round trip on connect (the staging table's session memory).
+      expect((await pooled.query<{ temp_buffers: string }>('SHOW temp_buffers')).rows[0]?.temp_buffers).toBe(
+        '64MB',
+      );
     } finally {
       pooled.release();
     }
