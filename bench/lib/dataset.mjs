@@ -150,16 +150,21 @@ async function writeGzOnce(path, chunks, level = 6) {
   return { path, cached: false };
 }
 
-/** Write (or reuse) the dataset of `kind` with `n` molecules; returns its path. */
-export async function ensureDataset(templates, kind, n, outDir) {
-  const tag = `v${FORMAT_VERSION}`;
+/**
+ * Write (or reuse) the dataset of `kind` with `n` molecules; returns its path. IDs run from
+ * `firstId` (default 1): a dataset from N+1 holds only IDs a dataset of N does not, and continues
+ * its tiling of the samples.
+ */
+export async function ensureDataset(templates, kind, n, outDir, { firstId = 1 } = {}) {
+  const tag = `${firstId === 1 ? '' : `from${firstId}_`}v${FORMAT_VERSION}`;
+  const skip = firstId - 1;
   if (kind === 'pubchem') {
     const t = templates.pubchem;
     return writeGzOnce(
       join(outDir, `pubchem_${n}_${tag}.sdf.gz`),
       chunked(n, (k) => {
-        const tpl = t[k % t.length];
-        const id = String(k + 1);
+        const tpl = t[(k + skip) % t.length];
+        const id = String(k + firstId);
         return id + tpl.a + id + tpl.b;
       }),
       gzipLevel(n),
@@ -170,8 +175,8 @@ export async function ensureDataset(templates, kind, n, outDir) {
     return writeGzOnce(
       join(outDir, `chembl_${n}_${tag}.sdf.gz`),
       chunked(n, (k) => {
-        const tpl = t[k % t.length];
-        const id = `CHEMBL${k + 1}`;
+        const tpl = t[(k + skip) % t.length];
+        const id = `CHEMBL${k + firstId}`;
         return id + tpl.a + id + tpl.b;
       }),
     );
@@ -183,8 +188,8 @@ export async function ensureDataset(templates, kind, n, outDir) {
       chunked(
         n,
         (k) => {
-          const r = rows[k % rows.length];
-          return `CHEMBL${k + 1}\t${r[0]}\t${r[1]}\t${r[2]}\n`;
+          const r = rows[(k + skip) % rows.length];
+          return `CHEMBL${k + firstId}\t${r[0]}\t${r[1]}\t${r[2]}\n`;
         },
         'chembl_id\tcanonical_smiles\tstandard_inchi\tstandard_inchi_key\n',
       ),
