@@ -23,7 +23,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
-import { ROOT, loadAverage, measuredImport, psqlOn } from './lib/measured-run.mjs';
+import { ROOT, ensureBuild, loadAverage, measuredImport, psqlOn } from './lib/measured-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -293,7 +293,7 @@ function commitOf(bin) {
   const git = (...a) => execFileSync('git', ['-C', dirname(bin), ...a], { encoding: 'utf8' }).trim();
   try {
     const head = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', '../src', '../bin');
+    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', '../src');
     return `${head}${dirty ? ' + uncommitted changes' : ''}`;
   } catch {
     return 'unknown (not a git checkout)';
@@ -409,6 +409,7 @@ async function main() {
   const command = `node bench/growth.mjs ${process.argv.slice(2).join(' ')}`.trim();
   const started = new Date().toISOString();
   const loadStart = loadAverage();
+  if (BIN === join(ROOT, 'bin', 'molimport.js')) ensureBuild(log);
   const commit = commitOf(BIN);
   const settings = await serverSettings();
   log(`${command}; commit ${commit}; load ${loadStart}`);

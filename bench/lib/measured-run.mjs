@@ -2,8 +2,8 @@
 // `/usr/bin/time -v` gives the process's CPU (user + sys, worker threads included) and peak RSS;
 // bench/lib/pg-cpu-hook.mjs, preloaded, the CPU of its PostgreSQL backends by kind of statement and
 // each batch transaction's timing. Optionally the process's RSS is sampled while it runs.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
@@ -16,6 +16,24 @@ export const loadAverage = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build dist/ when it is missing or older than src/, so that bin/molimport.js runs the tree measured. */
+export function ensureBuild(log) {
+  const dist = join(ROOT, 'dist', 'index.js');
+  if (existsSync(dist) && newestMtime(join(ROOT, 'dist')) >= newestMtime(join(ROOT, 'src'))) return;
+  log('building dist/ (npx tsc -p tsconfig.build.json)');
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
 
 /** Run a command to its end; stdout whole, the last 200 kB of stderr. `onSpawn(child)` sees it start. */
 export function run(cmd, args, { cwd = ROOT, env = process.env, input = '', onSpawn } = {}) {
