@@ -23,7 +23,15 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
-import { ROOT, ensureBuild, loadAverage, measuredImport, psqlOn } from './lib/measured-run.mjs';
+import {
+  ROOT,
+  ensureBuild,
+  loadAverage,
+  measuredImport,
+  newestMtime,
+  processTree,
+  psqlOn,
+} from './lib/measured-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -93,8 +101,9 @@ const schedSeconds = (pids) =>
   }, 0);
 
 async function serverSnapshot(pids) {
-  const [lsn, timed, req, bufCheckpoint, bufClean, bufBackend] = await rowOf(
-    `SELECT pg_current_wal_lsn(), checkpoints_timed, checkpoints_req, buffers_checkpoint, buffers_clean, buffers_backend FROM pg_stat_bgwriter`,
+  const [lsn, timed, req, bufCheckpoint, bufClean, bufBackend, fpi] = await rowOf(
+    `SELECT pg_current_wal_lsn(), checkpoints_timed, checkpoints_req, buffers_checkpoint, buffers_clean, buffers_backend,
+      (SELECT wal_fpi FROM pg_stat_wal) FROM pg_stat_bgwriter`,
   );
   return {
     lsn,
@@ -103,6 +112,7 @@ async function serverSnapshot(pids) {
     bufCheckpoint: Number(bufCheckpoint),
     bufClean: Number(bufClean),
     bufBackend: Number(bufBackend),
+    fpi: Number(fpi),
     bgCpu: schedSeconds(pids),
     load: loadAverage(),
   };
@@ -117,6 +127,7 @@ async function serverDelta(before, after) {
     buffersCheckpoint: after.bufCheckpoint - before.bufCheckpoint,
     buffersClean: after.bufClean - before.bufClean,
     buffersBackend: after.bufBackend - before.bufBackend,
+    fpi: after.fpi - before.fpi,
     bgCpu: after.bgCpu - before.bgCpu,
     loadBefore: before.load,
     loadAfter: after.load,
@@ -237,6 +248,8 @@ function rssEnds(samples) {
 // ---------------------------------------------------------------- one measured import
 
 const created = new Set();
+const warnings = new Set();
+let distChanged = () => false;
 let current; // the running /usr/bin/time, killed on SIGINT/SIGTERM
 
 async function measure({ kind, file, schema, label, records, rowsBefore, firstId = 1, inspect }) {
@@ -261,6 +274,12 @@ async function measure({ kind, file, schema, label, records, rowsBefore, firstId
     onSpawn: (child) => (current = child),
   });
   current = undefined;
+  if (warnings.size === 0 && distChanged()) {
+    warnings.add(
+      `dist/ changed during the run (first seen after: ${label}); later rows measure another build`,
+    );
+    log(`WARNING: ${[...warnings].at(-1)}`);
+  }
   const server = await serverDelta(server0, await serverSnapshot(pids));
   const st = m.stats;
   if (st.read !== records || st.inserted !== records || st.rejected !== 0)
@@ -316,14 +335,14 @@ function report(results, header) {
   const lines = [...header, ''];
   const add = (...ls) => lines.push(...ls);
   add(
-    '| input | import | wall s (startup / import / finish) | molimport CPU s | PG backends CPU s | checkpointer + bgwriter + walwriter CPU s | molecules/s | records/s first → last 10 % | backend CPU ms / 1,000 rows first → last 10 % | peak RSS MB (largest in first → last 10 % of time) | WAL MB (bytes/row) | checkpoints timed + requested | backend-written buffers | load before → after |',
+    '| input | import | wall s (startup / import / finish) | molimport CPU s | PG backends CPU s | checkpointer + bgwriter + walwriter CPU s | molecules/s | records/s first → last 10 % | backend CPU ms / 1,000 rows first → last 10 % | peak RSS MB (largest in first → last 10 % of time) | WAL MB (bytes/row; full-page images) | checkpoints timed + requested | backend-written buffers | load before → after |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const r of results) {
     const st = r.stats;
     const finish = st.durationMs - st.startupMs - st.importDurationMs;
     add(
-      `| ${INPUT[r.kind]} | ${what(r)} | ${fmt(r.seconds, 1)} (${fmt(st.startupMs / 1000, 1)} / ${fmt(st.importDurationMs / 1000, 1)} / ${fmt(finish / 1000, 1)}) | ${fmt(r.cpu, 1)} | ${fmt(r.pgCpu, 1)} | ${fmt(r.server.bgCpu, 1)} | ${fmt(st.moleculesPerSecond)} | ${firstLast(r.tenths, 'rate')} | ${firstLast(r.tenths, 'pgMsPer1k')} | ${fmt(r.rssMb)} (${fmt(r.rss.first)} → ${fmt(r.rss.last)}) | ${mb(r.server.walBytes)} (${fmt(r.server.walBytes / r.records)}) | ${r.server.checkpointsTimed} + ${r.server.checkpointsReq} | ${fmt(r.server.buffersBackend)} | ${r.server.loadBefore} → ${r.server.loadAfter} |`,
+      `| ${INPUT[r.kind]} | ${what(r)} | ${fmt(r.seconds, 1)} (${fmt(st.startupMs / 1000, 1)} / ${fmt(st.importDurationMs / 1000, 1)} / ${fmt(finish / 1000, 1)}) | ${fmt(r.cpu, 1)} | ${fmt(r.pgCpu, 1)} | ${fmt(r.server.bgCpu, 1)} | ${fmt(st.moleculesPerSecond)} | ${firstLast(r.tenths, 'rate')} | ${firstLast(r.tenths, 'pgMsPer1k')} | ${fmt(r.rssMb)} (${fmt(r.rss.first)} → ${fmt(r.rss.last)}) | ${mb(r.server.walBytes)} (${fmt(r.server.walBytes / r.records)}; ${fmt(r.server.fpi)}) | ${r.server.checkpointsTimed} + ${r.server.checkpointsReq} | ${fmt(r.server.buffersBackend)} | ${r.server.loadBefore} → ${r.server.loadAfter} |`,
     );
   }
   add(
@@ -398,7 +417,14 @@ async function cleanup() {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     log(`${signal}: stopping the import and dropping the schemas`);
-    current?.kill('SIGTERM');
+    // /usr/bin/time does not pass SIGTERM on: stop the CLI under it (by PID), then time itself.
+    for (const pid of current ? processTree(current.pid).reverse() : []) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     // The import's own connections close as it stops; DROP SCHEMA waits for their locks.
     setTimeout(() => cleanup().finally(() => process.exit(130)), 2000);
   });
@@ -411,6 +437,11 @@ async function main() {
   const loadStart = loadAverage();
   if (BIN === join(ROOT, 'bin', 'molimport.js')) ensureBuild(log);
   const commit = commitOf(BIN);
+  // Something else (vitest's global setup, a build) may rebuild dist/ while this runs: then the
+  // later imports measure other code than the commit named. Checked after every import.
+  const dist = join(dirname(BIN), '..', 'dist');
+  const distStamp = newestMtime(dist);
+  distChanged = () => newestMtime(dist) !== distStamp;
   const settings = await serverSettings();
   log(`${command}; commit ${commit}; load ${loadStart}`);
   const templates = loadTemplates(ROOT);
@@ -499,6 +530,7 @@ async function main() {
     '',
     `${started} → ${new Date().toISOString()}; commit ${commit} (\`${relative(ROOT, BIN) || BIN}\`); machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${settings}. Load average (1, 5, 15 min) at the start: ${loadStart}; before/after each import in the table.`,
     `Datasets (bench/lib/dataset.mjs, real records tiled with fresh IDs): ${[...files.values()].map((f) => `\`${relative(ROOT, f)}\` ${mb(statSync(f).size)} MB`).join(', ')}. ${REPEAT > 1 ? `${REPEAT} rounds, every run shown; between rounds the added rows were deleted and the table vacuumed.` : 'One run each.'}`,
+    ...[...warnings].map((w) => `**Warning: ${w}.**`),
     "Wall seconds are molimport's own `durationMs` (startup: connect, schema, lock, resume planning; finish: after the last batch); on a shared machine compare the CPU columns. WAL and checkpoints are server-wide: other sessions' writes count too.",
   ];
   const lines = report(results, header);

@@ -17,7 +17,8 @@ export const loadAverage = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
-function newestMtime(dir) {
+/** The newest modification time of any file under `dir` (ms). */
+export function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -61,8 +62,8 @@ export function psqlOn(db) {
   };
 }
 
-/** The process `pid` and its descendants (the CLI may run child processes). */
-function processTree(pid) {
+/** The process `pid` and its descendants, parents first (the CLI may run child processes). */
+export function processTree(pid) {
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) {
     try {
