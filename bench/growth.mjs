@@ -6,6 +6,7 @@
 //   node bench/growth.mjs                                        # PubChem SDF.gz, defaults below
 //   node bench/growth.mjs --n 20000,200000 --prefill 200000 --add 20000 --kinds pubchem,chembl
 //   node bench/growth.mjs --results bench/RESULTS-growth.md      # append the Markdown section
+//   node bench/growth.mjs --distinct-inchikeys                   # every record its own InChIKey
 //
 // Per import: molimport's own time (durationMs: startup, import, finish), its process CPU and peak
 // RSS (/usr/bin/time), RSS sampled every second, its PostgreSQL backends' CPU by statement and per
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench', 'out') },
     results: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'distinct-inchikeys': { type: 'boolean', default: false },
   },
 });
 const int = (name, s) => {
@@ -70,7 +72,13 @@ const OUT = resolve(values.out);
 const BIN = resolve(values.bin);
 const psql = psqlOn(DB);
 const SCHEMA = `growth_${process.pid}`;
-const INPUT = { pubchem: 'PubChem SDF.gz', chembl: 'ChEMBL SDF.gz' };
+const DISTINCT = values['distinct-inchikeys'];
+if (DISTINCT && KINDS.includes('chembl'))
+  usage('--distinct-inchikeys: PubChem only (ChEMBL SDF has no InChIKey field)');
+const INPUT = {
+  pubchem: DISTINCT ? 'PubChem SDF.gz, distinct InChIKeys' : 'PubChem SDF.gz',
+  chembl: 'ChEMBL SDF.gz',
+};
 const log = (...a) => console.error(`[growth ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const fmt = (x, d = 0) =>
   x === undefined || Number.isNaN(x)
@@ -452,9 +460,16 @@ async function main() {
   for (const kind of KINDS) {
     for (const n of freshSizes) {
       log(`dataset ${kind} ${fmt(n)} (generated once into ${relative(ROOT, OUT)})`);
-      files.set(`${kind}:${n}`, (await ensureDataset(templates, kind, n, OUT)).path);
+      files.set(
+        `${kind}:${n}`,
+        (await ensureDataset(templates, kind, n, OUT, { distinctInchikeys: DISTINCT })).path,
+      );
     }
-    files.set(`${kind}:add`, (await ensureDataset(templates, kind, ADD, OUT, { firstId: PREFILL + 1 })).path);
+    files.set(
+      `${kind}:add`,
+      (await ensureDataset(templates, kind, ADD, OUT, { firstId: PREFILL + 1, distinctInchikeys: DISTINCT }))
+        .path,
+    );
   }
 
   // Fresh tables of each size; the PREFILL one of the last round stays for the next part.
