@@ -294,6 +294,11 @@ async function measure({ kind, file, schema, label, records, rowsBefore, firstId
     throw new Error(
       `${label}: expected ${records} new rows, got read ${st.read}, inserted ${st.inserted}, updated ${st.updated}, unchanged ${st.unchanged}, rejected ${st.rejected}`,
     );
+  const batchRows = m.batches.reduce((sum, b) => sum + b[3], 0);
+  if (batchRows !== st.inserted)
+    warnings.add(
+      `${label}: the batch timeline holds ${batchRows} rows of ${st.inserted} (per-tenth columns off)`,
+    );
   const after = await tableSnapshot(schema, inspect);
   const t = tenths(m.batches);
   log(
