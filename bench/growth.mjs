@@ -418,13 +418,13 @@ function report(results, header) {
 // ---------------------------------------------------------------- main
 
 async function cleanup() {
+  for (const f of [`time-${process.pid}.txt`, `pgcpu-${process.pid}.json`, `rejects-${process.pid}.sdf`])
+    rmSync(join(OUT, f), { force: true });
   if (values.keep) {
-    if (created.size) log(`kept: ${[...created].join(', ')}`);
+    if (created.size) log(`kept: ${[...created].join(', ')} (and ${SCHEMA}_pageinspect, if created)`);
     return;
   }
   for (const s of [...created, `${SCHEMA}_pageinspect`]) await psql(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  for (const f of [`time-${process.pid}.txt`, `pgcpu-${process.pid}.json`, `rejects-${process.pid}.sdf`])
-    rmSync(join(OUT, f), { force: true });
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
