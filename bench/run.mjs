@@ -11,20 +11,12 @@
 // heap, sweep, pglite), --sizes 250,1000,... (sweep), --out DIR (default bench/out), --results FILE
 // (default bench/RESULTS.md), --no-results (write no file).
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
+import { ensureBuild } from './lib/measured-run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'molimport.js');
@@ -61,24 +53,6 @@ function usage(message) {
 }
 
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-// ---------------------------------------------------------------- build
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuild() {
-  const dist = join(ROOT, 'dist', 'index.js');
-  if (existsSync(dist) && newestMtime(join(ROOT, 'dist')) >= newestMtime(join(ROOT, 'src'))) return;
-  log('building dist/ (npx tsc -p tsconfig.build.json)');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('build failed');
-}
 
 // ---------------------------------------------------------------- processes
 function run(cmd, args, { cwd = ROOT, env = process.env, input } = {}) {
@@ -350,7 +324,7 @@ const uptime = () =>
 // ---------------------------------------------------------------- main
 async function main() {
   mkdirSync(OUT, { recursive: true });
-  ensureBuild();
+  ensureBuild(log);
   const command = `node bench/run.mjs ${argv.join(' ')}`.trim();
   const loadBefore = uptime();
   log(`N = ${N.toLocaleString('en-US')}, repeat ${REPEAT}, db ${DB}; ${loadBefore}`);

@@ -19,13 +19,12 @@
 // start-up is in "process s"). CPU: molimport's own (user + sys, /usr/bin/time) and the PostgreSQL
 // backends' (/proc/<pid>/schedstat: bench/lib/pg-cpu-hook.mjs for molimport; each psql's backend
 // reads its own): the ratio to trust on a loaded machine.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
+import { loadAverage as load, measuredImport, psqlOn, run } from './lib/measured-run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -52,67 +51,17 @@ const BINS = (values.bin ?? [`molimport=${join(ROOT, 'bin', 'molimport.js')}`]).
   return { label, path: resolve(path) };
 });
 const SECTIONS = new Set(values.sections.split(','));
-const HOOK = join(ROOT, 'bench', 'lib', 'pg-cpu-hook.mjs');
 const COLUMNS =
   'source, external_id, name, smiles, inchi, inchikey, formula, mol_weight, molfile, properties, run_id, source_file, source_record, source_seq';
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 const log = (...a) => console.error(`[two-conn ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-function run(cmd, args, { env = process.env, input = '' } = {}) {
-  return new Promise((ok, fail) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-200_000)));
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
-}
-
-async function psql(sql) {
-  const r = await run('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', DB], { input: sql });
-  if (r.code !== 0) throw new Error(`psql: ${r.stderr}\n${sql.slice(0, 500)}`);
-  return r;
-}
+const psql = psqlOn(DB);
 const count = async (table) => Number((await psql(`SELECT count(*) FROM ${table}`)).stdout.trim());
 const schedNs = (file) => Number(readFileSync(file, 'utf8').split(' ')[0]);
 
 /** One molimport run; its stats, process CPU (user+sys) and backend CPU. */
-async function molimport(bin, source, file, schema, extra = [], create = false) {
-  const timeFile = join(OUT, `time-${process.pid}.txt`);
-  const cpuFile = join(OUT, `pgcpu-${process.pid}.json`);
-  const args = ['-v', '-o', timeFile, process.execPath, '--import', HOOK, bin.path, source, file];
-  args.push('--db', DB, '--schema', schema, '--json', '--quiet', '--log-level', 'warn', ...extra);
-  args.push('--rejects', join(OUT, `rejects-${process.pid}.sdf`));
-  if (create) args.push('--create-schema');
-  await psql('CHECKPOINT');
-  const r = await run('/usr/bin/time', args, { env: { ...process.env, MOLIMPORT_PG_CPU_OUT: cpuFile } });
-  let stats;
-  try {
-    stats = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`molimport printed no JSON (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  }
-  if (stats.status !== 'completed') throw new Error(`molimport ${stats.status}: ${r.stderr.slice(-2000)}`);
-  const time = readFileSync(timeFile, 'utf8');
-  const num = (re) => Number(re.exec(time)?.[1]);
-  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8'));
-  return {
-    seconds: stats.durationMs / 1000,
-    processSeconds: r.seconds,
-    cpu: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/),
-    pgCpu: Object.values(cpu.pg).reduce((s, v) => s + v.ms, 0) / 1000,
-    rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
-    stats,
-  };
-}
+const molimport = (bin, source, file, schema, extra = [], create = false) =>
+  measuredImport({ bin: bin.path, source, file, db: DB, schema, out: OUT, extra, create });
 
 /** Two psql processes at once, each loading one half into `table`; wall seconds and backend CPU. */
 async function ceiling2(halves, table) {

@@ -66,6 +66,33 @@ function idTemplate(record, field) {
   return { a: record.slice(titleEnd, valueStart), b: `${record.slice(valueEnd)}$$$$\n` };
 }
 
+/**
+ * `tpl` with its `b` cut around the value of `field` (b1 + value + b2); a record without the field
+ * gets it as its last data item.
+ */
+function splitAt(tpl, field) {
+  const tag = `> <${field}>\n`;
+  const at = tpl.b.indexOf(tag);
+  if (at < 0) {
+    const end = tpl.b.lastIndexOf('$$$$\n');
+    return { ...tpl, b1: `${tpl.b.slice(0, end).replace(/\n*$/, '\n\n')}${tag}`, b2: '\n\n$$$$\n' };
+  }
+  const start = at + tag.length;
+  return { ...tpl, b1: tpl.b.slice(0, start), b2: tpl.b.slice(tpl.b.indexOf('\n', start)) };
+}
+
+/**
+ * A made-up standard InChIKey, different for every ID: in the tiled samples only the 245 records of
+ * the PubChem head sample have one (the 1,000 RDKit regression records carry a NIST InChI only), so
+ * their InChIKey indexes never see the random inserts of real data.
+ */
+function madeUpInchikey(id) {
+  const h = createHash('sha256').update(id).digest();
+  let s = '';
+  for (let i = 0; i < 24; i++) s += String.fromCharCode(65 + (h[i] % 26));
+  return `${s.slice(0, 14)}-${s.slice(14, 22)}S${s[22]}-${s[23]}`;
+}
+
 function fieldValue(record, field) {
   const tag = `> <${field}>\n`;
   const at = record.indexOf(tag);
@@ -150,16 +177,40 @@ async function writeGzOnce(path, chunks, level = 6) {
   return { path, cached: false };
 }
 
-/** Write (or reuse) the dataset of `kind` with `n` molecules; returns its path. */
-export async function ensureDataset(templates, kind, n, outDir) {
-  const tag = `v${FORMAT_VERSION}`;
+/**
+ * Write (or reuse) the dataset of `kind` with `n` molecules; returns its path. IDs run from
+ * `firstId` (default 1): a dataset from N+1 holds only IDs a dataset of N does not, and continues
+ * its tiling of the samples. `distinctInchikeys` (PubChem only): every record gets a made-up
+ * PUBCHEM_IUPAC_INCHIKEY of its own (replacing the one it has).
+ */
+export async function ensureDataset(
+  templates,
+  kind,
+  n,
+  outDir,
+  { firstId = 1, distinctInchikeys = false } = {},
+) {
+  const tag = `${firstId === 1 ? '' : `from${firstId}_`}v${FORMAT_VERSION}`;
+  const skip = firstId - 1;
+  if (kind === 'pubchem' && distinctInchikeys) {
+    const t = templates.pubchem.map((tpl) => splitAt(tpl, 'PUBCHEM_IUPAC_INCHIKEY'));
+    return writeGzOnce(
+      join(outDir, `pubchem_${n}_keys_${tag}.sdf.gz`),
+      chunked(n, (k) => {
+        const tpl = t[(k + skip) % t.length];
+        const id = String(k + firstId);
+        return id + tpl.a + id + tpl.b1 + madeUpInchikey(id) + tpl.b2;
+      }),
+      gzipLevel(n),
+    );
+  }
   if (kind === 'pubchem') {
     const t = templates.pubchem;
     return writeGzOnce(
       join(outDir, `pubchem_${n}_${tag}.sdf.gz`),
       chunked(n, (k) => {
-        const tpl = t[k % t.length];
-        const id = String(k + 1);
+        const tpl = t[(k + skip) % t.length];
+        const id = String(k + firstId);
         return id + tpl.a + id + tpl.b;
       }),
       gzipLevel(n),
@@ -170,8 +221,8 @@ export async function ensureDataset(templates, kind, n, outDir) {
     return writeGzOnce(
       join(outDir, `chembl_${n}_${tag}.sdf.gz`),
       chunked(n, (k) => {
-        const tpl = t[k % t.length];
-        const id = `CHEMBL${k + 1}`;
+        const tpl = t[(k + skip) % t.length];
+        const id = `CHEMBL${k + firstId}`;
         return id + tpl.a + id + tpl.b;
       }),
     );
@@ -183,8 +234,8 @@ export async function ensureDataset(templates, kind, n, outDir) {
       chunked(
         n,
         (k) => {
-          const r = rows[k % rows.length];
-          return `CHEMBL${k + 1}\t${r[0]}\t${r[1]}\t${r[2]}\n`;
+          const r = rows[(k + skip) % rows.length];
+          return `CHEMBL${k + firstId}\t${r[0]}\t${r[1]}\t${r[2]}\n`;
         },
         'chembl_id\tcanonical_smiles\tstandard_inchi\tstandard_inchi_key\n',
       ),

@@ -3,13 +3,18 @@
 // written as JSON to $MOLIMPORT_PG_CPU_OUT at exit. The server must be on this machine: a backend's
 // CPU is read from /proc/<pid>/schedstat (nanoseconds on the CPU) at every statement's end, and the
 // time since the previous end on that connection goes to the statement (an idle backend uses none).
+// Each batch transaction (one that inserts into the resume ledger) is also kept in order as
+// [begin ms, end ms, backend CPU ms, rows] (ms since start; rows from the ledger entries), so a
+// benchmark can see how a batch's cost moves over a run (bench/growth.mjs).
 // Only bench/ uses it; it changes nothing in what molimport does.
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 const OUT = process.env.MOLIMPORT_PG_CPU_OUT;
 const totals = new Map(); // kind → { ns, count }
+const batches = []; // [beginMs, endMs, pgMs, rows]
 const started = process.hrtime.bigint();
+const sinceStart = () => Number(process.hrtime.bigint() - started) / 1e6;
 
 function cpuNs(pid) {
   try {
@@ -47,6 +52,22 @@ function account(client, kind) {
   if (t === undefined) totals.set(kind, (t = { ns: 0, count: 0 }));
   t.ns += now - last;
   t.count++;
+  const tx = client.__molimportTx;
+  if (tx !== undefined && (kind === 'COMMIT' || kind === 'ROLLBACK')) {
+    client.__molimportTx = undefined;
+    if (kind === 'COMMIT' && tx.rows > 0)
+      batches.push([tx.begin, sinceStart(), (now - tx.cpu) / 1e6, tx.rows]);
+  }
+}
+
+/** Rows of a ledger INSERT: its second parameter is the JSON array of the batch's ledger entries. */
+function ledgerRows(config, values) {
+  const json = (Array.isArray(values) ? values : config?.values)?.[1];
+  try {
+    return JSON.parse(json).reduce((sum, e) => sum + (Number(e.rows) || 0), 0);
+  } catch {
+    return 0;
+  }
 }
 
 const query = pg.Client.prototype.query;
@@ -55,6 +76,9 @@ pg.Client.prototype.query = function patchedQuery(config, values, callback) {
   if (this.__molimportCpu === undefined && this.processID) this.__molimportCpu = cpuNs(this.processID);
   const text = typeof config === 'string' ? config : (config?.text ?? '');
   const kind = kindOf(text);
+  if (kind === 'BEGIN') this.__molimportTx = { begin: sinceStart(), cpu: this.__molimportCpu, rows: 0 };
+  else if (kind === 'ledger INSERT' && this.__molimportTx)
+    this.__molimportTx.rows += ledgerRows(config, values);
   const result = query.call(this, config, values, callback);
   if (result && typeof result.then === 'function') {
     result.then(
@@ -88,6 +112,7 @@ process.on('exit', () => {
       nodeSystemMs: cpu.system / 1e3,
       maxRssKb: ru.maxRSS,
       pg: Object.fromEntries([...totals].map(([k, v]) => [k, { ms: v.ns / 1e6, count: v.count }])),
+      batches,
     }),
   );
 });
