@@ -5,7 +5,11 @@
  * Steps (all in the caller's transaction):
  * 1. De-duplicate the batch in memory: for an ID seen twice, the row with the higher seq wins and
  *    the others are 'duplicate' (rule a). Only winners are staged.
- * 2. Load the winners into a session temp table (COPY binary format), with their input ordinal
+ * 2. When a key of the batch is stored already (one index probe per source), settle the stored
+ *    keys by key first (`settleStoredByKey`): a row of another run is 'unchanged' under skip, and
+ *    under upsert/replace when its data digest equals the incoming row's (row-digest.ts); only
+ *    the rest is staged. A re-import of unchanged rows then sends keys and digests, not rows.
+ *    Load the rows left into a session temp table (COPY binary format), with their input ordinal
  *    and seq.
  * 3. `INSERT ... SELECT ... ON CONFLICT (source, external_id) DO NOTHING RETURNING` — the rows
  *    that are new (insert mode: a plain INSERT, where a conflict raises 23505 for the engine to
@@ -33,6 +37,7 @@ import type { WrittenRowStatus } from './batch-outcome.js';
 import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
+import { rowDigest, storedDigestSql } from './row-digest.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
 import {
   MOLECULE_DATA_BINARY_TYPES,
@@ -255,21 +260,44 @@ export async function writeMoleculesInTransaction(
   // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
   winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
 
+  // One index probe per source (stops at the first stored key) decides between the direct path, a
+  // first import (stage everything) and a batch with stored keys, which are settled by key first.
+  const stored =
+    winners.length > 0 &&
+    (mode !== 'insert' || options.directCopy === true) &&
+    (await anyStored(tx, table, winnerOf));
   const direct =
     winners.length > 0 &&
+    !stored &&
     options.directCopy === true &&
-    (await copyDirect(tx, table, rows, seqs, winners, winnerOf, runId));
+    (await copyDirect(tx, table, rows, seqs, winners, runId));
+  // The rows still to write through staging: under upsert/replace/skip, those the probe by key
+  // could not settle (new, this run's, changed, to stamp); insert stages all and lets 23505 say.
+  const staged =
+    direct || !stored || mode === 'insert'
+      ? winners
+      : await settleStoredByKey(
+          tx,
+          table,
+          mode,
+          runId,
+          rows,
+          seqs,
+          winners,
+          statuses,
+          options.stampUnchanged,
+        );
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
-  } else if (winners.length > 0) {
+  } else if (staged.length > 0) {
     await tx.query(PREPARE_STAGE);
-    await loadStage(tx, rows, seqs, winners);
+    await loadStage(tx, rows, seqs, staged);
 
     if (mode === 'insert') {
       await tx.query(`INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}`, [
         runId,
       ]);
-      for (const i of winners) statuses[i] = 'inserted';
+      for (const i of staged) statuses[i] = 'inserted';
     } else {
       const inserted = await tx.query<{ source: string; external_id: string }>(
         `INSERT INTO ${table} (${TARGET_COLUMNS}) SELECT ${STAGE_SELECT} FROM ${STAGE}
@@ -280,7 +308,7 @@ export async function writeMoleculesInTransaction(
         const ord = winnerOf.get(r.source)?.get(r.external_id);
         if (ord !== undefined) statuses[ord] = 'inserted';
       }
-      const rest = winners.filter((i) => statuses[i] === undefined);
+      const rest = staged.filter((i) => statuses[i] === undefined);
       if (rest.length > 0)
         await classifyExisting(tx, table, mode, runId, rest, statuses, options.stampUnchanged);
     }
@@ -298,19 +326,11 @@ export async function writeMoleculesInTransaction(
   return result;
 }
 
-/**
- * The direct path: false (nothing done) when a key of the batch is already in the table; otherwise
- * COPY the winners into the table and return true. A conflict met during the COPY (23505, or fewer
- * rows stored than sent) throws `DirectCopyConflict`.
- */
-async function copyDirect(
+/** Whether any key of the batch is already in the table. */
+async function anyStored(
   tx: SqlExecutor,
   table: string,
-  rows: readonly MoleculeRow[],
-  seqs: readonly number[],
-  winners: readonly number[],
   winnerOf: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  runId: number | null,
 ): Promise<boolean> {
   for (const [source, ids] of winnerOf) {
     // source = $1 AND external_id = ANY($2): one scan of the unique index, whatever the table size.
@@ -318,8 +338,24 @@ async function copyDirect(
       `SELECT 1 FROM ${table} WHERE source = $1 AND external_id = ANY($2::text[]) LIMIT 1`,
       [source, [...ids.keys()]],
     );
-    if (found.rows.length > 0) return false;
+    if (found.rows.length > 0) return true;
   }
+  return false;
+}
+
+/**
+ * The direct path, when no key of the batch is stored ({@link anyStored}): COPY the winners into
+ * the table and return true. A conflict met during the COPY (23505, or fewer rows stored than
+ * sent) throws `DirectCopyConflict`.
+ */
+async function copyDirect(
+  tx: SqlExecutor,
+  table: string,
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  runId: number | null,
+): Promise<boolean> {
   let stored: number;
   try {
     stored = await tx.copyFrom(
@@ -454,6 +490,75 @@ function resolvedRow(
     set,
     differs: `((${resolvedScalar.join(', ')}) IS DISTINCT FROM (${stored(scalar)}) OR NOT (t.properties @> ${win}.properties${sameScoped}))`,
   };
+}
+
+/**
+ * The batch's stored keys, settled from one index scan by key before anything is staged: a row of
+ * another run is 'unchanged' under skip, and under upsert/replace when its data digest equals the
+ * incoming row's (row-digest.ts) and it need not be stamped; a row of this run that a later record
+ * wrote is a 'duplicate' under skip. Returns the winners left to stage: new keys and every stored
+ * one it could not settle, which then take the full path (INSERT … ON CONFLICT, classifyExisting).
+ *
+ * Nothing is locked: a row settled here is not written, so the batch reads it as of this
+ * statement, as if it had committed just before whatever writes the row next. The one writer that
+ * must not come next is an earlier record of the same ID in a parallel batch of this run: such rows
+ * are in `stampUnchanged` (keys-in-flight.ts) and take the full path, which locks and stamps them.
+ */
+async function settleStoredByKey(
+  tx: SqlExecutor,
+  table: string,
+  mode: Exclude<WriteMode, 'insert'>,
+  runId: number | null,
+  rows: readonly MoleculeRow[],
+  seqs: readonly number[],
+  winners: readonly number[],
+  statuses: WrittenRowStatus[],
+  stampUnchanged: ReadonlySet<number> | undefined,
+): Promise<number[]> {
+  const write = mode !== 'skip';
+  const bySource = new Map<string, Map<string, number>>();
+  for (const i of winners) {
+    const row = rows[i] as MoleculeRow;
+    let ids = bySource.get(row.source);
+    if (ids === undefined) bySource.set(row.source, (ids = new Map<string, number>()));
+    ids.set(row.externalId, i);
+  }
+  const settled = new Set<number>();
+  for (const [source, ids] of bySource) {
+    const found = await tx.query<{
+      external_id: string;
+      same_run: boolean | null;
+      source_seq: string | null;
+      digest?: string | null;
+    }>(
+      `SELECT t.external_id, t.run_id = $1::bigint AS same_run, t.source_seq${write ? `, ${storedDigestSql('t')} AS digest` : ''}
+       FROM ${table} t WHERE t.source = $2 AND t.external_id = ANY($3::text[])`,
+      [runId, source, [...ids.keys()]],
+    );
+    for (const r of found.rows) {
+      const i = ids.get(r.external_id);
+      if (i === undefined) continue;
+      if (r.same_run === true) {
+        // A later record of this run wrote it: skip keeps that row (the full path would too).
+        const newer = r.source_seq === null || Number(r.source_seq) < (seqs[i] as number);
+        if (!write && !newer) {
+          statuses[i] = 'duplicate';
+          settled.add(i);
+        }
+      } else if (!write) {
+        statuses[i] = 'unchanged';
+        settled.add(i);
+      } else if (
+        stampUnchanged?.has(i) !== true &&
+        r.digest != null &&
+        r.digest === rowDigest(rows[i] as MoleculeRow)
+      ) {
+        statuses[i] = 'unchanged';
+        settled.add(i);
+      }
+    }
+  }
+  return settled.size === 0 ? [...winners] : winners.filter((i) => !settled.has(i));
 }
 
 async function classifyExisting(

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { TableTarget } from '../../src/sink/index.js';
+import { jsonbText, rowDigest, storedDigestSql } from '../../src/sink/row-digest.js';
+import type { MoleculeRow } from '../../src/types.js';
+import { testBackends, useTestOperations } from '../helpers/db.js';
+import { molecule } from './fixtures.js';
+
+const backends = await testBackends('the row digest tests');
+
+/** Rows whose data PostgreSQL stores exactly as sent, so both digests must agree. */
+const representable: MoleculeRow[] = [
+  molecule('D1'),
+  molecule('D2', {
+    name: 'tab\tnewline\ncr\rback\\slash \\N ünïcødé ☃ 𝔘',
+    smiles: '',
+    inchi: null,
+    molWeight: Number.NaN,
+    molfile: `${'x'.repeat(70_000)}\nM  END`,
+    properties: { 'quote"key': 'q"v\\', empty: '', nested: 'a\tb\nc\u0001\u001f', unicode: '𝔘☃' },
+  }),
+  molecule('D3', { molWeight: Number.POSITIVE_INFINITY, formula: null, properties: {} }),
+  molecule('D4', {
+    molWeight: null,
+    name: '',
+    // jsonb orders keys by UTF-8 length, then bytes: '\uE000a' before '𝔘' (4 bytes each), which
+    // UTF-16 order would reverse.
+    properties: {
+      zz: 'a',
+      é: 'b',
+      '𝔘': 'c',
+      '\uE000a': 'd',
+      a: 'e',
+      bb: 'f',
+      molimport_warnings: ['w1', 'w"2'],
+    },
+    stdSmiles: 'C',
+    parentInchikey: 'K',
+  }),
+  molecule('D5', { molWeight: 180.15900000000002, properties: { n: [] as unknown as string } }),
+];
+
+describe('row digest (in memory)', () => {
+  it('prints jsonb the way PostgreSQL does, and gives up on what is not plain JSON data', () => {
+    expect(jsonbText({ bb: '1', a: ['x', 'y'], c: { z: null, é: true } })).toBe(
+      '{"a": ["x", "y"], "c": {"z": null, "é": true}, "bb": "1"}',
+    );
+    expect(jsonbText({})).toBe('{}');
+    expect(jsonbText({ d: new Date(0) })).toBeUndefined();
+    expect(jsonbText({ n: Number.NaN })).toBeUndefined();
+    expect(jsonbText({ u: undefined, k: 'v' })).toBe('{"k": "v"}');
+  });
+
+  it('differs when any one data field differs, null and empty string included', () => {
+    const base = molecule('X', { stdSmiles: null });
+    const variants: Partial<MoleculeRow>[] = [
+      { name: null },
+      { name: '' },
+      { smiles: 'CCN' },
+      { inchi: null },
+      { inchikey: 'other' },
+      { formula: '' },
+      { molWeight: null },
+      { molWeight: 46.07 + 1e-13 },
+      { molfile: `${base.molfile}\n` },
+      { properties: { ...base.properties, extra: '' } },
+      { properties: { ...base.properties, zero_padded: '7' } },
+      { stdSmiles: '' },
+      { stdInchikey: 'k' },
+      { parentSmiles: 'C' },
+      { parentInchikey: 'k' },
+      // A value moving from one field to its neighbour must not give the same string.
+      { name: 'name of XC', smiles: 'CO' },
+    ];
+    const digest = rowDigest(base);
+    for (const v of variants) expect(rowDigest({ ...base, ...v }), JSON.stringify(v)).not.toBe(digest);
+    expect(rowDigest({ ...base })).toBe(digest);
+  });
+});
+
+describe.each(backends)('row digest on %s', (kind) => {
+  const ctx = useTestOperations(kind);
+  let n = 0;
+  async function freshTable(): Promise<TableTarget> {
+    return ctx.db.ensureSchema({ schema: ctx.schema, table: `digest_${++n}` });
+  }
+
+  it('equals the digest PostgreSQL computes from the stored row', async () => {
+    const target = await freshTable();
+    await ctx.db.writeMolecules({ target, rows: representable, runId: null });
+    const stored = await ctx.db.query<{ external_id: string; digest: string }>(
+      `SELECT external_id, ${storedDigestSql('t')} AS digest FROM "${target.schema}"."${target.table}" t ORDER BY external_id`,
+    );
+    expect(stored.map((r) => r.digest)).toEqual(representable.map((r) => rowDigest(r)));
+    expect(stored.every((r) => /^[0-9a-f]{64}$/.test(r.digest))).toBe(true);
+  });
+
+  it('settles an unchanged re-import by key without staging, and stages only the changed rows', async () => {
+    const target = await freshTable();
+    await ctx.db.writeMolecules({ target, rows: representable, runId: null });
+    const staged = async (rows: MoleculeRow[], mode: 'upsert' | 'replace' | 'skip') =>
+      ctx.db.transaction(async (tx) => {
+        const result = await ctx.db.writeMolecules({ tx, target, rows, mode, runId: null });
+        const exists = await tx.query<{ e: boolean }>(
+          `SELECT to_regclass('pg_temp.molimport_stage') IS NOT NULL AS e`,
+        );
+        const count = exists.rows[0]?.e
+          ? Number(
+              (await tx.query<{ c: string }>('SELECT count(*) AS c FROM pg_temp.molimport_stage')).rows[0]?.c,
+            )
+          : 0;
+        return { statuses: result.statuses, count };
+      });
+    for (const mode of ['upsert', 'replace', 'skip'] as const) {
+      expect(await staged(representable, mode)).toEqual({
+        statuses: representable.map(() => 'unchanged'),
+        count: 0,
+      });
+    }
+    // One changed row (and one new) are staged; the unchanged ones are not.
+    const changed = [
+      ...representable.slice(0, 4),
+      { ...(representable[4] as MoleculeRow), name: 'changed' },
+      molecule('D6'),
+    ];
+    expect(await staged(changed, 'upsert')).toEqual({
+      statuses: ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'updated', 'inserted'],
+      count: 2,
+    });
+  });
+
+  it('reports a change in any one column as updated after the key probe', async () => {
+    const target = await freshTable();
+    const base = molecule('C', {
+      stdSmiles: 'S',
+      stdInchikey: 'SK',
+      parentSmiles: 'P',
+      parentInchikey: 'PK',
+    });
+    await ctx.db.writeMolecules({ target, rows: [base], runId: null });
+    const changes: Partial<MoleculeRow>[] = [
+      { name: 'n2' },
+      { smiles: 'CCN' },
+      { inchi: 'i2' },
+      { inchikey: 'k2' },
+      { formula: 'f2' },
+      { molWeight: 1.5 },
+      { molfile: 'm2' },
+      { properties: { ...base.properties, zero_padded: '7' } },
+      { stdSmiles: 's2' },
+      { stdInchikey: 'sk2' },
+      { parentSmiles: 'p2' },
+      { parentInchikey: 'pk2' },
+    ];
+    let current = base;
+    for (const change of changes) {
+      current = { ...current, ...change };
+      const result = await ctx.db.writeMolecules({ target, rows: [current], mode: 'upsert', runId: null });
+      expect(result.statuses, JSON.stringify(change)).toEqual(['updated']);
+      const again = await ctx.db.writeMolecules({ target, rows: [current], mode: 'upsert', runId: null });
+      expect(again.statuses, JSON.stringify(change)).toEqual(['unchanged']);
+    }
+  });
+});
