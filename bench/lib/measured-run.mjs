@@ -102,6 +102,15 @@ function sampleRss(root, ms) {
 }
 
 /**
+ * The hook has to patch the `pg` module `bin` loads: a checkout with its own node_modules (a
+ * baseline such as /tmp/before-main) needs its own copy of the hook, or its PostgreSQL CPU reads 0.
+ */
+function hookFor(bin) {
+  const own = join(dirname(resolve(bin)), '..', 'bench', 'lib', 'pg-cpu-hook.mjs');
+  return existsSync(own) ? own : HOOK;
+}
+
+/**
  * `node <bin> <source> <file> --db … --schema … --json` measured. `onReady()` runs after the
  * CHECKPOINT, right before the CLI starts; `onSpawn(child)` sees `/usr/bin/time` start. Throws unless
  * the run completed.
@@ -121,7 +130,7 @@ export async function measuredImport({
 }) {
   const timeFile = join(out, `time-${process.pid}.txt`);
   const cpuFile = join(out, `pgcpu-${process.pid}.json`);
-  const args = ['-v', '-o', timeFile, process.execPath, '--import', HOOK, bin, source, file];
+  const args = ['-v', '-o', timeFile, process.execPath, '--import', hookFor(bin), bin, source, file];
   args.push('--db', db, '--schema', schema, '--json', '--quiet', '--log-level', 'warn', ...extra);
   args.push('--rejects', join(out, `rejects-${process.pid}.sdf`));
   if (create) args.push('--create-schema');

@@ -525,7 +525,7 @@ async function settleStoredByKey(
   }
   const settled = new Set<number>();
   for (const [source, ids] of bySource) {
-    const found = await tx.query<{
+    const query = tx.query<{
       external_id: string;
       same_run: boolean | null;
       source_seq: string | null;
@@ -535,6 +535,12 @@ async function settleStoredByKey(
        FROM ${table} t WHERE t.source = $2 AND t.external_id = ANY($3::text[])`,
       [runId, source, [...ids.keys()]],
     );
+    // The incoming rows' digests are computed while the server computes the stored ones (those
+    // of keys it does not find are wasted, but a batch with one stored key mostly has all).
+    void query.catch(() => undefined); // still thrown by the await below, not reported as unhandled
+    const digests = write ? new Map<number, string | undefined>() : undefined;
+    if (digests) for (const i of ids.values()) digests.set(i, rowDigest(rows[i] as MoleculeRow));
+    const found = await query;
     for (const r of found.rows) {
       const i = ids.get(r.external_id);
       if (i === undefined) continue;
@@ -548,11 +554,7 @@ async function settleStoredByKey(
       } else if (!write) {
         statuses[i] = 'unchanged';
         settled.add(i);
-      } else if (
-        stampUnchanged?.has(i) !== true &&
-        r.digest != null &&
-        r.digest === rowDigest(rows[i] as MoleculeRow)
-      ) {
+      } else if (stampUnchanged?.has(i) !== true && r.digest != null && r.digest === digests?.get(i)) {
         statuses[i] = 'unchanged';
         settled.add(i);
       }

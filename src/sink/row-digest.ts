@@ -71,7 +71,7 @@ export function rowDigest(row: MoleculeRow): string | undefined {
  * undefined for anything but strings, finite numbers, booleans, null, arrays and plain objects.
  */
 export function jsonbText(value: unknown): string | undefined {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
   if (Array.isArray(value)) {
@@ -85,19 +85,42 @@ export function jsonbText(value: unknown): string | undefined {
   }
   if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort(jsonbKeyOrder);
+  const { sorted, quoted } = keyOrder(Object.keys(obj));
   let out = '{';
   let first = true;
-  for (const k of keys) {
+  for (let i = 0; i < sorted.length; i++) {
+    const v = obj[sorted[i] as string];
     // JSON.stringify drops undefined members; so does this.
-    if (obj[k] === undefined) continue;
-    const item = jsonbText(obj[k]);
+    if (v === undefined) continue;
+    const item = jsonbText(v);
     if (item === undefined) return undefined;
-    out += `${first ? '' : ', '}${JSON.stringify(k)}: ${item}`;
+    out += first ? quoted[i] + item : `, ${quoted[i] as string}${item}`;
     first = false;
   }
   return `${out}}`;
 }
+
+/**
+ * The keys in jsonb order, each also as `"key": `. The rows of one file nearly always have the
+ * same keys in the same order, so the last answer is kept: sorting per row was half the digest's cost.
+ */
+let lastKeys: readonly string[] = [];
+let lastOrder = { sorted: [] as string[], quoted: [] as string[] };
+function keyOrder(keys: string[]): { sorted: string[]; quoted: string[] } {
+  if (keys.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i];
+    if (same) return lastOrder;
+  }
+  const sorted = keys.slice().sort(jsonbKeyOrder);
+  lastKeys = keys;
+  lastOrder = { sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}: `) };
+  return lastOrder;
+}
+
+/** What JSON.stringify escapes in a string (lone surrogates included). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** jsonb's key order: shorter UTF-8 first, then bytewise. */
 function jsonbKeyOrder(a: string, b: string): number {
