@@ -42,6 +42,10 @@ const { values } = parseArgs({
     reimport: { type: 'boolean', default: false },
   },
 });
+// The hook patches the `pg` module the CLI loads: a --bin in a checkout with its own node_modules
+// needs that checkout's copy of the hook.
+const OWN_HOOK = join(dirname(resolve(values.bin)), '..', 'bench', 'lib', 'pg-cpu-hook.mjs');
+const HOOK = existsSync(OWN_HOOK) ? OWN_HOOK : join(ROOT, 'bench', 'lib', 'pg-cpu-hook.mjs');
 const N = Number(values.n);
 const REPS = Number(values.reps);
 const DIST = resolve(values.dist);
@@ -136,7 +140,7 @@ function runCli(file, source, schema, create) {
   rmSync(out, { force: true });
   const args = [
     '--import',
-    join(ROOT, 'bench', 'lib', 'pg-cpu-hook.mjs'),
+    HOOK,
     values.bin,
     source,
     file,
