@@ -7,6 +7,7 @@ import { DatabaseError, errorMessage, InterruptedError, MolimportError } from '.
 import type { Logger } from '../logger.js';
 import type { DatabaseOperations, TableTarget } from '../sink/index.js';
 import type { RdkitCartridge } from '../sink/rdkit-cartridge.js';
+import { DigestHint } from '../sink/row-digest.js';
 import type { ChemistryStage } from './chemistry-stage.js';
 import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -56,6 +57,8 @@ export interface RunContext {
   seen: TableTarget | undefined;
   /** The IDs read but not yet settled, for the later-record-wins rule on unchanged rows. */
   readonly keysInFlight: KeysInFlight;
+  /** Whether re-imported rows have been matching by digest (sink/row-digest.ts). */
+  readonly digestHint: DigestHint;
 }
 
 /**
@@ -120,6 +123,7 @@ export async function createRunContext(options: ImportOptions, hooks: RunImportH
     crossSource: false,
     seen: undefined,
     keysInFlight: new KeysInFlight(),
+    digestHint: new DigestHint(),
   });
 }
 

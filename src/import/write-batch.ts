@@ -103,6 +103,7 @@ async function writeRows(
     runId,
     seqOf: (_row, index) => rowItems[index]!.seq,
     ledger: ledgerFor(batch),
+    digestHint: ctx.digestHint,
     ...(stampUnchanged ? { stampUnchanged } : {}),
     ...(seen
       ? {

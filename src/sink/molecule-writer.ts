@@ -37,7 +37,7 @@ import type { WrittenRowStatus } from './batch-outcome.js';
 import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
-import { rowDigest, storedDigestSql } from './row-digest.js';
+import { rowDigest, storedDigestSql, type DigestHint } from './row-digest.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
 import {
   MOLECULE_DATA_BINARY_TYPES,
@@ -90,6 +90,12 @@ export interface MoleculeBatchOptions {
    * @default none
    */
   stampUnchanged?: ReadonlySet<number>;
+  /**
+   * Shared by the batches of one run: skips settling stored rows by digest (upsert/replace) while
+   * it keeps failing to match, as for rows merged from another source (see {@link DigestHint}).
+   * @default always try
+   */
+  digestHint?: DigestHint;
 }
 
 /** See {@link MoleculeBatchOptions.leaseFence}: check the lease on the batch's own connection. */
@@ -273,20 +279,11 @@ export async function writeMoleculesInTransaction(
     (await copyDirect(tx, table, rows, seqs, winners, runId));
   // The rows still to write through staging: under upsert/replace/skip, those the probe by key
   // could not settle (new, this run's, changed, to stamp); insert stages all and lets 23505 say.
-  const staged =
-    direct || !stored || mode === 'insert'
-      ? winners
-      : await settleStoredByKey(
-          tx,
-          table,
-          mode,
-          runId,
-          rows,
-          seqs,
-          winners,
-          statuses,
-          options.stampUnchanged,
-        );
+  const settle =
+    stored && !direct && mode !== 'insert' && (mode === 'skip' || options.digestHint?.shouldTry() !== false);
+  const staged = settle
+    ? await settleStoredByKey(tx, table, mode, runId, rows, seqs, winners, statuses, options)
+    : winners;
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
   } else if (staged.length > 0) {
@@ -513,9 +510,10 @@ async function settleStoredByKey(
   seqs: readonly number[],
   winners: readonly number[],
   statuses: WrittenRowStatus[],
-  stampUnchanged: ReadonlySet<number> | undefined,
+  { stampUnchanged, digestHint }: Pick<MoleculeBatchOptions, 'stampUnchanged' | 'digestHint'>,
 ): Promise<number[]> {
   const write = mode !== 'skip';
+  let compared = 0;
   const bySource = new Map<string, Map<string, number>>();
   for (const i of winners) {
     const row = rows[i] as MoleculeRow;
@@ -554,12 +552,16 @@ async function settleStoredByKey(
       } else if (!write) {
         statuses[i] = 'unchanged';
         settled.add(i);
-      } else if (stampUnchanged?.has(i) !== true && r.digest != null && r.digest === digests?.get(i)) {
-        statuses[i] = 'unchanged';
-        settled.add(i);
+      } else if (stampUnchanged?.has(i) !== true) {
+        compared++;
+        if (r.digest != null && r.digest === digests?.get(i)) {
+          statuses[i] = 'unchanged';
+          settled.add(i);
+        }
       }
     }
   }
+  if (write) digestHint?.record(compared, settled.size);
   return settled.size === 0 ? [...winners] : winners.filter((i) => !settled.has(i));
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TableTarget } from '../../src/sink/index.js';
-import { jsonbText, rowDigest, storedDigestSql } from '../../src/sink/row-digest.js';
+import { DigestHint, jsonbText, rowDigest, storedDigestSql } from '../../src/sink/row-digest.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
 import { molecule } from './fixtures.js';
@@ -77,6 +77,30 @@ describe('row digest (in memory)', () => {
   });
 });
 
+describe('digest hint', () => {
+  it('stops trying after a batch where most rows differ, for 4, 8, … 64 batches, and resets on a match', () => {
+    const hint = new DigestHint();
+    const tries = (n: number) => Array.from({ length: n }, () => hint.shouldTry());
+    expect(tries(3)).toEqual([true, true, true]);
+    hint.record(0, 0); // nothing stored of another run: no evidence
+    expect(hint.shouldTry()).toBe(true);
+    hint.record(10, 4);
+    expect(tries(5)).toEqual([false, false, false, false, true]);
+    hint.record(10, 0);
+    expect(tries(9)).toEqual([...Array<boolean>(8).fill(false), true]);
+    for (let i = 0; i < 5; i++) {
+      hint.record(10, 0);
+      while (!hint.shouldTry());
+    }
+    hint.record(10, 0);
+    expect(tries(65)).toEqual([...Array<boolean>(64).fill(false), true]);
+    hint.record(10, 5);
+    expect(tries(2)).toEqual([true, true]);
+    hint.record(10, 0);
+    expect(tries(5)).toEqual([false, false, false, false, true]);
+  });
+});
+
 describe.each(backends)('row digest on %s', (kind) => {
   const ctx = useTestOperations(kind);
   let n = 0;
@@ -126,6 +150,33 @@ describe.each(backends)('row digest on %s', (kind) => {
       statuses: ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'updated', 'inserted'],
       count: 2,
     });
+  });
+
+  it('stages rows merged from another source after a batch of them missed, and still calls them unchanged', async () => {
+    const target = await freshTable();
+    const rows = [molecule('M1'), molecule('M2'), molecule('M3')];
+    await ctx.db.writeMolecules({ target, rows, runId: null });
+    // Another source added a property: the stored rows hold more than the records, so the merge
+    // leaves them as they are, but their digests differ.
+    await ctx.db.query(
+      `UPDATE "${target.schema}"."${target.table}" SET properties = properties || '{"OTHER": "x"}'`,
+    );
+    const hint = new DigestHint();
+    const write = (batch: MoleculeRow[]) =>
+      ctx.db.transaction(async (tx) => {
+        const result = await ctx.db.writeMolecules({
+          tx,
+          target,
+          rows: batch,
+          runId: null,
+          digestHint: hint,
+        });
+        const c = await tx.query<{ c: string }>('SELECT count(*) AS c FROM pg_temp.molimport_stage');
+        return { statuses: result.statuses, staged: Number(c.rows[0]?.c) };
+      });
+    const unchanged = rows.map(() => 'unchanged');
+    expect(await write(rows)).toEqual({ statuses: unchanged, staged: 3 });
+    expect(hint.shouldTry()).toBe(false); // the miss was recorded: the next batches skip the digest
   });
 
   it('reports a change in any one column as updated after the key probe', async () => {
