@@ -543,7 +543,8 @@ async function settleStoredByKey(
       const i = ids.get(r.external_id);
       if (i === undefined) continue;
       if (r.same_run === true) {
-        // A later record of this run wrote it: skip keeps that row (the full path would too).
+        // This run wrote it: under skip, a record not later than the stored one is a 'duplicate'
+        // (as the full path says); a later one goes there to overwrite it.
         const newer = r.source_seq === null || Number(r.source_seq) < (seqs[i] as number);
         if (!write && !newer) {
           statuses[i] = 'duplicate';
