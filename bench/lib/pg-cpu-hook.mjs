@@ -32,10 +32,10 @@ export function kindOf(text) {
   if (/^COMMIT/i.test(t)) return 'COMMIT';
   if (/^ROLLBACK/i.test(t)) return 'ROLLBACK';
   if (/molimport_batches/.test(t) && /^INSERT/i.test(t)) return 'ledger INSERT';
-  if (/^SELECT 1 FROM .* = ANY\(/s.test(t)) return 'direct-path probe';
+  if (/^SELECT 1 FROM .* = ANY\(/s.test(t) || /^SELECT 1 FROM unnest\(/.test(t)) return 'direct-path probe';
   if (/^INSERT INTO .* FROM pg_temp\.molimport_stage/s.test(t)) return 'upsert INSERT … ON CONFLICT';
   if (/^SELECT s\.ord/s.test(t)) return 'upsert: classify existing';
-  if (/^SELECT t\.external_id, t\.run_id/s.test(t)) return 'stored keys: settle by key (+ digest)';
+  if (/^SELECT k\.id AS external_id/.test(t)) return 'stored keys: settle by key (+ digest)';
   if (/^UPDATE .* FROM pg_temp\.molimport_stage/s.test(t)) return 'upsert: UPDATE changed';
   if (/^DO \$molimport\$/.test(t)) return 'staging table prepare';
   if (/pg_try_advisory|pg_advisory|pg_locks|molimport_lock/i.test(t)) return 'table lock / fence';

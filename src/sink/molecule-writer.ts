@@ -323,6 +323,17 @@ export async function writeMoleculesInTransaction(
   return result;
 }
 
+/**
+ * The stored row of key `k.id` (source `sourceParam`), selecting `columns` of it as `t`: a LATERAL
+ * subquery with LIMIT 1, which the planner cannot flatten, so each key is one probe of the unique
+ * index. The plain `source = $1 AND external_id = ANY($2)` is planned from statistics: on a table
+ * just loaded and not yet analysed it scans the index for the source and filters every row of it
+ * (343 ms instead of 16 ms per 1,290 keys at 200,000 rows).
+ */
+function keyLookup(table: string, columns: string, sourceParam: string): string {
+  return `SELECT ${columns} FROM ${table} t WHERE t.source = ${sourceParam} AND t.external_id = k.id LIMIT 1`;
+}
+
 /** Whether any key of the batch is already in the table. */
 async function anyStored(
   tx: SqlExecutor,
@@ -330,9 +341,9 @@ async function anyStored(
   winnerOf: ReadonlyMap<string, ReadonlyMap<string, number>>,
 ): Promise<boolean> {
   for (const [source, ids] of winnerOf) {
-    // source = $1 AND external_id = ANY($2): one scan of the unique index, whatever the table size.
+    // One lookup of the unique index per key, whatever the table's statistics (see keyLookup).
     const found = await tx.query(
-      `SELECT 1 FROM ${table} WHERE source = $1 AND external_id = ANY($2::text[]) LIMIT 1`,
+      `SELECT 1 FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL (${keyLookup(table, '1', '$1')}) t LIMIT 1`,
       [source, [...ids.keys()]],
     );
     if (found.rows.length > 0) return true;
@@ -529,8 +540,12 @@ async function settleStoredByKey(
       source_seq: string | null;
       digest?: string | null;
     }>(
-      `SELECT t.external_id, t.run_id = $1::bigint AS same_run, t.source_seq${write ? `, ${storedDigestSql('t')} AS digest` : ''}
-       FROM ${table} t WHERE t.source = $2 AND t.external_id = ANY($3::text[])`,
+      `SELECT k.id AS external_id, t.same_run, t.source_seq${write ? ', t.digest' : ''}
+       FROM unnest($3::text[]) AS k(id) CROSS JOIN LATERAL (${keyLookup(
+         table,
+         `t.run_id = $1::bigint AS same_run, t.source_seq${write ? `, ${storedDigestSql('t')} AS digest` : ''}`,
+         '$2',
+       )}) t`,
       [runId, source, [...ids.keys()]],
     );
     // The incoming rows' digests are computed while the server computes the stored ones (those
