@@ -8,12 +8,13 @@
 //   node bench/pglite.mjs                                   # N = 20,000, 3 rounds, this tree
 //   node bench/pglite.mjs --bin before=/tmp/before/bin/molimport.js --bin after=bin/molimport.js
 //   node bench/pglite.mjs --env tierup=MOLIMPORT_WASM_TIER_UP=1 --results bench/RESULTS-pglite.md
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
-import { ensureBuild, loadAverage, ROOT, run } from './lib/measured-run.mjs';
+import { ensureBuild, loadAverage, processTree, ROOT, run } from './lib/measured-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +46,39 @@ if (builds.some((b) => b.bin === join(ROOT, 'bin', 'molimport.js'))) ensureBuild
 
 const dataset = await ensureDataset(loadTemplates(ROOT), 'pubchem', N, OUT);
 
+const TICK_S = 0.01; // /proc times are in clock ticks of 1/100 s (USER_HZ)
+
+/**
+ * CPU seconds per thread of the node process under `/usr/bin/time` (pid `timePid`), sampled every
+ * 50 ms so that a thread's last sample is taken shortly before it ends: { main, threads: [s…] }.
+ */
+function sampleThreads(timePid) {
+  const last = new Map();
+  let nodePid;
+  const timer = setInterval(() => {
+    nodePid ??= processTree(timePid)[1];
+    if (nodePid === undefined) return;
+    try {
+      for (const tid of readdirSync(`/proc/${nodePid}/task`)) {
+        const stat = readFileSync(`/proc/${nodePid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        last.set(Number(tid), (Number(f[11]) + Number(f[12])) * TICK_S);
+      }
+    } catch {
+      // the process or a thread ended between readdir and read
+    }
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    const main = last.get(nodePid) ?? 0;
+    const threads = [...last]
+      .filter(([tid]) => tid !== nodePid)
+      .map(([, s]) => s)
+      .sort((a, b) => b - a);
+    return { main, threads };
+  };
+}
+
 async function once(build) {
   const cwd = mkdtempSync(join(tmpdir(), 'molimport-bench-pglite-'));
   const env = { ...process.env, ...build.env };
@@ -54,7 +88,13 @@ async function once(build) {
   args.push('--json', '--quiet', '--log-level', 'warn', '--rejects', join(cwd, 'rejects.sdf'));
   if (values.extra) args.push(...values.extra.split(' '));
   const loadBefore = loadAverage();
-  const r = await run('/usr/bin/time', args, { cwd, env });
+  let stopSampling = () => ({ main: 0, threads: [] });
+  const r = await run('/usr/bin/time', args, {
+    cwd,
+    env,
+    onSpawn: (child) => (stopSampling = sampleThreads(child.pid)),
+  });
+  const threads = stopSampling();
   const loadAfter = loadAverage();
   try {
     let stats;
@@ -78,6 +118,10 @@ async function once(build) {
       rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
       diskMb: Number(du.stdout.split('\t')[0]) / 1024,
       rows: stats.inserted,
+      // The busiest thread besides the main one: PGlite's own when it runs in a thread.
+      mainCpu: threads.main,
+      topThreadCpu: threads.threads[0] ?? 0,
+      otherThreadsCpu: threads.threads.slice(1).reduce((a, b) => a + b, 0),
       batches: stats.batches,
       loadBefore,
       loadAfter,
@@ -95,7 +139,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const r = await once(build);
     results.get(build.name).push(r);
     log(
-      `round ${round} ${build.name}: ${Math.round(r.rate)} mol/s, ${r.seconds.toFixed(2)} s, CPU ${(r.user + r.sys).toFixed(2)} s (user ${r.user}, sys ${r.sys}), ${Math.round(r.rssMb)} MB, load ${r.loadBefore} → ${r.loadAfter}`,
+      `round ${round} ${build.name}: ${Math.round(r.rate)} mol/s, ${r.seconds.toFixed(2)} s, CPU ${(r.user + r.sys).toFixed(2)} s (user ${r.user}, sys ${r.sys}; main thread ${r.mainCpu.toFixed(2)}, busiest other ${r.topThreadCpu.toFixed(2)}, rest ${r.otherThreadsCpu.toFixed(2)}), ${Math.round(r.rssMb)} MB, load ${r.loadBefore} → ${r.loadAfter}`,
     );
   }
 }
@@ -116,8 +160,8 @@ const lines = [
   '',
   `Dataset \`${relative(ROOT, dataset.path)}\`; ${ROUNDS} rounds, builds interleaved; medians (all runs in parentheses). Load average at start ${loadStart}, at end ${loadAverage()}.`,
   '',
-  `| build | molecules/s | × ${first} | seconds | CPU user+sys s | peak RSS MB | data dir MB | batches |`,
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `| build | molecules/s | × ${first} | seconds | CPU user+sys s | main thread s | busiest other thread s | peak RSS MB | data dir MB | batches |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 for (const b of builds) {
   const rs = results.get(b.name);
@@ -130,7 +174,7 @@ for (const b of builds) {
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')})`
         : ''
-    } | ${col((r) => r.rate)} | ${(rate / firstRate).toFixed(2)} | ${col((r) => r.seconds, 2)} | ${col((r) => r.user + r.sys, 2)} | ${col((r) => r.rssMb)} | ${fmt(median(rs.map((r) => r.diskMb)))} | ${median(rs.map((r) => r.batches))} |`,
+    } | ${col((r) => r.rate)} | ${(rate / firstRate).toFixed(2)} | ${col((r) => r.seconds, 2)} | ${col((r) => r.user + r.sys, 2)} | ${col((r) => r.mainCpu, 2)} | ${col((r) => r.topThreadCpu, 2)} | ${col((r) => r.rssMb)} | ${fmt(median(rs.map((r) => r.diskMb)))} | ${median(rs.map((r) => r.batches))} |`,
   );
 }
 lines.push('', 'Load per run (before → after):', '');
