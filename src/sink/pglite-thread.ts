@@ -112,7 +112,14 @@ class PgliteThread implements PgliteBackend {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ ...body, id }, transfer);
+      try {
+        this.#worker.postMessage({ ...body, id }, transfer);
+      } catch (err) {
+        // Not sent (a parameter that cannot be cloned): nothing will answer it.
+        this.#pending.delete(id);
+        this.#idle();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 

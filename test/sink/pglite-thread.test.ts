@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe.each([true, false])('embedded database, thread: %s', (thread) => {
-  it('runs statements and COPY (text cut mid-row, and binary), and reports errors as PostgreSQL did', async () => {
+  it('runs statements and COPY (text cut mid-row), and reports errors as PostgreSQL did', async () => {
     const driver = await PgliteDriver.open(path.join(await freshDir(), 'pgdata'), { thread });
     try {
       const client = await driver.checkout();
@@ -102,6 +102,25 @@ describe.each([true, false])('embedded database, thread: %s', (thread) => {
   });
 });
 
+describe('embedded database in its thread', () => {
+  it('a parameter that cannot be sent to the thread fails that statement only', async () => {
+    const driver = await PgliteDriver.open(path.join(await freshDir(), 'pgdata'));
+    try {
+      const client = await driver.checkout();
+      try {
+        const failed = await client.query('SELECT $1::text AS x', [() => 1]).catch((e: unknown) => e);
+        expect(failed).toBeInstanceOf(DatabaseError);
+        expect((failed as Error).message).toMatch(/could not be cloned/);
+        expect((await client.query('SELECT $1::text AS x', ['next'])).rows).toEqual([{ x: 'next' }]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await driver.close();
+    }
+  });
+});
+
 /** Run `node -e SCRIPT` (ESM) in the repository; resolves with its exit code and output. */
 interface Exited {
   code: number | null;
@@ -135,6 +154,8 @@ describe('a process using the embedded database', () => {
       `const d = await PgliteDriver.open(${JSON.stringify(dir)});`,
       `const c = await d.checkout();`,
       `console.log(JSON.stringify((await c.query('SELECT 40 + 2 AS x')).rows));`,
+      // A statement that never reached the thread must not leave it holding the process open.
+      `await c.query('SELECT $1::text', [() => 1]).catch(() => undefined);`,
       `c.release();`,
       close ? `await d.close();` : '',
     ].join('\n');
