@@ -15,6 +15,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
 import { ensureBuild, loadAverage, processTree, ROOT, run } from './lib/measured-run.mjs';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -84,7 +85,16 @@ async function once(build) {
   const env = { ...process.env, ...build.env };
   for (const k of Object.keys(env)) if (k === 'DATABASE_URL' || k.startsWith('PG')) delete env[k];
   const timeFile = join(cwd, 'time.txt');
-  const args = ['-v', '-o', timeFile, process.execPath, build.bin, 'pubchem', dataset.path];
+  const args = [
+    '-v',
+    '-o',
+    timeFile,
+    process.execPath,
+    ...binNodeFlags(build.bin),
+    build.bin,
+    'pubchem',
+    dataset.path,
+  ];
   args.push('--json', '--quiet', '--log-level', 'warn', '--rejects', join(cwd, 'rejects.sdf'));
   if (values.extra) args.push(...values.extra.split(' '));
   const loadBefore = loadAverage();
