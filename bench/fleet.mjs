@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 
 const [url, ...rest] = process.argv.slice(2);
 if (!url)
@@ -81,8 +82,8 @@ const run = (args, timed = false) =>
   new Promise((resolve, reject) => {
     const cpuFile = timed && TIME ? path.join(dir, `cpu-${cpuFiles++}`) : undefined;
     const [cmd, argv] = cpuFile
-      ? [TIME, ['-o', cpuFile, '-f', '%U %S', process.execPath, BIN, ...args]]
-      : [process.execPath, [BIN, ...args]];
+      ? [TIME, ['-o', cpuFile, '-f', '%U %S', process.execPath, ...binNodeFlags(BIN), BIN, ...args]]
+      : [process.execPath, [...binNodeFlags(BIN), BIN, ...args]];
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,6 +45,7 @@ function importOnce(bin, file, schema, extra) {
     const child = spawn(
       process.execPath,
       [
+        ...binNodeFlags(bin),
         bin,
         'pubchem',
         file,

@@ -16,6 +16,7 @@ import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 import { ensureBuild } from './lib/measured-run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,12 +94,13 @@ async function molimport(
   source,
   file,
   extra = [],
-  { embedded = false, keep = false, env: extraEnv = {} } = {},
+  { embedded = false, keep = false, env: extraEnv = {}, nodeFlags = binNodeFlags(BIN) } = {},
 ) {
   const schema = `molimport_bench_${process.pid}`;
   let cwd = ROOT;
   const env = { ...process.env, ...extraEnv };
   const args = [
+    ...nodeFlags,
     BIN,
     source,
     file,
@@ -455,13 +457,13 @@ async function main() {
   }
 
   if (SECTIONS.has('heap')) {
-    // What bin/molimport.js's heap policy (src/cli/heap-policy.ts) buys and costs: the same run
-    // with V8's own heap growth.
-    const h = await measure('molimport pubchem adaptive, V8 default heap growth', REPEAT, () =>
-      molimport('pubchem', data.pubchem, [], { env: { MOLIMPORT_HEAP_GROWING_PERCENT: '0' } }),
+    // What the heap flags on bin/molimport.js's #! line buy and cost: the same run with V8's own
+    // young generation and heap growth, as `node bin/molimport.js` runs.
+    const h = await measure('molimport pubchem adaptive, V8 default heap', REPEAT, () =>
+      molimport('pubchem', data.pubchem, [], { nodeFlags: [] }),
     );
     add({
-      name: 'molimport, adaptive, V8 default heap growth (MOLIMPORT_HEAP_GROWING_PERCENT=0)',
+      name: 'molimport, adaptive, V8 default heap (`node bin/molimport.js`, no #! flags)',
       input: 'PubChem SDF.gz',
       ...h,
     });

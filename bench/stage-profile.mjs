@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -141,6 +142,7 @@ function runCli(file, source, schema, create) {
   const args = [
     '--import',
     HOOK,
+    ...binNodeFlags(values.bin),
     values.bin,
     source,
     file,

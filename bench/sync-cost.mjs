@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
+import { binNodeFlags } from './lib/bin-flags.mjs';
 import { ensureDataset, loadTemplates } from './lib/dataset.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -61,6 +62,7 @@ function run(label, file, extra = []) {
   const r = spawnSync(
     process.execPath,
     [
+      ...binNodeFlags(path.join(root, 'bin/molimport.js')),
       path.join(root, 'bin/molimport.js'),
       'chembl',
       file,

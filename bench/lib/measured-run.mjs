@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { binNodeFlags } from './bin-flags.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const HOOK = join(ROOT, 'bench', 'lib', 'pg-cpu-hook.mjs');
@@ -130,7 +131,18 @@ export async function measuredImport({
 }) {
   const timeFile = join(out, `time-${process.pid}.txt`);
   const cpuFile = join(out, `pgcpu-${process.pid}.json`);
-  const args = ['-v', '-o', timeFile, process.execPath, '--import', hookFor(bin), bin, source, file];
+  const args = [
+    '-v',
+    '-o',
+    timeFile,
+    process.execPath,
+    ...binNodeFlags(bin),
+    '--import',
+    hookFor(bin),
+    bin,
+    source,
+    file,
+  ];
   args.push('--db', db, '--schema', schema, '--json', '--quiet', '--log-level', 'warn', ...extra);
   args.push('--rejects', join(out, `rejects-${process.pid}.sdf`));
   if (create) args.push('--create-schema');

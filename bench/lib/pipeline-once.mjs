@@ -15,8 +15,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const dist = (p) => import(pathToFileURL(resolve(values.dist, p)).href);
-const { readRecords } = await dist('sources/index.js');
-const { toMoleculeRow, isReject } = await dist('transform/index.js');
+const { readRecords } = await dist('sources/read-records.js');
+const { toMoleculeRow, isReject } = await dist('transform/to-molecule-row.js');
 const { directCopyChunks } = await dist('sink/molecule-writer.js');
 
 let batch = [];

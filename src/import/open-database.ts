@@ -34,7 +34,13 @@ export async function openDatabase(
 ): Promise<DatabaseOperations> {
   return DatabaseOperations.open({
     ...(resolved.kind === 'embedded'
-      ? { embedded: { dataDir: resolved.dataDir } }
+      ? {
+          embedded: {
+            dataDir: resolved.dataDir,
+            // MOLIMPORT_EMBEDDED_THREAD=0: PGlite in the main thread (to measure what its thread buys).
+            ...((o.env ?? process.env).MOLIMPORT_EMBEDDED_THREAD === '0' ? { thread: false } : {}),
+          },
+        }
       : { connectionString: o.database, env: o.env ?? process.env }),
     schema: o.schema ?? 'public',
     maxConnections: o.maxConnections ?? 1,

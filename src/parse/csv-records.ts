@@ -98,7 +98,7 @@ export async function* readCsvRecords(
       await drained();
       const r = await iterator.next();
       if (r.done === true) break;
-      yield decoder.decode(r.value);
+      yield* decoder.pieces(r.value);
     }
     const rest = decoder.end();
     if (rest.length > 0) yield rest;

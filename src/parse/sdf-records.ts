@@ -18,8 +18,10 @@ export async function* readSdfRecords(
   const decoder = new Utf8Decoder();
   const splitter = new SdfSplitter();
   for await (const chunk of input) {
-    const records = splitter.push(decoder.decode(chunk));
-    for (const r of records) yield toSdfRecord(r, file, decoder.sawInvalid);
+    for (const text of decoder.pieces(chunk)) {
+      const records = splitter.push(text);
+      for (const r of records) yield toSdfRecord(r, file, decoder.sawInvalid);
+    }
   }
   const tail = decoder.end();
   const last = [...(tail.length > 0 ? splitter.push(tail) : []), ...splitter.end()];

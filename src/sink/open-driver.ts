@@ -54,7 +54,11 @@ export async function openDriver(
   const driver =
     target.kind === 'embedded'
       ? // Loaded only for the embedded database: a PostgreSQL user's process never loads PGlite.
-        await (await import('./pglite-driver.js')).PgliteDriver.open(target.dataDir)
+        await (
+          await import('./pglite-driver.js')
+        ).PgliteDriver.open(target.dataDir, {
+          thread: options.embedded === true ? undefined : options.embedded?.thread,
+        })
       : new PgDriver({
           connectionString: target.connectionString,
           display: target.display,

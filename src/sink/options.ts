@@ -17,9 +17,11 @@ export interface DatabaseOperationsOptions {
   pool?: pg.Pool | undefined;
   /**
    * Use the embedded PGlite database (one connection, one process per data directory). `true` =
-   * `./.molimport/pgdata`; `{ dataDir }` is created when missing. @default not embedded, unless nothing else is configured
+   * `./.molimport/pgdata`; `{ dataDir }` is created when missing. `thread` (default true) runs
+   * PGlite in a worker thread of its own, so that it works while this thread parses; false runs it
+   * in this thread. @default not embedded, unless nothing else is configured
    */
-  embedded?: { dataDir?: string } | true | undefined;
+  embedded?: { dataDir?: string; thread?: boolean } | true | undefined;
   /** Pool size: connections (and so batches) in flight at once. Integer 1–100. Ignored for the embedded database (1) and for `pool`. @default 4 */
   maxConnections?: number;
   /**

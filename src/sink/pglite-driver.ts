@@ -1,18 +1,18 @@
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WASM) with its files in a local directory.
  * PGlite is ONE connection, so `checkout()` hands it to one caller at a time through a mutex: a
- * transaction's statements can never interleave with another's. COPY goes through PGlite's virtual
- * `/dev/blob` device.
+ * transaction's statements can never interleave with another's. PGlite runs in a worker thread of
+ * its own by default (`pglite-thread.ts`), so that reading, parsing and COPY encoding on the main
+ * thread run on the other core while PostgreSQL works; `thread: false` runs it in this thread.
+ * COPY goes through a file in PGlite's in-memory filesystem (`pglite-backend.ts`).
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { ConfigurationError } from '../errors.js';
 import { toDatabaseError } from './connection.js';
-import { seedDataDir } from './pglite-template.js';
+import { copyFromFileSql, openPgliteBackend, type PgliteBackend } from './pglite-backend.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 
-const INT8_OID = 20;
+const utf8 = new TextEncoder();
 
 /** Data directories open in this process: two PGlite instances on one directory corrupt it. */
 const openDataDirs = new Set<string>();
@@ -34,18 +34,21 @@ export class PgliteDriver implements SqlDriver {
   readonly target: string;
   readonly maxConnections = 1;
   readonly dataDir: string;
-  readonly #db: PGlite;
+  readonly #db: PgliteBackend;
   readonly #mutex = new Mutex();
   #closed = false;
 
-  private constructor(db: PGlite, dataDir: string) {
+  private constructor(db: PgliteBackend, dataDir: string) {
     this.#db = db;
     this.dataDir = dataDir;
     this.target = `embedded:${dataDir}`;
   }
 
-  /** Open (creating when missing) the embedded database in `dataDir`. */
-  static async open(dataDir: string): Promise<PgliteDriver> {
+  /**
+   * Open (creating when missing) the embedded database in `dataDir`. `thread` (default true): run
+   * PGlite in a worker thread of its own; false runs it in this thread.
+   */
+  static async open(dataDir: string, { thread = true }: { thread?: boolean } = {}): Promise<PgliteDriver> {
     const absolute = dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir);
     if (openDataDirs.has(absolute)) {
       throw new ConfigurationError(
@@ -54,11 +57,9 @@ export class PgliteDriver implements SqlDriver {
     }
     openDataDirs.add(absolute);
     try {
-      // A new directory starts from the build's pre-initialised cluster (initdb in WASM is slow).
-      if (!absolute.startsWith('memory://') && !(await seedDataDir(absolute)))
-        await mkdir(absolute, { recursive: true });
-      // int8 as strings, exactly like pg, so callers see the same types on both drivers.
-      const db = await PGlite.create(absolute, { parsers: { [INT8_OID]: (value: string) => value } });
+      const db = thread
+        ? await (await import('./pglite-thread.js')).openPgliteThread(absolute)
+        : await openPgliteBackend(absolute);
       return new PgliteDriver(db, absolute);
     } catch (err) {
       openDataDirs.delete(absolute);
@@ -71,7 +72,7 @@ export class PgliteDriver implements SqlDriver {
     const unlock = await this.#mutex.acquire();
     try {
       // A previous holder that released mid-transaction must not leak its transaction to us.
-      if (this.#db.isInTransaction()) await this.#db.query('ROLLBACK');
+      await this.#db.rollbackIfInTransaction();
     } catch (err) {
       unlock();
       throw toDatabaseError(err);
@@ -93,7 +94,7 @@ export class PgliteDriver implements SqlDriver {
     this.#closed = true;
     const unlock = await this.#mutex.acquire();
     try {
-      if (!this.#db.closed) await this.#db.close();
+      await this.#db.close();
     } finally {
       openDataDirs.delete(this.dataDir);
       unlock();
@@ -104,9 +105,9 @@ export class PgliteDriver implements SqlDriver {
 class PgliteClient implements SqlClient {
   readonly broken = false;
   #unlock: (() => void) | undefined;
-  readonly #db: PGlite;
+  readonly #db: PgliteBackend;
 
-  constructor(db: PGlite, unlock: () => void) {
+  constructor(db: PgliteBackend, unlock: () => void) {
     this.#db = db;
     this.#unlock = unlock;
   }
@@ -114,8 +115,7 @@ class PgliteClient implements SqlClient {
   async query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
     this.#assertHeld();
     try {
-      const result = await this.#db.query<R>(text, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+      return await this.#db.query<R>(text, params);
     } catch (err) {
       throw toDatabaseError(err);
     }
@@ -123,15 +123,13 @@ class PgliteClient implements SqlClient {
 
   async copyFrom(copySql: string, data: CopyPayload): Promise<number> {
     this.#assertHeld();
-    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
-    if (sql === copySql)
+    if (copyFromFileSql(copySql) === undefined)
       throw new ConfigurationError(`copyFrom expects COPY ... FROM STDIN, got: ${copySql.slice(0, 80)}`);
-    const parts: (string | Uint8Array)[] = [];
-    if (typeof data === 'string') parts.push(data);
-    else for await (const chunk of data) parts.push(chunk);
+    const chunks: Uint8Array[] = [];
+    if (typeof data === 'string') chunks.push(utf8.encode(data));
+    else for await (const chunk of data) chunks.push(typeof chunk === 'string' ? utf8.encode(chunk) : chunk);
     try {
-      const result = await this.#db.query(sql, [], { blob: new Blob(parts) });
-      return result.rowCount ?? result.affectedRows ?? 0;
+      return await this.#db.copyFrom(copySql, chunks);
     } catch (err) {
       throw toDatabaseError(err);
     }

@@ -130,10 +130,17 @@ describe('the packed package installed into an empty project', { timeout: 600_00
     expect(existsSync(path.join(installed, pkg.types))).toBe(true);
     const bin = pkg.bin.molimport;
     expect(bin).toBeDefined();
+    // The heap flags ride on the #! line (bin/molimport.js): `env -S` splits them off for node.
     expect(
-      (await readFile(path.join(installed, bin as string), 'utf8')).startsWith('#!/usr/bin/env node'),
+      (await readFile(path.join(installed, bin as string), 'utf8')).startsWith('#!/usr/bin/env -S node --'),
     ).toBe(true);
-    expect(existsSync(path.join(app, 'node_modules', '.bin', 'molimport'))).toBe(true);
+    const linked = path.join(app, 'node_modules', '.bin', 'molimport');
+    expect(existsSync(linked)).toBe(true);
+    // Run as a program, as npm links it: the kernel reads the #! line, env finds this node on PATH.
+    const { stdout } = await exec(linked, ['--version'], {
+      env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("import { ... } from 'molimport' works and a small processor run gives the right result", async () => {
