@@ -36,14 +36,46 @@ function workerPath(): string {
   return file;
 }
 
+/**
+ * The thread inherits node's options, except `--input-type` (node --input-type=module -e …), which
+ * is refused for a worker's file and would fail every embedded run started that way. Naming the
+ * options explicitly makes Node check them, and it refuses V8's (bin/molimport.js's #! heap flags:
+ * "Initiated Worker with invalid execArgv flags"); those are process-wide and already in force in
+ * the thread, so they are left out. Inherited implicitly when there is nothing to leave out.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] | undefined {
+  const kept = execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  return kept.length === execArgv.length ? undefined : kept;
+}
+
+function startWorker(file: string, data: PgliteThreadData): Worker {
+  let execArgv = workerExecArgv(process.execArgv);
+  for (;;) {
+    try {
+      return new Worker(file, { workerData: data, execArgv });
+    } catch (err) {
+      const refused = refusedFlags(err);
+      if (execArgv === undefined || refused.length === 0) throw err;
+      const names = new Set(refused.map(flagName));
+      const kept: string[] = execArgv.filter((arg) => !names.has(flagName(arg)));
+      if (kept.length === execArgv.length) throw err;
+      execArgv = kept;
+    }
+  }
+}
+
+/** The options Node names in ERR_WORKER_INVALID_EXEC_ARGV ("…invalid execArgv flags: --a, --b=1"). */
+function refusedFlags(err: unknown): string[] {
+  if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return [];
+  const list = /flags: (.*)$/.exec((err as Error).message)?.[1];
+  return list === undefined ? [] : list.split(', ').filter((f) => f.startsWith('-'));
+}
+
+const flagName = (arg: string): string => arg.split('=', 1)[0] as string;
+
 /** Start the thread and open the database in `dataDir`; rejects with the thread's error. */
 export async function openPgliteThread(dataDir: string): Promise<PgliteBackend> {
-  const worker = new Worker(workerPath(), {
-    workerData: { dataDir } satisfies PgliteThreadData,
-    // The thread inherits node's options, but `--input-type` (node --input-type=module -e …) is
-    // refused for a worker's file and would fail every embedded run started that way.
-    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
-  });
+  const worker = startWorker(workerPath(), { dataDir } satisfies PgliteThreadData);
   const backend = new PgliteThread(worker);
   try {
     await backend.opened;

@@ -3,7 +3,8 @@
  * way (Node.js refuses them in NODE_OPTIONS, and setting them at run time is "unpredictable").
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/spawn-cli.js';
@@ -60,4 +61,28 @@ describe('the heap flags of bin/molimport.js', () => {
     expect(notice).toMatchObject({ level: 40, code: 'MOLIMPORT_ENV_IGNORED' });
     expect(notice.msg).toContain('node --heap-growing-percent=');
   });
+
+  it("imports into the embedded database as a program: the flags do not stop PGlite's thread", () => {
+    // V8 flags cannot be named in a worker thread's execArgv ("invalid execArgv flags"): an
+    // embedded import started through the #! line failed at open before the thread inherited them.
+    const dir = mkdtempSync(path.join(tmpdir(), 'molimport-heap-flags-'));
+    try {
+      const sample = path.resolve(
+        path.dirname(BIN),
+        '..',
+        'fixtures',
+        'samples',
+        'chembl_dump_head_200.sdf.gz',
+      );
+      const env: Record<string, string> = {
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      };
+      const r = spawnSync(BIN, ['chembl', sample, '--json', '--quiet'], { cwd: dir, encoding: 'utf8', env });
+      expect(r.stderr).not.toContain('execArgv');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'completed', inserted: 200 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -169,6 +169,21 @@ describe('a process using the embedded database', () => {
     expect(r.code).toBe(0);
   });
 
+  it("opens under node -e with V8 flags too (the thread is given node's options without V8's)", async () => {
+    // --input-type makes the thread's options explicit, and Node refuses V8 flags named there.
+    const dir = path.join(await freshDir(), 'pgdata');
+    const r = await node([
+      '--max-semi-space-size=8',
+      '--heap-growing-percent=60',
+      '--input-type=module',
+      '-e',
+      script(true, dir),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('[{"x":42}]');
+    expect(r.code).toBe(0);
+  });
+
   it('Ctrl-C during an embedded import exits 130, and the database opens again with what was committed', async () => {
     const cwd = await freshDir();
     const text = gunzipSync(
