@@ -11,6 +11,8 @@ import { applyWasmPolicy } from '../dist/cli/wasm-policy.js';
 import { main } from '../dist/cli/main.js';
 import { writeNotice } from '../dist/cli/notice.js';
 import { invokedAs } from '../dist/cli/io.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // The variable that set the heap policy at run time before the flags moved to the #! line: say so
 // rather than ignore a cron job's setting silently.
@@ -63,7 +65,14 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-  command: invokedAs(process.argv[1], process.cwd()),
+  command: invokedAs(process.argv[1], process.cwd(), ranAsProgram()),
 });
 // Let stdout drain before exiting so a piped --json object is never cut.
 process.stdout.write('', () => process.exit(code));
+
+/** Whether node was started with this file's #! flags, i.e. the kernel ran the file as a program. */
+function ranAsProgram() {
+  const first = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n', 1)[0];
+  const flags = first.split(' ').filter((w) => w.startsWith('--'));
+  return flags.length > 0 && flags.every((f) => process.execArgv.includes(f));
+}

@@ -10,18 +10,24 @@ export interface CliIo {
   /** Aborted on Ctrl-C / SIGTERM by the binary; the run then stops cleanly with exit 130. */
   signal?: AbortSignal;
   /**
-   * How the user runs molimport, for the hints it prints: `molimport` when installed, `node
-   * bin/molimport.js` from a clone (a hint naming a command that is not on PATH is no help).
+   * How the user runs molimport, for the hints it prints: `molimport` when installed,
+   * `bin/molimport.js` or `node bin/molimport.js` from a clone (a hint naming a command that is not
+   * on PATH is no help).
    * @default 'molimport'
    */
   command?: string;
 }
 
-/** How this process was started, as a user would type it again: see {@link CliIo.command}. */
-export function invokedAs(script: string | undefined, cwd: string): string {
+/**
+ * How this process was started, as a user would type it again: see {@link CliIo.command}.
+ * `direct`: the script ran as a program (its `#!` line read), so the hint names it without `node`,
+ * which would skip that line's heap flags.
+ */
+export function invokedAs(script: string | undefined, cwd: string, direct = false): string {
   if (script === undefined || basename(script) === 'molimport') return 'molimport';
   const rel = relative(cwd, script);
-  return `node ${rel.startsWith('..') || isAbsolute(rel) ? script : rel}`;
+  const path = rel.startsWith('..') || isAbsolute(rel) ? script : rel.includes('/') ? rel : `./${rel}`;
+  return direct ? path : `node ${path}`;
 }
 
 /**

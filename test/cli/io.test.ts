@@ -31,6 +31,14 @@ describe('invokedAs', () => {
     expect(invokedAs('/work/molimport/bin/molimport.js', '/work/molimport')).toBe('node bin/molimport.js');
   });
 
+  it('names the script alone when it ran as a program (its #! line read)', () => {
+    expect(invokedAs('/work/molimport/bin/molimport.js', '/work/molimport', true)).toBe('bin/molimport.js');
+    expect(invokedAs('/work/molimport/bin/molimport.js', '/work/molimport/bin', true)).toBe('./molimport.js');
+    expect(invokedAs('/work/molimport/bin/molimport.js', '/tmp', true)).toBe(
+      '/work/molimport/bin/molimport.js',
+    );
+  });
+
   it('keeps the absolute path when the script is outside the working directory', () => {
     expect(invokedAs('/work/molimport/bin/molimport.js', '/tmp')).toBe(
       'node /work/molimport/bin/molimport.js',

@@ -117,7 +117,7 @@ async function scratch(): Promise<{ dir: string; databaseUrl: string | undefined
     path.join(dir, 'vendor.csv'),
     'catalog_id,smiles,supplier\nV-0001,CCO,acme\nV-0002,c1ccccc1,acme\n',
   );
-  // The quick start runs `node bin/molimport.js … fixtures/samples/…` from a checkout.
+  // The quick start runs `bin/molimport.js … fixtures/samples/…` from a checkout.
   await symlink(path.join(ROOT, 'bin'), path.join(dir, 'bin'));
   await symlink(path.join(ROOT, 'fixtures'), path.join(dir, 'fixtures'));
   if (!usePostgres) return { dir, databaseUrl: undefined };
