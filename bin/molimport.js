@@ -1,9 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=60
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=60
 // The one place that calls process.exit. Ctrl-C / SIGTERM abort the run cleanly (exit 130);
 // a second signal exits at once (committed batches stay; --resume continues).
 //
 // The heap flags on the line above are the documented way to give V8 flags to a program (Node.js
-// refuses them in NODE_OPTIONS): a young generation of 2 × 8 MiB instead of 2 × 16 MiB and old-
+// refuses them in NODE_OPTIONS): a young generation of 2 × 4 MiB instead of 2 × 16 MiB and old-
 // generation growth of 1.6× the live set instead of up to 4× keep peak RSS under 200 MB at any
 // input size (docs/performance.md, "Memory"). `node bin/molimport.js` skips the line and runs with
 // V8's defaults; `node --max-semi-space-size=… bin/molimport.js` chooses other values.
