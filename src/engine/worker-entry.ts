@@ -4,10 +4,11 @@
  *
  * It loads the user's module once per thread, runs the export on each batch, and replies with a
  * {@link WorkerReply} that carries the thread's `heapUsed`, the cheapest honest memory sample.
- * Only types are imported: the entry loads nothing of the engine into the thread.
+ * Only types are imported from the engine: the entry loads nothing of it into the thread.
  */
 import type { BatchInfo } from './batch-types.js';
-import type { SerializedError, WorkerReply, WorkerTask } from './worker-messages.js';
+import { serializeError } from '../serialized-error.js';
+import type { WorkerReply, WorkerTask } from './worker-messages.js';
 
 type Handler = (batch: unknown[], info: BatchInfo) => unknown[] | Promise<unknown[]>;
 
@@ -28,24 +29,6 @@ async function handlerFor(moduleUrl: string, exportName: string): Promise<Handle
     handlers.set(key, handler);
   }
   return handler;
-}
-
-/** The error's name, message, stack and own primitive fields (structured cloning drops the fields). */
-function serializeError(thrown: unknown): SerializedError {
-  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const fields: SerializedError['fields'] = {};
-  for (const [key, value] of Object.entries(error as unknown as Record<string, unknown>)) {
-    if (
-      value === null ||
-      typeof value === 'string' ||
-      typeof value === 'number' ||
-      typeof value === 'boolean'
-    )
-      fields[key] = value;
-  }
-  const serialized: SerializedError = { name: error.name, message: error.message, fields };
-  if (error.stack !== undefined) serialized.stack = error.stack;
-  return serialized;
 }
 
 export default async function runBatch(task: WorkerTask<unknown>): Promise<WorkerReply<unknown>> {

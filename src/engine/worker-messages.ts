@@ -4,6 +4,7 @@
  * that `isTransient` predicates look at.
  */
 
+import type { SerializedError } from '../serialized-error.js';
 import type { BatchInfo } from './batch-types.js';
 
 export interface WorkerTask<T> {
@@ -14,22 +15,5 @@ export interface WorkerTask<T> {
   info: BatchInfo;
 }
 
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-  /** The error's own primitive fields (`code`, `errno`...). */
-  fields: Record<string, string | number | boolean | null>;
-}
-
 export type WorkerReply<R> =
   { ok: true; results: R[]; heapUsed: number } | { ok: false; error: SerializedError; heapUsed: number };
-
-/** Rebuild an Error on the main thread with the worker error's name, message, stack and fields. */
-export function deserializeError(data: SerializedError): Error {
-  const error = new Error(data.message);
-  error.name = data.name;
-  if (data.stack !== undefined) error.stack = data.stack;
-  Object.assign(error, data.fields);
-  return error;
-}

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import { builtFile } from '../built-file.js';
 import type { BatchInfo, WorkerProcessFunc } from './batch-types.js';
-import { deserializeError } from './worker-messages.js';
+import { deserializeError } from '../serialized-error.js';
 import type { WorkerReply, WorkerTask } from './worker-messages.js';
 import { fail } from './validate.js';
 

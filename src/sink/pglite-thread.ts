@@ -10,14 +10,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { builtFile } from '../built-file.js';
+import { deserializeError } from '../serialized-error.js';
 import type { SqlResult, SqlRow } from './driver.js';
 import { concatChunks, type PgliteBackend } from './pglite-backend.js';
-import {
-  deserializeError,
-  type PgliteReply,
-  type PgliteRequest,
-  type PgliteThreadData,
-} from './pglite-messages.js';
+import type { PgliteReply, PgliteRequest, PgliteThreadData } from './pglite-messages.js';
 
 /** Distributive Omit: keeps each request variant's own fields. */
 type RequestBody = PgliteRequest extends infer R ? (R extends PgliteRequest ? Omit<R, 'id'> : never) : never;

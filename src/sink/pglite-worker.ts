@@ -4,13 +4,9 @@
  * time: PGlite is one connection, and the driver's mutex already orders them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../serialized-error.js';
 import { openPgliteBackend, type PgliteBackend } from './pglite-backend.js';
-import {
-  serializeError,
-  type PgliteReply,
-  type PgliteRequest,
-  type PgliteThreadData,
-} from './pglite-messages.js';
+import type { PgliteReply, PgliteRequest, PgliteThreadData } from './pglite-messages.js';
 
 const port = parentPort;
 if (port === null) throw new Error('pglite-worker.js runs only as a worker thread');
