@@ -124,9 +124,16 @@ export function checkMolfile(text: string, end: number, hasEnd: boolean): Molfil
     return info;
   }
   let bondLines = 0;
+  // The first '.' at or after the bond block, found once: a bond line has none, so testing each
+  // line against it replaces a scan of every line.
+  let dot = -1;
   while (bondLines < bonds && pos < end) {
     const nl = lineEnd(text, pos, end);
-    if (!isBondLineAt(text, pos, nl)) break;
+    if (dot < pos) {
+      dot = text.indexOf('.', pos);
+      if (dot < 0) dot = text.length;
+    }
+    if (dot < nl || !isBondLineAt(text, pos, nl)) break;
     bondLines++;
     pos = nl + 1;
   }
@@ -160,15 +167,16 @@ function isAtomLineAt(text: string, start: number, stop: number): boolean {
   return false;
 }
 
-/** `isBondLine` on text[start, stop) without making a substring (every bond line of every record). */
+/**
+ * `isBondLine` on text[start, stop) without making a substring (every bond line of every record),
+ * except the test for a '.', which the caller makes.
+ */
 function isBondLineAt(text: string, start: number, stop: number): boolean {
   if (stop - start < 6) return false;
   const c = text.charCodeAt(start);
   if (c >= 65 && c <= 90 && text.charCodeAt(start + 1) === 32 && text.charCodeAt(start + 2) === 32)
     return false;
-  if (!isPaddedDigits(text, start, start + 3) || !isPaddedDigits(text, start + 3, start + 6)) return false;
-  for (let i = start; i < stop; i++) if (text.charCodeAt(i) === 46) return false;
-  return true;
+  return isPaddedDigits(text, start, start + 3) && isPaddedDigits(text, start + 3, start + 6);
 }
 
 /** Whether text[from, to), trimmed as `String.prototype.trim` would, is one or more ASCII digits. */

@@ -99,6 +99,16 @@ describe('parseSdfRecord', () => {
     expect(parseSdfRecord(molblock('T', 2, 1, 2, false)).problem).toBe('no "M  END" line');
   });
 
+  it('ends the bond block at a line with a decimal point, wherever the next one is', () => {
+    const three = molblock('T', 4, 3);
+    const dotted = (n: number): string => three.replace(`${bond(n, n + 1)}\n`, `${bond(n, n + 1)}.5\n`);
+    expect(parseSdfRecord(three + '> <a>\n1\n\n').problem).toBeUndefined();
+    expect(parseSdfRecord(dotted(2)).problem).toMatch(/counts line says 3 bonds but only 1 bond lines/);
+    expect(parseSdfRecord(dotted(3) + '> <w>\n1.5\n\n').problem).toMatch(
+      /counts line says 3 bonds but only 2 bond lines/,
+    );
+  });
+
   it('reports a record without a counts line', () => {
     expect(parseSdfRecord('asdfasdf\niABAAA\nM END\n').problem).toMatch(/no counts line/);
     expect(parseSdfRecord('x\n').problem).toMatch(/no counts line/);
