@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { toDatabaseError } from './connection.js';
 import { copyFromFileSql, openPgliteBackend, type PgliteBackend } from './pglite-backend.js';
+import { otherMajorVersion } from './pglite-template.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 
 const utf8 = new TextEncoder();
@@ -63,6 +64,9 @@ export class PgliteDriver implements SqlDriver {
       return new PgliteDriver(db, absolute);
     } catch (err) {
       openDataDirs.delete(absolute);
+      // Checked only after a failure: reading the template costs ~20 ms, and most opens succeed.
+      const other = dataDir.startsWith('memory://') ? undefined : otherMajorVersion(absolute);
+      if (other !== undefined) throw new ConfigurationError(other, { cause: err });
       throw toDatabaseError(err, [], `cannot open the embedded database in ${absolute}`);
     }
   }

@@ -125,3 +125,41 @@ export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE):
     throw err;
   }
 }
+
+/**
+ * The PostgreSQL major version this PGlite makes data directories for, read from the template
+ * (its `PG_VERSION`); undefined without a template of this PGlite version.
+ */
+export function templatePostgresMajor(template = DEFAULT_TEMPLATE): string | undefined {
+  try {
+    if (readFileSync(templateVersionFile(template), 'utf8').trim() !== pgliteVersion()) return undefined;
+    const entries = parseTar(gunzipSync(readFileSync(template)));
+    const entry = entries.find(
+      (e) => e.type === 'file' && path.basename(e.name) === 'PG_VERSION' && !e.name.includes('/base/'),
+    );
+    return entry?.data.toString('utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `dataDir` cannot be opened, when it was made by another PostgreSQL major version than this
+ * PGlite's (PGlite only says it "failed to initialize"); undefined when that is not the reason.
+ */
+export function otherMajorVersion(dataDir: string, template = DEFAULT_TEMPLATE): string | undefined {
+  let made: string;
+  try {
+    made = readFileSync(path.join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const ours = templatePostgresMajor(template);
+  if (ours === undefined || made === ours) return undefined;
+  return (
+    `the embedded database in ${dataDir} was made by PostgreSQL ${made} (another molimport version); ` +
+    `this molimport embeds PostgreSQL ${ours} (PGlite ${pgliteVersion()}), which cannot open it. ` +
+    `Move it aside (mv ${dataDir} ${dataDir}.pg${made}) and import the files again. ` +
+    `The molimport version that made it still opens it.`
+  );
+}

@@ -15,6 +15,7 @@ import {
   parseTar,
   pgliteVersion,
   seedDataDir,
+  templatePostgresMajor,
   templateVersionFile,
 } from '../../src/sink/pglite-template.js';
 
@@ -108,5 +109,23 @@ describe('seedDataDir', () => {
     // initdb draws a new identifier for every cluster: equal ones mean both came from the template.
     expect(ids[0]).toMatch(/^\d+$/);
     expect(ids[1]).toBe(ids[0]);
+  });
+
+  it('a data directory of another PostgreSQL major version fails with what to do, not "failed to initialize"', async () => {
+    const ours = templatePostgresMajor();
+    expect(ours).toMatch(/^\d+$/);
+    const older = String(Number(ours) - 1);
+    const old = path.join(dir, 'older');
+    await (await PgliteDriver.open(old)).close();
+    // What an earlier molimport's PGlite left: a whole cluster whose PG_VERSION names its major.
+    await writeFile(path.join(old, 'PG_VERSION'), `${older}\n`);
+    const err = await PgliteDriver.open(old).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(err?.code).toBe('MOLIMPORT_CONFIG');
+    expect(err?.message).toContain(`was made by PostgreSQL ${older}`);
+    expect(err?.message).toContain(`embeds PostgreSQL ${ours} (PGlite ${pgliteVersion()})`);
+    expect(err?.message).toContain(`mv ${old} ${old}.pg${older}`);
   });
 });
