@@ -18,3 +18,16 @@ export function molecule(externalId: string, overrides: Partial<MoleculeRow> = {
     ...overrides,
   };
 }
+
+/**
+ * Data fields that exercise every encoding on the way into PostgreSQL: COPY's escapes, control
+ * characters, non-BMP text, an empty string against a NULL, a 70 KB molfile (TOASTed), NaN.
+ */
+export const TRICKY_FIELDS = {
+  name: 'tab\tnewline\ncr\rback\\slash \\N ünïcødé ☃ 𝔘',
+  smiles: '',
+  inchi: null,
+  molWeight: Number.NaN,
+  molfile: `${'x'.repeat(70_000)}\nM  END`,
+  properties: { 'quote"key': 'q"v\\', empty: '', nested: 'a\tb\nc\u0001\u001f', unicode: '𝔘☃' },
+} satisfies Partial<MoleculeRow>;

@@ -7,7 +7,7 @@ import {
   type WrittenRowStatus,
 } from '../../src/sink/index.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
-import { molecule } from './fixtures.js';
+import { molecule, TRICKY_FIELDS } from './fixtures.js';
 
 const backends = await testBackends('the molecule writer tests');
 
@@ -48,14 +48,7 @@ describe.each(backends)('molecule writer on %s', (kind) => {
   it('stores the same rows whichever way they are written (COPY into the table, COPY binary into staging)', async () => {
     const tricky = [
       molecule('CHEMBL1'),
-      molecule('CHEMBL2', {
-        name: 'tab\tnewline\ncr\rback\\slash \\N ünïcødé ☃ 𝔘',
-        smiles: '',
-        inchi: null,
-        molWeight: Number.NaN,
-        molfile: `${'x'.repeat(70_000)}\nM  END`,
-        properties: { 'quote"key': 'q"v\\', empty: '', nested: 'a\tb\nc', unicode: '𝔘☃' },
-      }),
+      molecule('CHEMBL2', TRICKY_FIELDS),
       molecule('CHEMBL3', { molWeight: Number.POSITIVE_INFINITY, formula: null }, 2 ** 40),
     ];
     const tables: Record<string, unknown>[][] = [];

@@ -3,21 +3,14 @@ import type { TableTarget } from '../../src/sink/index.js';
 import { DigestHint, jsonbText, rowDigest, storedDigestSql } from '../../src/sink/row-digest.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
-import { molecule } from './fixtures.js';
+import { molecule, TRICKY_FIELDS } from './fixtures.js';
 
 const backends = await testBackends('the row digest tests');
 
 /** Rows whose data PostgreSQL stores exactly as sent, so both digests must agree. */
 const representable: MoleculeRow[] = [
   molecule('D1'),
-  molecule('D2', {
-    name: 'tab\tnewline\ncr\rback\\slash \\N ünïcødé ☃ 𝔘',
-    smiles: '',
-    inchi: null,
-    molWeight: Number.NaN,
-    molfile: `${'x'.repeat(70_000)}\nM  END`,
-    properties: { 'quote"key': 'q"v\\', empty: '', nested: 'a\tb\nc\u0001\u001f', unicode: '𝔘☃' },
-  }),
+  molecule('D2', TRICKY_FIELDS),
   molecule('D3', { molWeight: Number.POSITIVE_INFINITY, formula: null, properties: {} }),
   molecule('D4', {
     molWeight: null,
