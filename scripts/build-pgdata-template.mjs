@@ -6,23 +6,36 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteVersion } from '../dist/sink/pglite-template.js';
+import { pgliteVersion, TEMPLATE_SETTINGS } from '../dist/sink/pglite-template.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'pgdata-template.tar.gz');
 const tag = `${out}.version`;
 const version = pgliteVersion();
 
-if (existsSync(out) && existsSync(tag) && readFileSync(tag, 'utf8').trim() === version) process.exit(0);
+// The settings are part of what the template is: one made with others is made again.
+const settingsFile = `${out}.settings`;
+const settings = `${JSON.stringify(TEMPLATE_SETTINGS)}\n`;
+if (
+  existsSync(out) &&
+  existsSync(tag) &&
+  readFileSync(tag, 'utf8').trim() === version &&
+  existsSync(settingsFile) &&
+  readFileSync(settingsFile, 'utf8') === settings
+)
+  process.exit(0);
 
 const started = performance.now();
 const db = await PGlite.create('memory://');
+for (const [name, value] of Object.entries(TEMPLATE_SETTINGS))
+  await db.query(`ALTER SYSTEM SET ${name} = '${value}'`);
 const dump = await db.dumpDataDir('gzip');
 await db.close();
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(`${out}.tmp`, Buffer.from(await dump.arrayBuffer()));
 renameSync(`${out}.tmp`, out);
 writeFileSync(tag, `${version}\n`);
+writeFileSync(settingsFile, settings);
 console.error(
   `[build] embedded database template: ${path.relative(root, out)} (PGlite ${version}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
 );

@@ -15,6 +15,7 @@ import {
   parseTar,
   pgliteVersion,
   seedDataDir,
+  TEMPLATE_SETTINGS,
   templatePostgresMajor,
   templateVersionFile,
 } from '../../src/sink/pglite-template.js';
@@ -109,6 +110,21 @@ describe('seedDataDir', () => {
     // initdb draws a new identifier for every cluster: equal ones mean both came from the template.
     expect(ids[0]).toMatch(/^\d+$/);
     expect(ids[1]).toBe(ids[0]);
+  });
+
+  it("a new embedded database runs with the template's settings (a 32 MB buffer pool)", async () => {
+    const driver = await PgliteDriver.open(path.join(dir, 'settings'));
+    try {
+      const client = await driver.checkout();
+      for (const [name, value] of Object.entries(TEMPLATE_SETTINGS)) {
+        const { rows } = await client.query<{ v: string }>(`SELECT current_setting($1) AS v`, [name]);
+        expect(rows[0]?.v, name).toBe(value);
+      }
+      client.release();
+    } finally {
+      await driver.close();
+    }
+    expect(TEMPLATE_SETTINGS.shared_buffers).toBe('32MB');
   });
 
   it('a data directory of another PostgreSQL major version fails with what to do, not "failed to initialize"', async () => {
