@@ -116,11 +116,15 @@ describe('seedDataDir', () => {
     const driver = await PgliteDriver.open(path.join(dir, 'settings'));
     try {
       const client = await driver.checkout();
-      for (const [name, value] of Object.entries(TEMPLATE_SETTINGS)) {
-        const { rows } = await client.query<{ v: string }>(`SELECT current_setting($1) AS v`, [name]);
-        expect(rows[0]?.v, name).toBe(value);
+      try {
+        for (const [name, value] of Object.entries(TEMPLATE_SETTINGS)) {
+          const { rows } = await client.query<{ v: string }>(`SELECT current_setting($1) AS v`, [name]);
+          expect(rows[0]?.v, name).toBe(value);
+        }
+      } finally {
+        // Released even when an expectation fails: close() waits for a checked-out client.
+        client.release();
       }
-      client.release();
     } finally {
       await driver.close();
     }
