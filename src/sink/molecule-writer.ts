@@ -282,7 +282,7 @@ export async function writeMoleculesInTransaction(
   const settle =
     stored && !direct && mode !== 'insert' && (mode === 'skip' || options.digestHint?.shouldTry() !== false);
   const staged = settle
-    ? await settleStoredByKey(tx, table, mode, runId, rows, seqs, winners, statuses, options)
+    ? await settleStoredByKey(tx, table, mode, runId, rows, seqs, winners, winnerOf, statuses, options)
     : winners;
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
@@ -520,20 +520,14 @@ async function settleStoredByKey(
   rows: readonly MoleculeRow[],
   seqs: readonly number[],
   winners: readonly number[],
+  winnerOf: ReadonlyMap<string, ReadonlyMap<string, number>>,
   statuses: WrittenRowStatus[],
   { stampUnchanged, digestHint }: Pick<MoleculeBatchOptions, 'stampUnchanged' | 'digestHint'>,
 ): Promise<number[]> {
   const write = mode !== 'skip';
   let compared = 0;
-  const bySource = new Map<string, Map<string, number>>();
-  for (const i of winners) {
-    const row = rows[i] as MoleculeRow;
-    let ids = bySource.get(row.source);
-    if (ids === undefined) bySource.set(row.source, (ids = new Map<string, number>()));
-    ids.set(row.externalId, i);
-  }
   const settled = new Set<number>();
-  for (const [source, ids] of bySource) {
+  for (const [source, ids] of winnerOf) {
     const query = tx.query<{
       external_id: string;
       same_run: boolean | null;
