@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Build step (after tsc): a fresh PGlite cluster dumped to dist/pgdata-template.tar.gz, tagged with
-// the PGlite version in dist/pgdata-template.tar.gz.version. A new embedded database unpacks it
-// instead of running initdb (src/sink/pglite-template.ts). Skipped when an up-to-date one exists.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Build step (after tsc): a fresh PGlite cluster, dumped and repacked (src/sink/pgdata-pack.ts) to
+// dist/pgdata-template.pack, tagged with the PGlite version in dist/pgdata-template.pack.version. A
+// new embedded database unpacks it instead of running initdb (src/sink/pglite-template.ts). Skipped
+// when an up-to-date one exists.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteVersion, TEMPLATE_SETTINGS } from '../dist/sink/pglite-template.js';
+import { gunzipSync } from 'node:zlib';
+import { packDataDir } from '../dist/sink/pgdata-pack.js';
+import { parseTar, pgliteVersion, TEMPLATE_SETTINGS } from '../dist/sink/pglite-template.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist', 'pgdata-template.tar.gz');
+const out = path.join(root, 'dist', 'pgdata-template.pack');
+// The tar.gz that builds before the pack wrote: nothing reads it any more.
+for (const old of ['', '.version', '.settings'])
+  rmSync(path.join(root, 'dist', `pgdata-template.tar.gz${old}`), { force: true });
 const tag = `${out}.version`;
 const version = pgliteVersion();
 
@@ -32,7 +38,7 @@ for (const [name, value] of Object.entries(TEMPLATE_SETTINGS))
 const dump = await db.dumpDataDir('gzip');
 await db.close();
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(`${out}.tmp`, Buffer.from(await dump.arrayBuffer()));
+writeFileSync(`${out}.tmp`, packDataDir(parseTar(gunzipSync(Buffer.from(await dump.arrayBuffer())))));
 renameSync(`${out}.tmp`, out);
 writeFileSync(tag, `${version}\n`);
 writeFileSync(settingsFile, settings);

@@ -1,24 +1,19 @@
 /**
  * A new embedded database starts from a pre-initialised data directory instead of running initdb:
  * PGlite's initdb in WebAssembly takes 6–7 s and ~800 MB RSS, unpacking this template ~0.1 s. The
- * template (`dist/pgdata-template.tar.gz`, made by `scripts/build-pgdata-template.mjs` at build
- * time) is PGlite's own `dumpDataDir()` of a fresh cluster, tagged with the PGlite version that made
- * it: a template from another version is ignored, and PGlite runs initdb as before.
+ * template (`dist/pgdata-template.pack`, made by `scripts/build-pgdata-template.mjs` at build
+ * time) is PGlite's own `dumpDataDir()` of a fresh cluster, repacked (`pgdata-pack.ts`) and tagged
+ * with the PGlite version that made it: a template from another version is ignored, and PGlite runs
+ * initdb as before.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readPack } from './pgdata-pack.js';
 
-/** `dist/pgdata-template.tar.gz`, found from dist/sink/ (built) and src/sink/ (tests) alike. */
-export const DEFAULT_TEMPLATE = path.resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  'dist',
-  'pgdata-template.tar.gz',
-);
+/** `dist/pgdata-template.pack`, found from dist/sink/ (built) and src/sink/ (tests) alike. */
+export const DEFAULT_TEMPLATE = path.resolve(import.meta.dirname, '..', '..', 'dist', 'pgdata-template.pack');
 
 /** The installed PGlite's version: a template is only valid for the version that made it. */
 export function pgliteVersion(): string {
@@ -105,23 +100,14 @@ export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE):
     return false;
   }
   if (tag !== pgliteVersion() || !existsSync(template)) return false;
-  const entries = parseTar(gunzipSync(readFileSync(template)));
+  const pack = readPack(readFileSync(template));
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
   const staging = await mkdtemp(path.join(parent, `.${path.basename(dataDir)}-seed-`));
   try {
     // Synchronous on purpose: ~1,000 small files, where a thread-pool round trip each costs more
     // than the write (seconds on a busy machine).
-    const made = new Set<string>([staging]);
-    for (const entry of entries) {
-      const target = path.join(staging, entry.name);
-      const dir = entry.type === 'directory' ? target : path.dirname(target);
-      if (!made.has(dir)) {
-        mkdirSync(dir, { recursive: true, mode: 0o750 });
-        made.add(dir);
-      }
-      if (entry.type === 'file') writeFileSync(target, entry.data, { mode: 0o600 });
-    }
+    pack.writeTo(staging);
     // rename() replaces an empty directory but not a full one: a concurrent opener that seeded
     // first wins, and this copy is dropped.
     if (existsSync(dataDir)) await rmdir(dataDir).catch(() => undefined);
@@ -141,11 +127,9 @@ export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE):
 export function templatePostgresMajor(template = DEFAULT_TEMPLATE): string | undefined {
   try {
     if (readFileSync(templateVersionFile(template), 'utf8').trim() !== pgliteVersion()) return undefined;
-    const entries = parseTar(gunzipSync(readFileSync(template)));
-    const entry = entries.find(
-      (e) => e.type === 'file' && path.basename(e.name) === 'PG_VERSION' && !e.name.includes('/base/'),
-    );
-    return entry?.data.toString('utf8').trim();
+    const pack = readPack(readFileSync(template));
+    const entry = pack.entries.find((e) => e.type === 'file' && e.name === 'PG_VERSION');
+    return entry && pack.fileBytes(entry).toString('utf8').trim();
   } catch {
     return undefined;
   }

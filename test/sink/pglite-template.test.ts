@@ -74,18 +74,30 @@ describe('seedDataDir', () => {
   });
 
   it("ignores a template made by another PGlite version (PGlite's initdb runs instead)", async () => {
-    const other = path.join(dir, 'other.tar.gz');
+    const other = path.join(dir, 'other.pack');
     await copyFile(DEFAULT_TEMPLATE, other);
     await writeFile(templateVersionFile(other), '0.0.1\n');
     expect(await seedDataDir(path.join(dir, 'b'), other)).toBe(false);
     await writeFile(templateVersionFile(other), `${pgliteVersion()}\n`);
     expect(await seedDataDir(path.join(dir, 'b'), other)).toBe(true);
-    expect(await seedDataDir(path.join(dir, 'c'), path.join(dir, 'missing.tar.gz'))).toBe(false);
+    expect(await seedDataDir(path.join(dir, 'c'), path.join(dir, 'missing.pack'))).toBe(false);
   });
 
   it('fails on a corrupt template and leaves nothing behind', async () => {
-    const bad = path.join(dir, 'bad.tar.gz');
-    await writeFile(bad, gzipSync(tar(tarEntry('../escape', 'x'))));
+    const bad = path.join(dir, 'bad.pack');
+    // A pack whose one file would land outside the directory (format: src/sink/pgdata-pack.ts).
+    const index = Buffer.from(
+      JSON.stringify({
+        entries: [{ name: '../escape', type: 'file', size: 1, content: 0 }],
+        contents: [[[0, 1]]],
+      }),
+    );
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(index.length);
+    await writeFile(
+      bad,
+      gzipSync(Buffer.concat([Buffer.from('molimport-pgdata-pack 1\n'), length, index, Buffer.from('x')])),
+    );
     await writeFile(templateVersionFile(bad), `${pgliteVersion()}\n`);
     await mkdir(path.join(dir, 'd'));
     await expect(seedDataDir(path.join(dir, 'd', 'pgdata'), bad)).rejects.toThrow(/unsafe path/);
