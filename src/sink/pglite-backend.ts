@@ -7,15 +7,12 @@
  * PGlite's `/dev/blob` device (the `blob` query option) first concatenates a Blob, then copies it
  * to PostgreSQL one byte at a time in JavaScript: 0.4 s of a 20,000-record import's 7 s of CPU.
  */
-import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlResult, SqlRow } from './driver.js';
-import { seedDataDir } from './pglite-template.js';
+import { COPY_FILE, concatChunks, copyFromFileSql } from './pglite-copy.js';
+import { prepareDataDir } from './pglite-template.js';
 
 const INT8_OID = 20;
-
-/** The one COPY file; PGlite is one connection, so there is never a second COPY at once. */
-const COPY_FILE = '/tmp/molimport-copy';
 
 /** The calls of Emscripten's FS used here (PGlite's types refer to @types/emscripten, not installed). */
 interface EmscriptenFs {
@@ -42,33 +39,16 @@ export interface PgliteBackend {
   close(): Promise<void>;
 }
 
-/** `COPY … FROM STDIN` → `COPY … FROM '<file>'`; undefined when `sql` has no `FROM STDIN`. */
-export function copyFromFileSql(sql: string): string | undefined {
-  const rewritten = sql.replace(/\bFROM\s+STDIN\b/i, `FROM '${COPY_FILE}'`);
-  return rewritten === sql ? undefined : rewritten;
-}
-
-/** One buffer holding `chunks` in order (the only chunk itself when there is one). */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  let length = 0;
-  for (const c of chunks) length += c.byteLength;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 /**
  * Open PGlite on `dataDir` (a path, created when missing, seeded from the build's template when
- * new; or `memory://…`). Errors are PGlite's own: the caller wraps them.
+ * new, unless `prepared` says the caller did it (`prepareDataDir`); or `memory://…`). Errors are
+ * PGlite's own: the caller wraps them.
  */
-export async function openPgliteBackend(dataDir: string): Promise<PgliteBackend> {
-  if (!dataDir.startsWith('memory://') && !(await seedDataDir(dataDir)))
-    await mkdir(dataDir, { recursive: true });
+export async function openPgliteBackend(
+  dataDir: string,
+  { prepared = false }: { prepared?: boolean } = {},
+): Promise<PgliteBackend> {
+  if (!prepared) await prepareDataDir(dataDir);
   // int8 as strings, exactly like pg, so callers see the same types on both drivers.
   const db = await PGlite.create(dataDir, { parsers: { [INT8_OID]: (value: string) => value } });
   return new LocalPgliteBackend(db);

@@ -9,7 +9,8 @@
 import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { toDatabaseError } from './connection.js';
-import { copyFromFileSql, openPgliteBackend, type PgliteBackend } from './pglite-backend.js';
+import type { PgliteBackend } from './pglite-backend.js';
+import { copyFromFileSql } from './pglite-copy.js';
 import { otherMajorVersion } from './pglite-template.js';
 import type { CopyPayload, SqlClient, SqlDriver, SqlResult, SqlRow } from './driver.js';
 
@@ -60,7 +61,7 @@ export class PgliteDriver implements SqlDriver {
     try {
       const db = thread
         ? await (await import('./pglite-thread.js')).openPgliteThread(absolute)
-        : await openPgliteBackend(absolute);
+        : await (await import('./pglite-backend.js')).openPgliteBackend(absolute);
       return new PgliteDriver(db, absolute);
     } catch (err) {
       openDataDirs.delete(absolute);

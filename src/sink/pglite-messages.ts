@@ -8,13 +8,15 @@ import type { SerializedError } from '../serialized-error.js';
 import type { SqlResult } from './driver.js';
 
 export type PgliteRequest =
+  /** Sent once, first, when the data directory is ready (the main thread seeds it). */
+  | { id: 0; op: 'open' }
   | { id: number; op: 'query'; text: string; params: readonly unknown[] | undefined }
   /** `sql` is `COPY … FROM '<file>'`; `chunks` are the payload, transferred, in order. */
   | { id: number; op: 'copy'; sql: string; chunks: Uint8Array[] }
   | { id: number; op: 'rollbackIfInTransaction' }
   | { id: number; op: 'close' };
 
-/** `workerData` of the thread: what to open. */
+/** `workerData` of the thread: what to open, once told to (`op: 'open'`). */
 export interface PgliteThreadData {
   dataDir: string;
 }

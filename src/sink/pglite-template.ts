@@ -121,6 +121,15 @@ export async function seedDataDir(dataDir: string, template = DEFAULT_TEMPLATE):
 }
 
 /**
+ * Make `dataDir` ready for PGlite: seeded from the template when missing or empty, else created
+ * when missing. A `memory://…` database is left alone.
+ */
+export async function prepareDataDir(dataDir: string, template = DEFAULT_TEMPLATE): Promise<void> {
+  if (!dataDir.startsWith('memory://') && !(await seedDataDir(dataDir, template)))
+    await mkdir(dataDir, { recursive: true });
+}
+
+/**
  * The PostgreSQL major version this PGlite makes data directories for, read from the template
  * (its `PG_VERSION`); undefined without a template of this PGlite version.
  */

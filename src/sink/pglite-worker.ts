@@ -1,6 +1,7 @@
 /**
  * The embedded database's thread (started by `pglite-thread.ts`): opens PGlite on
- * `workerData.dataDir`, then answers each request in the order it came. Requests are run one at a
+ * `workerData.dataDir` when the main thread says the directory is ready (it seeds a new one while
+ * this thread starts), then answers each request in the order it came. Requests are run one at a
  * time: PGlite is one connection, and the driver's mutex already orders them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,6 +26,8 @@ async function answer(db: PgliteBackend, request: PgliteRequest): Promise<Pglite
       case 'close':
         await db.close();
         return { id: request.id, ok: true, result: undefined };
+      case 'open':
+        throw new Error('the embedded database is already open');
     }
   } catch (err) {
     return { id: request.id, ok: false, error: serializeError(err) };
@@ -32,7 +35,8 @@ async function answer(db: PgliteBackend, request: PgliteRequest): Promise<Pglite
 }
 
 try {
-  const db = await openPgliteBackend(dataDir);
+  await new Promise<void>((resolve) => port.once('message', () => resolve()));
+  const db = await openPgliteBackend(dataDir, { prepared: true });
   let queue = Promise.resolve();
   port.on('message', (request: PgliteRequest) => {
     queue = queue.then(async () => {
