@@ -52,4 +52,40 @@ describe('embedded default database', () => {
     const runs = await runCli(['runs', '--json'], { env, cwd });
     expect((JSON.parse(runs.stdout) as unknown[]).length).toBe(2);
   });
+
+  it('writes one batch at a time: the embedded database is one connection, so a second would only wait', async () => {
+    const cwd = await freshDir();
+    // --workers 2 (the default, named here) and small batches: many batches, each could overlap.
+    const r = await runCli(
+      [
+        'chembl',
+        SAMPLE,
+        '--json',
+        '--workers',
+        '2',
+        '--no-adaptive',
+        '--batch-size',
+        '50',
+        '--log-level',
+        'debug',
+      ],
+      { env, cwd },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonStats(r.stdout)).toMatchObject({ read: 200, inserted: 200, batches: 4 });
+    // Each batch's interval, from its "batch done" log line: end (the line's time), start = end − duration.
+    const batches = r.stderr
+      .split('\n')
+      .filter((line) => line.includes('"batch done"'))
+      .map((line) => JSON.parse(line) as { time: number; durationMs: number })
+      .map((b) => ({ start: b.time - b.durationMs, end: b.time }))
+      .sort((a, b) => a.start - b.start);
+    expect(batches).toHaveLength(4);
+    // Log times are whole milliseconds: 2 ms of slack. Two batches in flight would overlap by a
+    // whole batch (the second waits for the connection from its start).
+    for (let i = 1; i < batches.length; i++)
+      expect(batches[i]!.start, `batch ${i} starts before batch ${i - 1} ends`).toBeGreaterThanOrEqual(
+        batches[i - 1]!.end - 2,
+      );
+  });
 });
