@@ -116,7 +116,11 @@ export function readPack(gzipped: Buffer): DataDirPack {
   let at = jsonEnd;
   for (const extents of index.contents) {
     starts.push(at);
-    for (const [, length] of extents) at += length;
+    for (const [, length] of extents) {
+      if (!Number.isSafeInteger(length) || length <= 0)
+        throw new Error(`pack index: bad extent length ${length}`);
+      at += length;
+    }
   }
   if (at !== raw.length)
     throw new Error(`pack holds ${raw.length - jsonEnd} data bytes, its index ${at - jsonEnd}`);

@@ -98,6 +98,24 @@ describe('packDataDir / readPack', () => {
     expect(() =>
       readPack(rawPack({ entries: [{ ...file, content: 3 }], contents: [[[0, 10]]] }, Buffer.alloc(10, 1))),
     ).toThrow(/"a": bad type, content or size/);
+    // An extent of negative length could make the others' offsets point anywhere in the pack.
+    expect(() =>
+      readPack(
+        rawPack(
+          {
+            entries: [file],
+            contents: [
+              [[0, 10]],
+              [
+                [0, -5],
+                [0, 5],
+              ],
+            ],
+          },
+          Buffer.alloc(10, 1),
+        ),
+      ),
+    ).toThrow(/bad extent length -5/);
     expect(() => packDataDir([{ name: '../x', type: 'file', data: Buffer.alloc(1) }])).toThrow(/unsafe path/);
   });
 });
