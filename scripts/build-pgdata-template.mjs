@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { gunzipSync } from 'node:zlib';
 import { packDataDir } from '../dist/sink/pgdata-pack.js';
 import { parseTar, pgliteVersion, TEMPLATE_SETTINGS } from '../dist/sink/pglite-template.js';
 
@@ -35,10 +34,11 @@ const started = performance.now();
 const db = await PGlite.create('memory://');
 for (const [name, value] of Object.entries(TEMPLATE_SETTINGS))
   await db.query(`ALTER SYSTEM SET ${name} = '${value}'`);
-const dump = await db.dumpDataDir('gzip');
+// Uncompressed: the pack compresses what it keeps.
+const dump = await db.dumpDataDir('none');
 await db.close();
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(`${out}.tmp`, packDataDir(parseTar(gunzipSync(Buffer.from(await dump.arrayBuffer())))));
+writeFileSync(`${out}.tmp`, packDataDir(parseTar(Buffer.from(await dump.arrayBuffer()))));
 renameSync(`${out}.tmp`, out);
 writeFileSync(tag, `${version}\n`);
 writeFileSync(settingsFile, settings);
