@@ -8,6 +8,7 @@ import { AdaptiveBatchProcessor, ChemicalDataBatchStrategy } from '../engine/ind
 import type { BatchResult } from '../engine/index.js';
 import { packagedRdkitVersion, sameRdkitRelease } from '../chem/rdkit-version.js';
 import { fillMolColumn } from '../sink/rdkit-cartridge.js';
+import { RowArena } from '../sink/packed-rows.js';
 import { halt, type RunContext } from './run-context.js';
 import { readWorkItems, rejectFromItem, type FileProgress, type WorkItem } from './work-items.js';
 import { addMol, createProcessFunc, RejectsOnce, type ItemStatus } from './write-batch.js';
@@ -33,6 +34,8 @@ export async function importRecords(ctx: RunContext): Promise<void> {
     inputBytes: ctx.inputBytes,
     inputs: ctx.inputs,
     keysInFlight: ctx.keysInFlight,
+    // Rows are packed only for the writer: the chemistry stage rewrites them in place.
+    arena: ctx.db !== undefined && ctx.chem === undefined && !cfg.dryRun ? new RowArena() : undefined,
   });
   let lastEmit = 0;
   let lastSize = 0;

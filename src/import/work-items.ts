@@ -13,6 +13,7 @@ import {
   type TransformOptions,
 } from '../transform/to-molecule-row.js';
 import { FIELD_COLUMN } from '../chem/fields.js';
+import { PackedMoleculeRow, type RowArena } from '../sink/packed-rows.js';
 import type { MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -69,6 +70,8 @@ export async function* readWorkItems(
     inputs?: readonly PreparedInput[];
     /** Registers each item read (see keys-in-flight.ts). @default none */
     keysInFlight?: KeysInFlight;
+    /** Packs SDF rows until their batch is written (see packed-rows.ts). @default rows as they are */
+    arena?: RowArena;
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
@@ -167,7 +170,16 @@ export async function* readWorkItems(
           item.row = out;
           // The row holds what the fields said; an SDF reject needs only the raw text. Dropping the
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
-          if (record.format === 'sdf') record.fields = NO_FIELDS;
+          if (record.format === 'sdf') {
+            record.fields = NO_FIELDS;
+            if (ctx.arena) {
+              // Held as bytes until written (packed-rows.ts): nothing left points into the input.
+              item.row = ctx.arena.pack(out, record.raw);
+              record.raw = '';
+              record.molfile = '';
+              record.title = '';
+            }
+          }
         }
         ctx.keysInFlight?.add(item);
         yield item;
@@ -205,7 +217,7 @@ export function rejectFromItem(item: WorkItem, reason: string, kind: RejectKind)
     format: r.format,
     reason,
     kind,
-    raw: r.raw,
+    raw: item.row instanceof PackedMoleculeRow ? item.row.recordText() : r.raw,
     ...(r.format === 'csv' ? { columns: r.columns, fields: r.fields } : r.crlf ? { crlf: true } : {}),
   };
 }
@@ -217,6 +229,7 @@ export function rejectFromItem(item: WorkItem, reason: string, kind: RejectKind)
  * it no longer pins that text (measured: ~1 batch less text live, see bench/README.md).
  */
 export function releaseWritten(item: WorkItem): void {
+  if (item.row instanceof PackedMoleculeRow) item.row.release();
   item.row = undefined;
   const record = item.record;
   record.raw = '';

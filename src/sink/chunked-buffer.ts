@@ -2,7 +2,10 @@
  * The buffer handling both COPY encoders share: bytes are written into buffers of about
  * `chunkBytes`; a full buffer is set aside as a chunk for the consumer to take while encoding goes
  * on. COPY accepts CopyData chunks cut anywhere, so a chunk may end in the middle of a row.
+ * Buffers of 1 MiB come from buffer-pool.ts; a caller whose COPY completed may give them back.
  */
+import { takeBuffer } from './buffer-pool.js';
+
 export class ChunkedBuffer {
   readonly #chunkBytes: number;
   readonly #full: Buffer[] = [];
@@ -12,7 +15,7 @@ export class ChunkedBuffer {
 
   constructor(chunkBytes: number) {
     this.#chunkBytes = chunkBytes;
-    this.buf = Buffer.allocUnsafe(chunkBytes);
+    this.buf = takeBuffer(chunkBytes);
   }
 
   /** Chunks completed and not yet taken. */
@@ -42,7 +45,7 @@ export class ChunkedBuffer {
   protected room(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
     if (this.pos > 0) this.#full.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(this.#chunkBytes, bytes));
+    this.buf = takeBuffer(Math.max(this.#chunkBytes, bytes));
     this.pos = 0;
   }
 }

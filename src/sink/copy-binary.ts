@@ -25,51 +25,19 @@ const TWO_32 = 4_294_967_296;
 const JSONB_VERSION = 1;
 
 /**
- * Encodes rows straight into buffers of about `chunkBytes`, each a slice of one COPY binary stream.
- * Strings are written with `Buffer.write`, whose byte count is patched into the length slot
- * afterwards: no `Buffer.byteLength` pass, no copies.
+ * COPY binary fields (a length, then the value) written at `pos` into buffers of about
+ * `chunkBytes`. Strings are written with `Buffer.write`, whose byte count is patched into the
+ * length slot afterwards: no `Buffer.byteLength` pass, no copies. {@link CopyBinaryEncoder} adds the
+ * stream's header, rows and trailer; packed-rows.ts writes a row's fields into arenas with it.
  */
-export class CopyBinaryEncoder extends ChunkedBuffer {
-  readonly #types: readonly BinaryColumnType[];
-
-  constructor(types: readonly BinaryColumnType[], chunkBytes = 1 << 20) {
-    if (types.length === 0 || types.length > 1600)
-      throw new ConfigurationError(`COPY binary: expected 1 to 1600 columns, got ${types.length}`);
-    super(Math.max(chunkBytes, HEADER_BYTES));
-    this.#types = types;
-    SIGNATURE.copy(this.buf, 0);
-    this.buf.writeInt32BE(0, SIGNATURE.length);
-    this.buf.writeInt32BE(0, SIGNATURE.length + 4);
-    this.pos = HEADER_BYTES;
-  }
-
-  /** Append one row; `values` are in column order, one per column type. */
-  row(values: readonly CopyValue[]): void {
-    const types = this.#types;
-    if (values.length !== types.length)
-      throw new ConfigurationError(`COPY binary: expected ${types.length} values, got ${values.length}`);
-    this.room(2);
-    this.pos = this.buf.writeInt16BE(types.length, this.pos);
-    for (let i = 0; i < types.length; i++) this.#field(types[i] as BinaryColumnType, values[i]);
-  }
-
-  /**
-   * Field by field, for a caller that knows its columns (the molecule writer): no array of values
-   * per row. `beginRow` writes the field count; exactly that many `text`/`jsonb`/`int8`/`float8`
-   * calls must follow, in the column order the COPY statement names.
-   */
-  beginRow(fields: number): void {
-    this.room(2);
-    this.pos = this.buf.writeInt16BE(fields, this.pos);
-  }
-
+export class CopyFieldEncoder extends ChunkedBuffer {
   /** A text field (null → NULL). */
   text(value: string | null | undefined): void {
     if (value === null || value === undefined) this.#null();
     else this.#text(value, -1);
   }
 
-  /** A jsonb field from a value to serialise (null → NULL). */
+  /** A jsonb field from a value to serialise, or from its JSON text (null → NULL). */
   jsonb(value: unknown): void {
     if (value === null || value === undefined) this.#null();
     else this.#text(typeof value === 'string' ? value : JSON.stringify(value), JSONB_VERSION);
@@ -78,19 +46,26 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
   /** An int8 field (null → NULL); a safe integer. */
   int8(value: number | null | undefined): void {
     if (value === null || value === undefined) this.#null();
-    else this.#field('int8', value);
+    else this.field('int8', value);
   }
 
   /** An int4 field (null → NULL). */
   int4(value: number | null | undefined): void {
     if (value === null || value === undefined) this.#null();
-    else this.#field('int4', value);
+    else this.field('int4', value);
   }
 
   /** A float8 field (null → NULL). */
   float8(value: number | null | undefined): void {
     if (value === null || value === undefined) this.#null();
-    else this.#field('float8', value);
+    else this.field('float8', value);
+  }
+
+  /** Fields encoded before (by this class), copied as they are. */
+  encoded(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   #null(): void {
@@ -98,13 +73,7 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
     this.pos = this.buf.writeInt32BE(-1, this.pos);
   }
 
-  /** The trailer: a field count of -1. */
-  protected override beforeFinish(): void {
-    this.room(2);
-    this.pos = this.buf.writeInt16BE(-1, this.pos);
-  }
-
-  #field(type: BinaryColumnType, value: CopyValue): void {
+  protected field(type: BinaryColumnType, value: CopyValue): void {
     if (value === null || value === undefined) {
       this.room(4);
       this.pos = this.buf.writeInt32BE(-1, this.pos);
@@ -153,6 +122,48 @@ export class CopyBinaryEncoder extends ChunkedBuffer {
     const written = s.length === 0 ? 0 : buf.write(s, p, 'utf8');
     buf.writeInt32BE(prefix + written, slot);
     this.pos = p + written;
+  }
+}
+
+/** Encodes rows straight into buffers of about `chunkBytes`, each a slice of one COPY binary stream. */
+export class CopyBinaryEncoder extends CopyFieldEncoder {
+  readonly #types: readonly BinaryColumnType[];
+
+  constructor(types: readonly BinaryColumnType[], chunkBytes = 1 << 20) {
+    if (types.length === 0 || types.length > 1600)
+      throw new ConfigurationError(`COPY binary: expected 1 to 1600 columns, got ${types.length}`);
+    super(Math.max(chunkBytes, HEADER_BYTES));
+    this.#types = types;
+    SIGNATURE.copy(this.buf, 0);
+    this.buf.writeInt32BE(0, SIGNATURE.length);
+    this.buf.writeInt32BE(0, SIGNATURE.length + 4);
+    this.pos = HEADER_BYTES;
+  }
+
+  /** Append one row; `values` are in column order, one per column type. */
+  row(values: readonly CopyValue[]): void {
+    const types = this.#types;
+    if (values.length !== types.length)
+      throw new ConfigurationError(`COPY binary: expected ${types.length} values, got ${values.length}`);
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(types.length, this.pos);
+    for (let i = 0; i < types.length; i++) this.field(types[i] as BinaryColumnType, values[i]);
+  }
+
+  /**
+   * Field by field, for a caller that knows its columns (the molecule writer): no array of values
+   * per row. `beginRow` writes the field count; exactly that many `text`/`jsonb`/`int8`/`float8`
+   * calls must follow, in the column order the COPY statement names.
+   */
+  beginRow(fields: number): void {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(fields, this.pos);
+  }
+
+  /** The trailer: a field count of -1. */
+  protected override beforeFinish(): void {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(-1, this.pos);
   }
 }
 

@@ -38,6 +38,8 @@ import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
 import { rowDigest, storedDigestSql, type DigestHint } from './row-digest.js';
+import { giveBack } from './buffer-pool.js';
+import { writeDataFields } from './packed-rows.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
 import {
   MOLECULE_DATA_BINARY_TYPES,
@@ -366,10 +368,13 @@ async function copyDirect(
 ): Promise<boolean> {
   let stored: number;
   try {
+    const sent: Buffer[] = [];
     stored = await tx.copyFrom(
       `COPY ${table} (${TARGET_COLUMNS}) FROM STDIN (FORMAT binary)`,
-      directCopyChunks(rows, seqs, winners, runId),
+      collected(directCopyChunks(rows, seqs, winners, runId), sent),
     );
+    // The COPY completed, so the server has every byte: the chunks can take the next batch.
+    giveBack(sent);
   } catch (err) {
     if (err instanceof DatabaseError && err.sqlState === '23505')
       throw new DirectCopyConflict({ cause: err });
@@ -437,22 +442,6 @@ function* rowChunks(
     if (enc.fullChunks > 0) yield* enc.takeFull();
   }
   yield* enc.finish();
-}
-
-/** The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct COPY). */
-function writeDataFields(enc: CopyBinaryEncoder, row: MoleculeRow): void {
-  enc.text(row.name);
-  enc.text(row.smiles);
-  enc.text(row.inchi);
-  enc.text(row.inchikey);
-  enc.text(row.formula);
-  enc.float8(row.molWeight);
-  enc.text(row.molfile);
-  enc.jsonb(row.properties);
-  enc.text(row.stdSmiles);
-  enc.text(row.stdInchikey);
-  enc.text(row.parentSmiles);
-  enc.text(row.parentInchikey);
 }
 
 /**
@@ -696,10 +685,20 @@ async function loadStage(
   seqs: readonly number[],
   winners: readonly number[],
 ): Promise<void> {
+  const sent: Buffer[] = [];
   await tx.copyFrom(
     `COPY ${STAGE} (${STAGE_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`,
-    stageChunks(rows, seqs, winners),
+    collected(stageChunks(rows, seqs, winners), sent),
   );
+  giveBack(sent);
+}
+
+/** `chunks`, each also kept in `sent` (to give back to the pool once the COPY has completed). */
+function* collected(chunks: Iterable<Buffer>, sent: Buffer[]): Generator<Buffer> {
+  for (const chunk of chunks) {
+    sent.push(chunk);
+    yield chunk;
+  }
 }
 
 function compareKeys(a: MoleculeRow, b: MoleculeRow): number {

@@ -2,7 +2,8 @@
  * Reasons as data: every reject is counted under the class of its reason in `rejectReasons`, the
  * final table names the top classes, and a completed run with more than 10 % rejects says so.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTarget, type CliTarget } from '../helpers/cli-target.js';
@@ -45,10 +46,24 @@ describe('reject reasons', () => {
 
   it('duplicate-key under --mode insert, db-refused for a row PostgreSQL refuses', async () => {
     await cli(['chembl', CHEMBL, '--table', 'keys', '--json']);
+    const rejects = path.join(t.cwd, 'keys.rejects.sdf');
     const again = parseJsonStats(
-      (await cli(['chembl', CHEMBL, '--table', 'keys', '--mode', 'insert', '--json'])).stdout,
+      (await cli(['chembl', CHEMBL, '--table', 'keys', '--mode', 'insert', '--rejects', rejects, '--json']))
+        .stdout,
     );
     expect(again).toMatchObject({ rejected: 200, rejectReasons: { 'duplicate-key': 200 } });
+    // Each refused row's reject is its record as read (rows wait for their batch packed as bytes:
+    // src/sink/packed-rows.ts), with only molimport's own fields added.
+    const input = gunzipSync(readFileSync(CHEMBL))
+      .toString('utf8')
+      .split(/^\$\$\$\$\n/m)
+      .slice(0, -1);
+    const written = readFileSync(rejects, 'utf8')
+      .split(/^\$\$\$\$\n/m)
+      .slice(0, -1)
+      .map((r) => r.replace(/^> +<molimport_[^>]*>\n(?:.+\n)*\n/gm, ''));
+    expect(written).toHaveLength(200);
+    expect(written).toEqual(input);
 
     // An ID too long for the unique index (PostgreSQL: index row size exceeds the maximum).
     let seed = 7;

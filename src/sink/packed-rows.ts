@@ -1,0 +1,275 @@
+/**
+ * Rows held as bytes until their batch is written. A row waits ≥ 150 ms for its batch (cut, then
+ * written), long enough for V8 to copy it twice and collect it as old garbage: that was about a
+ * seventh of an import's CPU (docs/performance.md, "What holding a row costs"). Packed, a row's data
+ * columns are its COPY binary fields and its record text their UTF-8 bytes, in 1 MiB arenas off
+ * V8's heap; the JavaScript object left is a few small fields.
+ *
+ * Exact by construction: the fields are written by the same {@link writeDataFields} the COPY
+ * encoders use unpacked, and both COPYs copy them as they are. Whatever reads a data column
+ * (merging two records of one ID, the re-import digest) decodes it from the bytes.
+ *
+ * Arenas are reused once every row in them is released, so each row must be
+ * released exactly when nothing will read it again: after its batch committed. A row read after
+ * that throws instead of returning another row's bytes; a row never released only keeps its arena
+ * from being reused.
+ */
+import type { MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
+import { POOLED_BYTES } from './buffer-pool.js';
+import { CopyFieldEncoder } from './copy-binary.js';
+
+/**
+ * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
+ * COPY). `properties` may be given as JSON text already serialised.
+ */
+export function writeDataFields(
+  enc: CopyFieldEncoder,
+  row: MoleculeRow,
+  properties: unknown = row.properties,
+): void {
+  if (row instanceof PackedMoleculeRow) {
+    enc.encoded(row.dataFields());
+    return;
+  }
+  enc.text(row.name);
+  enc.text(row.smiles);
+  enc.text(row.inchi);
+  enc.text(row.inchikey);
+  enc.text(row.formula);
+  enc.float8(row.molWeight);
+  enc.text(row.molfile);
+  enc.jsonb(properties);
+  enc.text(row.stdSmiles);
+  enc.text(row.stdInchikey);
+  enc.text(row.parentSmiles);
+  enc.text(row.parentInchikey);
+}
+
+/** Field positions in {@link writeDataFields}' order. */
+const NAME = 0;
+const SMILES = 1;
+const INCHI = 2;
+const INCHIKEY = 3;
+const FORMULA = 4;
+const MOL_WEIGHT = 5;
+const MOLFILE = 6;
+const PROPERTIES = 7;
+const STD_SMILES = 8;
+const STD_INCHIKEY = 9;
+const PARENT_SMILES = 10;
+const PARENT_INCHIKEY = 11;
+
+/** One buffer of packed rows: reused once full and every row in it released. */
+class Arena {
+  live = 0;
+  retired = false;
+  constructor(
+    readonly buf: Buffer,
+    private readonly free: Buffer[],
+  ) {}
+
+  release(): void {
+    this.live--;
+    if (this.live === 0 && this.retired) this.#reuse();
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (this.live === 0) this.#reuse();
+  }
+
+  #reuse(): void {
+    // Only the standard size: a row bigger than an arena got a buffer of its own.
+    if (this.buf.length === POOLED_BYTES) this.free.push(this.buf);
+  }
+}
+
+/** A {@link MoleculeRow} whose data columns are decoded from its packed bytes when read. */
+export class PackedMoleculeRow implements MoleculeRow {
+  readonly source: string;
+  readonly externalId: string;
+  readonly origin: RecordOrigin;
+  readonly weight: number;
+  #arena: Arena | undefined;
+  #fields: Buffer | undefined;
+  #text: Buffer | undefined;
+
+  /** @internal Made by {@link RowArena.pack}. */
+  constructor(row: MoleculeRow, arena: Arena, fields: Buffer, text: Buffer) {
+    this.source = row.source;
+    this.externalId = ownCopy(row.externalId);
+    this.origin = row.origin;
+    this.weight = row.weight;
+    this.#arena = arena;
+    this.#fields = fields;
+    this.#text = text;
+  }
+
+  get name(): string | null {
+    return this.#textField(NAME);
+  }
+  get smiles(): string | null {
+    return this.#textField(SMILES);
+  }
+  get inchi(): string | null {
+    return this.#textField(INCHI);
+  }
+  get inchikey(): string | null {
+    return this.#textField(INCHIKEY);
+  }
+  get formula(): string | null {
+    return this.#textField(FORMULA);
+  }
+  get molWeight(): number | null {
+    const at = this.#field(MOL_WEIGHT);
+    return at.length < 0 ? null : this.#bytes().readDoubleBE(at.start);
+  }
+  get molfile(): string | null {
+    return this.#textField(MOLFILE);
+  }
+  get properties(): Record<string, PropertyValue> {
+    const at = this.#field(PROPERTIES);
+    // jsonb: a version byte, then the JSON text.
+    if (at.length < 0) return {};
+    return JSON.parse(this.#bytes().toString('utf8', at.start + 1, at.start + at.length)) as Record<
+      string,
+      PropertyValue
+    >;
+  }
+  get stdSmiles(): string | null {
+    return this.#textField(STD_SMILES);
+  }
+  get stdInchikey(): string | null {
+    return this.#textField(STD_INCHIKEY);
+  }
+  get parentSmiles(): string | null {
+    return this.#textField(PARENT_SMILES);
+  }
+  get parentInchikey(): string | null {
+    return this.#textField(PARENT_INCHIKEY);
+  }
+
+  /** The data columns as COPY binary fields, for {@link writeDataFields}. */
+  dataFields(): Buffer {
+    return this.#bytes();
+  }
+
+  /** The record's text as read (for a reject of a row the database refused). */
+  recordText(): string {
+    if (this.#text === undefined) throw released();
+    return this.#text.toString('utf8');
+  }
+
+  /** Nothing reads this row again: its bytes may hold other rows from now on. Idempotent. */
+  release(): void {
+    const arena = this.#arena;
+    if (arena === undefined) return;
+    this.#arena = undefined;
+    this.#fields = undefined;
+    this.#text = undefined;
+    arena.release();
+  }
+
+  #bytes(): Buffer {
+    if (this.#fields === undefined) throw released();
+    return this.#fields;
+  }
+
+  /** Where field `index`'s value starts and its length (-1: NULL). */
+  #field(index: number): { start: number; length: number } {
+    const buf = this.#bytes();
+    let at = 0;
+    for (let i = 0; i < index; i++) {
+      const length = buf.readInt32BE(at);
+      at += 4 + Math.max(length, 0);
+    }
+    return { start: at + 4, length: buf.readInt32BE(at) };
+  }
+
+  #textField(index: number): string | null {
+    const at = this.#field(index);
+    return at.length < 0 ? null : this.#bytes().toString('utf8', at.start, at.start + at.length);
+  }
+}
+
+/**
+ * Packs rows, one after another, into arenas of 1 MiB (a bigger row gets one of its own). Arenas
+ * whose rows are all released are kept for the next rows: as many as were ever in flight at once,
+ * and no more (a run's peak), until the RowArena itself is dropped with its run.
+ */
+export class RowArena extends CopyFieldEncoder {
+  readonly #free: Buffer[] = [];
+  #arena: Arena;
+
+  constructor() {
+    super(POOLED_BYTES);
+    this.#arena = new Arena(this.buf, this.#free);
+  }
+
+  /** Arenas ready for reuse (for tests). */
+  get reusable(): number {
+    return this.#free.length;
+  }
+
+  /** `row` and its record's `text`, packed; `row` itself is left as it was. */
+  pack(row: MoleculeRow, text: string): PackedMoleculeRow {
+    const properties = JSON.stringify(row.properties);
+    this.#reserve(upperBound(row, properties) + text.length * 3);
+    const start = this.pos;
+    writeDataFields(this, row, properties);
+    const fieldsEnd = this.pos;
+    if (text.length > 0) this.pos += this.buf.write(text, this.pos, 'utf8');
+    this.#arena.live++;
+    return new PackedMoleculeRow(
+      row,
+      this.#arena,
+      this.buf.subarray(start, fieldsEnd),
+      this.buf.subarray(fieldsEnd, this.pos),
+    );
+  }
+
+  /** Every write was reserved by {@link pack}: a row never spans two arenas. */
+  protected override room(bytes: number): void {
+    if (this.pos + bytes > this.buf.length) throw new Error('RowArena: a row outgrew its reservation');
+  }
+
+  #reserve(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    this.#arena.retire();
+    const size = Math.max(POOLED_BYTES, bytes);
+    this.buf = (size === POOLED_BYTES ? this.#free.pop() : undefined) ?? Buffer.allocUnsafe(size);
+    this.pos = 0;
+    this.#arena = new Arena(this.buf, this.#free);
+  }
+}
+
+/** At least the bytes {@link writeDataFields} writes for `row` (3 UTF-8 bytes per UTF-16 unit). */
+function upperBound(row: MoleculeRow, properties: string): number {
+  let bytes = 12 * 4 + 8 + 1 + properties.length * 3;
+  for (const s of [
+    row.name,
+    row.smiles,
+    row.inchi,
+    row.inchikey,
+    row.formula,
+    row.molfile,
+    row.stdSmiles,
+    row.stdInchikey,
+    row.parentSmiles,
+    row.parentInchikey,
+  ])
+    if (s) bytes += s.length * 3;
+  return bytes;
+}
+
+/**
+ * A string of its own: V8 cuts a substring of 13 or more characters as a view of the whole text
+ * it came from, which would keep that text (the decoded input) alive as long as the row.
+ */
+function ownCopy(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+function released(): Error {
+  return new Error('molimport: a packed row was read after its batch was written');
+}
