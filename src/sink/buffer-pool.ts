@@ -36,8 +36,3 @@ export function giveBack(views: readonly Uint8Array[]): void {
     if (!kept.includes(ab)) kept.push(ab);
   }
 }
-
-/** Buffers kept now (for tests). */
-export function keptBuffers(): number {
-  return kept.length;
-}
