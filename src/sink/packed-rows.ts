@@ -22,11 +22,8 @@ import { CopyFieldEncoder } from './copy-binary.js';
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
  * COPY). `properties` may be given as JSON text already serialised.
  */
-export function writeDataFields(
-  enc: CopyFieldEncoder,
-  row: MoleculeRow,
-  properties: unknown = row.properties,
-): void {
+export function writeDataFields(enc: CopyFieldEncoder, row: MoleculeRow, properties?: string): void {
+  // Checked before anything reads `row.properties`: a packed row would decode its JSON for nothing.
   if (row instanceof PackedMoleculeRow) {
     enc.encoded(row.dataFields());
     return;
@@ -38,7 +35,7 @@ export function writeDataFields(
   enc.text(row.formula);
   enc.float8(row.molWeight);
   enc.text(row.molfile);
-  enc.jsonb(properties);
+  enc.jsonb(properties ?? row.properties);
   enc.text(row.stdSmiles);
   enc.text(row.stdInchikey);
   enc.text(row.parentSmiles);
