@@ -11,6 +11,7 @@
 import { inspect } from 'node:util';
 import { ConfigurationError } from '../errors.js';
 import { ChunkedBuffer, encodeChunks } from './chunked-buffer.js';
+import { needsEscape, type StringMembers } from './jsonb-text.js';
 
 /** A value of one COPY field; its column's {@link BinaryColumnType} says how it is encoded. */
 export type CopyValue = string | number | bigint | boolean | Date | null | undefined | object;
@@ -41,6 +42,36 @@ export class CopyFieldEncoder extends ChunkedBuffer {
   jsonb(value: unknown): void {
     if (value === null || value === undefined) this.#null();
     else this.#text(typeof value === 'string' ? value : JSON.stringify(value), JSONB_VERSION);
+  }
+
+  /**
+   * A jsonb field of an object of strings, printed as PostgreSQL prints it (jsonb-text.ts) straight
+   * into the buffer: no JSON string of the whole object to build, flatten and copy.
+   */
+  jsonbMembers(value: Readonly<Record<string, string>>, members: StringMembers): void {
+    this.room(4 + 1 + members.bytes);
+    const buf = this.buf;
+    const slot = this.pos;
+    let p = slot + 4;
+    buf[p++] = JSONB_VERSION;
+    buf[p++] = 0x7b; // {
+    const { keys, prefixes } = members;
+    for (let i = 0; i < keys.length; i++) {
+      const prefix = prefixes[i] as Buffer;
+      buf.set(prefix, p);
+      p += prefix.length;
+      const v = value[keys[i] as string] as string;
+      if (needsEscape(v)) {
+        p += buf.write(JSON.stringify(v), p, 'utf8');
+      } else {
+        buf[p++] = 0x22; // "
+        if (v.length > 0) p += buf.write(v, p, 'utf8');
+        buf[p++] = 0x22;
+      }
+    }
+    buf[p++] = 0x7d; // }
+    buf.writeInt32BE(p - slot - 4, slot);
+    this.pos = p;
   }
 
   /** An int8 field (null → NULL); a safe integer. */

@@ -7,22 +7,31 @@
  *
  * Exact by construction: the fields are written by the same {@link writeDataFields} the COPY
  * encoders use unpacked, and both COPYs copy them as they are. Whatever reads a data column
- * (merging two records of one ID, the re-import digest) decodes it from the bytes.
+ * (merging two records of one ID, the cross-source count) decodes it from the bytes. The
+ * properties are written as PostgreSQL prints jsonb (jsonb-text.ts), so the bytes are the
+ * re-import digest's input as they are (row-digest.ts): an unchanged row is never decoded.
  *
  * Arenas are reused once every row in them is released, so each row must be
  * released exactly when nothing will read it again: after its batch committed. A row read after
  * that throws instead of returning another row's bytes; a row never released only keeps its arena
  * from being reused.
  */
+import { hash } from 'node:crypto';
 import type { MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
 import { POOLED_BYTES } from './buffer-pool.js';
 import { CopyFieldEncoder } from './copy-binary.js';
+import { jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
 
 /**
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
- * COPY). `properties` may be given as JSON text already serialised.
+ * COPY). `properties` may be given as JSON text already serialised, or as the row's own properties
+ * to print in jsonb's form (`StringMembers`).
  */
-export function writeDataFields(enc: CopyFieldEncoder, row: MoleculeRow, properties?: string): void {
+export function writeDataFields(
+  enc: CopyFieldEncoder,
+  row: MoleculeRow,
+  properties?: string | StringMembers,
+): void {
   // Checked before anything reads `row.properties`: a packed row would decode its JSON for nothing.
   if (row instanceof PackedMoleculeRow) {
     enc.encoded(row.dataFields());
@@ -35,7 +44,9 @@ export function writeDataFields(enc: CopyFieldEncoder, row: MoleculeRow, propert
   enc.text(row.formula);
   enc.float8(row.molWeight);
   enc.text(row.molfile);
-  enc.jsonb(properties ?? row.properties);
+  if (typeof properties === 'object')
+    enc.jsonbMembers(row.properties as Readonly<Record<string, string>>, properties);
+  else enc.jsonb(properties ?? row.properties);
   enc.text(row.stdSmiles);
   enc.text(row.stdInchikey);
   enc.text(row.parentSmiles);
@@ -90,9 +101,11 @@ export class PackedMoleculeRow implements MoleculeRow {
   #arena: Arena | undefined;
   #fields: Buffer | undefined;
   #text: Buffer | undefined;
+  /** Whether the properties are in jsonb's printed form (so the fields are the digest's input). */
+  readonly #printed: boolean;
 
   /** @internal Made by {@link RowArena.pack}. */
-  constructor(row: MoleculeRow, arena: Arena, fields: Buffer, text: Buffer) {
+  constructor(row: MoleculeRow, arena: Arena, fields: Buffer, text: Buffer, printed: boolean) {
     this.source = row.source;
     this.externalId = ownCopy(row.externalId);
     this.origin = row.origin;
@@ -100,6 +113,7 @@ export class PackedMoleculeRow implements MoleculeRow {
     this.#arena = arena;
     this.#fields = fields;
     this.#text = text;
+    this.#printed = printed;
   }
 
   get name(): string | null {
@@ -149,6 +163,15 @@ export class PackedMoleculeRow implements MoleculeRow {
   /** The data columns as COPY binary fields, for {@link writeDataFields}. */
   dataFields(): Buffer {
     return this.#bytes();
+  }
+
+  /**
+   * The re-import digest of the data columns (row-digest.ts): a hash of the fields as they are,
+   * nothing decoded. Undefined when the properties could not be printed as jsonb prints them.
+   */
+  digest(): string | undefined {
+    const fields = this.#bytes();
+    return this.#printed ? hash('sha256', fields, 'hex') : undefined;
   }
 
   /** The record's text as read (for a reject of a row the database refused). */
@@ -210,8 +233,18 @@ export class RowArena extends CopyFieldEncoder {
 
   /** `row` and its record's `text`, packed; `row` itself is left as it was. */
   pack(row: MoleculeRow, text: string): PackedMoleculeRow {
-    const properties = JSON.stringify(row.properties);
-    this.#reserve(upperBound(row, properties) + text.length * 3);
+    // Printed as jsonb prints them (the digest's input); JSON.stringify only for what jsonb cannot
+    // print the same way, and then the row has no digest.
+    const members = stringMembers(row.properties);
+    const printed = members === undefined ? jsonbText(row.properties) : undefined;
+    const properties = members ?? printed ?? JSON.stringify(row.properties);
+    const propertiesBytes =
+      typeof properties === 'object'
+        ? properties.bytes
+        : properties === undefined
+          ? 0
+          : properties.length * 3;
+    this.#reserve(upperBound(row, propertiesBytes) + text.length * 3);
     const start = this.pos;
     writeDataFields(this, row, properties);
     const fieldsEnd = this.pos;
@@ -222,6 +255,7 @@ export class RowArena extends CopyFieldEncoder {
       this.#arena,
       this.buf.subarray(start, fieldsEnd),
       this.buf.subarray(fieldsEnd, this.pos),
+      members !== undefined || printed !== undefined,
     );
   }
 
@@ -240,11 +274,13 @@ export class RowArena extends CopyFieldEncoder {
   }
 }
 
-/** At least the bytes {@link writeDataFields} writes for `row` (3 UTF-8 bytes per UTF-16 unit). */
-function upperBound(row: MoleculeRow, properties: string): number {
+/**
+ * At least the bytes {@link writeDataFields} writes for `row` (3 UTF-8 bytes per UTF-16 unit),
+ * `propertiesBytes` being the properties' own bound.
+ */
+function upperBound(row: MoleculeRow, propertiesBytes: number): number {
   // Summed field by field: no array of the columns per row on this per-record path.
   const chars =
-    properties.length +
     charsOf(row.name) +
     charsOf(row.smiles) +
     charsOf(row.inchi) +
@@ -256,7 +292,7 @@ function upperBound(row: MoleculeRow, properties: string): number {
     charsOf(row.parentSmiles) +
     charsOf(row.parentInchikey);
   // 12 length slots, mol_weight's 8 bytes, jsonb's version byte.
-  return 12 * 4 + 8 + 1 + chars * 3;
+  return 12 * 4 + 8 + 1 + chars * 3 + propertiesBytes;
 }
 
 function charsOf(s: string | null | undefined): number {

@@ -5,131 +5,82 @@
  *
  * Equal digests mean equal data columns (sha256: no practical collisions, crafted ones included),
  * so `unchanged` is decided only then. Different digests prove nothing: the row takes the full
- * compare. That makes every mismatch between the two encodings safe, only slower: a float8 `-0`,
- * a jsonb number PostgreSQL prints differently (`1e-7` → `0.0000001`), a server encoding other
- * than UTF-8 (the SQL then says "different" for every row), a `properties` value that is not
- * plain JSON data (the row gets no digest at all).
+ * compare. That makes every mismatch between the two encodings safe, only slower: a jsonb number
+ * PostgreSQL prints differently (`1e-7` → `0.0000001`), a server encoding other than UTF-8 (the
+ * SQL then says "different" for every row), a `properties` value that is not plain JSON data (the
+ * row gets no digest at all).
  *
- * The encoding, column by column in MOLECULE_DATA_COLUMNS order with `properties` last:
- * text → `<UTF-8 byte length>:<value>` or `N:`; float8 → the 16 hex digits of its IEEE bits or
- * `N`; jsonb → PostgreSQL's own text output (keys by byte length, then bytes; `", "` and `": "`
- * separators). Each field is self-delimiting, so the concatenation is unambiguous.
+ * What is hashed: the data columns as COPY binary fields, in MOLECULE_DATA_COLUMNS order (a 32-bit
+ * length, -1 for NULL, then the value: text as UTF-8, float8 as its 8 IEEE bytes), with
+ * `properties` as jsonb's binary form, a version byte 1 and PostgreSQL's own text output of it
+ * (jsonb-text.ts). That is what a packed row holds (packed-rows.ts), so its digest is one hash
+ * of its bytes; PostgreSQL rebuilds the same bytes from the stored columns.
  */
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { MoleculeRow } from '../types.js';
+import { CopyFieldEncoder } from './copy-binary.js';
+import { jsonbText } from './jsonb-text.js';
+import { PackedMoleculeRow, writeDataFields } from './packed-rows.js';
 import { MOLECULE_DATA_BINARY_TYPES, MOLECULE_DATA_COLUMNS } from './schema.js';
 
-type FieldKind = 'text' | 'float8';
+export { jsonbText } from './jsonb-text.js';
 
-/** The scalar columns (all but `properties`) with the row key and kind of each, in digest order. */
-const SCALAR_FIELDS: readonly { column: string; key: keyof MoleculeRow; kind: FieldKind }[] =
-  MOLECULE_DATA_COLUMNS.flatMap((column, i) => {
-    const type = MOLECULE_DATA_BINARY_TYPES[i];
-    if (column === 'properties') return [];
-    if (type !== 'text' && type !== 'float8') throw new Error(`row-digest: no encoding for ${type}`);
-    const key = column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof MoleculeRow;
-    return [{ column, key, kind: type }];
-  });
-
-/**
- * SQL for the stored row's digest (hex), `alias` being the table's alias in the query. Only under a
- * UTF-8 server: elsewhere octet_length counts other bytes, so it returns null (never equal).
- */
-export function storedDigestSql(alias: string): string {
-  const parts = SCALAR_FIELDS.map(({ column, kind }) =>
-    kind === 'text'
-      ? `coalesce(octet_length(${alias}.${column})::text, 'N'), ':', ${alias}.${column}`
-      : `coalesce(encode(float8send(${alias}.${column}), 'hex'), 'N')`,
-  );
-  parts.push(`${alias}.properties::text`);
-  return `CASE WHEN current_setting('server_encoding') = 'UTF8' THEN encode(sha256(convert_to(concat(${parts.join(', ')}), 'UTF8')), 'hex') END`;
+/** Each data column's COPY binary field, rebuilt in SQL from the stored value. */
+function fieldSql(column: string, type: string, alias: string, propertiesText: string): string {
+  const value = `${alias}.${column}`;
+  switch (type) {
+    case 'text':
+      return `coalesce(int4send(octet_length(${value})) || convert_to(${value}, 'UTF8'), '\\xffffffff'::bytea)`;
+    case 'float8':
+      return `coalesce('\\x00000008'::bytea || float8send(${value}), '\\xffffffff'::bytea)`;
+    case 'jsonb':
+      return `coalesce(int4send(octet_length(${propertiesText}) + 1) || '\\x01'::bytea || convert_to(${propertiesText}, 'UTF8'), '\\xffffffff'::bytea)`;
+    default:
+      throw new Error(`row-digest: no encoding for ${type}`);
+  }
 }
 
-const float8Bits = Buffer.alloc(8);
+/**
+ * SQL for the stored row's digest (hex), `alias` being the table's alias in the query and
+ * `propertiesText` the stored properties as text (pass a column computed once: PostgreSQL would
+ * print the jsonb twice otherwise). Only under a UTF-8 server: elsewhere octet_length counts other
+ * bytes, so it returns null (never equal).
+ */
+export function storedDigestSql(alias: string, propertiesText = `${alias}.properties::text`): string {
+  const fields = MOLECULE_DATA_COLUMNS.map((column, i) =>
+    fieldSql(column, MOLECULE_DATA_BINARY_TYPES[i] as string, alias, propertiesText),
+  );
+  return `CASE WHEN current_setting('server_encoding') = 'UTF8' THEN encode(sha256(${fields.join(' || ')}), 'hex') END`;
+}
+
+/** Reused for rows that are not packed: their fields are encoded here, then hashed. */
+class DigestInput extends CopyFieldEncoder {
+  constructor() {
+    super(64 * 1024);
+  }
+
+  digest(row: MoleculeRow, properties: string): string {
+    this.pos = 0;
+    writeDataFields(this, row, properties);
+    const last = this.buf.subarray(0, this.pos);
+    const full = this.takeFull();
+    if (full.length === 0) return hash('sha256', last, 'hex');
+    const h = createHash('sha256');
+    for (const chunk of full) h.update(chunk);
+    return h.update(last).digest('hex');
+  }
+}
+
+let input: DigestInput | undefined;
 
 /** The row's digest (hex), or undefined when its `properties` are not plain JSON data. */
 export function rowDigest(row: MoleculeRow): string | undefined {
-  let s = '';
-  for (const { key, kind } of SCALAR_FIELDS) {
-    const v = row[key] as string | number | null | undefined;
-    if (kind === 'text') {
-      s += v === null || v === undefined ? 'N:' : `${Buffer.byteLength(v as string)}:${v as string}`;
-    } else if (v === null || v === undefined) {
-      s += 'N';
-    } else {
-      float8Bits.writeDoubleBE(v as number);
-      s += float8Bits.toString('hex');
-    }
-  }
-  const properties = jsonbText(row.properties);
+  if (row instanceof PackedMoleculeRow) return row.digest();
+  const properties =
+    row.properties === null || row.properties === undefined ? undefined : jsonbText(row.properties);
   if (properties === undefined) return undefined;
-  return hash('sha256', s + properties, 'hex');
-}
-
-/**
- * PostgreSQL's jsonb text output of `value` as molimport would store it (JSON.stringify), or
- * undefined for anything but strings, finite numbers, booleans, null, arrays and plain objects.
- */
-export function jsonbText(value: unknown): string | undefined {
-  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
-  if (value === null || typeof value === 'boolean') return String(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      const item = jsonbText(value[i]);
-      if (item === undefined) return undefined;
-      out += i === 0 ? item : `, ${item}`;
-    }
-    return `${out}]`;
-  }
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
-  const obj = value as Record<string, unknown>;
-  const { sorted, quoted } = keyOrder(Object.keys(obj));
-  let out = '{';
-  let first = true;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = obj[sorted[i] as string];
-    // JSON.stringify drops undefined members; so does this.
-    if (v === undefined) continue;
-    const item = jsonbText(v);
-    if (item === undefined) return undefined;
-    out += first ? quoted[i] + item : `, ${quoted[i] as string}${item}`;
-    first = false;
-  }
-  return `${out}}`;
-}
-
-/**
- * The keys in jsonb order, each also as `"key": `. The rows of one file nearly always have the
- * same keys in the same order, so the last answer is kept: sorting per row was half the digest's cost.
- */
-let lastKeys: readonly string[] = [];
-let lastOrder = { sorted: [] as string[], quoted: [] as string[] };
-function keyOrder(keys: string[]): { sorted: string[]; quoted: string[] } {
-  if (keys.length === lastKeys.length) {
-    let same = true;
-    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i];
-    if (same) return lastOrder;
-  }
-  const sorted = keys.slice().sort(jsonbKeyOrder);
-  lastKeys = keys;
-  lastOrder = { sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}: `) };
-  return lastOrder;
-}
-
-/** What JSON.stringify escapes in a string (lone surrogates included). */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** jsonb's key order: shorter UTF-8 first, then bytewise. */
-function jsonbKeyOrder(a: string, b: string): number {
-  const la = Buffer.byteLength(a);
-  const lb = Buffer.byteLength(b);
-  if (la !== lb) return la - lb;
-  // UTF-16 order is UTF-8 byte order except around surrogates: compare bytes for non-ASCII keys.
-  if (la !== a.length || lb !== b.length) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : a > b ? 1 : 0;
+  input ??= new DigestInput();
+  return input.digest(row, properties);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TableTarget } from '../../src/sink/index.js';
+import { RowArena } from '../../src/sink/packed-rows.js';
 import { DigestHint, jsonbText, rowDigest, storedDigestSql } from '../../src/sink/row-digest.js';
 import type { MoleculeRow } from '../../src/types.js';
 import { testBackends, useTestOperations } from '../helpers/db.js';
@@ -109,6 +110,27 @@ describe.each(backends)('row digest on %s', (kind) => {
     );
     expect(stored.map((r) => r.digest)).toEqual(representable.map((r) => rowDigest(r)));
     expect(stored.every((r) => /^[0-9a-f]{64}$/.test(r.digest))).toBe(true);
+    // A packed row's digest is a hash of its bytes as they are: the same bytes PostgreSQL rebuilds.
+    const arena = new RowArena();
+    expect(stored.map((r) => r.digest)).toEqual(representable.map((r) => rowDigest(arena.pack(r, ''))));
+  });
+
+  it("equals PostgreSQL's for packed rows written as they are, escapes and key order included", async () => {
+    const target = await freshTable();
+    const arena = new RowArena();
+    const rows = [
+      molecule('P1', {
+        properties: { zz: 'a', é: 'b', '𝔘': 'c', '\uE000a': 'd', a: '', bb: 'x"y\\z\u0001\u007f\u2028' },
+      }),
+      molecule('P2', TRICKY_FIELDS),
+      molecule('P3', { properties: { '1': 'numeric key', __proto__x: 'v', ['__proto__']: 'own' } }),
+    ].map((r) => arena.pack(r, ''));
+    await ctx.db.writeMolecules({ target, rows, runId: null });
+    const stored = await ctx.db.query<{ digest: string }>(
+      `SELECT ${storedDigestSql('t')} AS digest FROM "${target.schema}"."${target.table}" t ORDER BY external_id`,
+    );
+    expect(stored.map((r) => r.digest)).toEqual(rows.map((r) => r.digest()));
+    expect(rows.every((r) => r.digest() !== undefined)).toBe(true);
   });
 
   it('settles an unchanged re-import by key without staging, and stages only the changed rows', async () => {

@@ -1,0 +1,120 @@
+/**
+ * PostgreSQL's jsonb text output, reproduced: keys ordered by UTF-8 length, then bytewise; `", "`
+ * and `": "` separators; strings escaped as JSON.stringify escapes them, which for UTF-8 text is
+ * what PostgreSQL's escape_json does. The re-import digest hashes this form (row-digest.ts), and
+ * packed rows store their properties in it, so their bytes are the digest's input as they are.
+ */
+
+/** What JSON.stringify escapes in a string (lone surrogates included). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as jsonb prints it. */
+export function jsonbString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/** Whether {@link jsonbString} would escape something in `value`. */
+export function needsEscape(value: string): boolean {
+  return NEEDS_ESCAPE.test(value);
+}
+
+/**
+ * PostgreSQL's jsonb text output of `value` as molimport would store it (JSON.stringify), or
+ * undefined for anything but strings, finite numbers, booleans, null, arrays and plain objects.
+ */
+export function jsonbText(value: unknown): string | undefined {
+  if (typeof value === 'string') return jsonbString(value);
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item = jsonbText(value[i]);
+      if (item === undefined) return undefined;
+      out += i === 0 ? item : `, ${item}`;
+    }
+    return `${out}]`;
+  }
+  if (!isPlainObject(value)) return undefined;
+  const { sorted, quoted } = keyOrder(Object.keys(value));
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = value[sorted[i] as string];
+    // JSON.stringify drops undefined members; so does this.
+    if (v === undefined) continue;
+    const item = jsonbText(v);
+    if (item === undefined) return undefined;
+    out += first ? quoted[i] + item : `, ${quoted[i] as string}${item}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** An object whose members are all strings, with its keys in jsonb order (see {@link stringMembers}). */
+export interface StringMembers {
+  readonly keys: readonly string[];
+  /** The UTF-8 of `"key": `, and of `, "key": ` after the first. */
+  readonly prefixes: readonly Buffer[];
+  /** At most this many bytes print the object (each UTF-16 unit of a value takes ≤ 6 escaped). */
+  readonly bytes: number;
+}
+
+/**
+ * `value`'s keys in jsonb order when it is a plain object of strings only (the properties of an
+ * SDF or CSV record), for an encoder that prints it straight into its buffer; else undefined.
+ */
+export function stringMembers(value: unknown): StringMembers | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const order = keyOrder(Object.keys(value));
+  let bytes = order.prefixBytes + 2;
+  for (let i = 0; i < order.sorted.length; i++) {
+    const v = value[order.sorted[i] as string];
+    if (typeof v !== 'string') return undefined;
+    bytes += v.length * 6 + 2;
+  }
+  return { keys: order.sorted, prefixes: order.prefixes, bytes };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+interface KeyOrder {
+  sorted: string[];
+  /** `"key": ` per key. */
+  quoted: string[];
+  prefixes: Buffer[];
+  prefixBytes: number;
+}
+
+/**
+ * The keys in jsonb order, with their printed forms. The rows of one file nearly always have the
+ * same keys in the same order, so the last answer is kept: sorting per row was half the digest's cost.
+ */
+let lastKeys: readonly string[] = [];
+let lastOrder: KeyOrder = { sorted: [], quoted: [], prefixes: [], prefixBytes: 0 };
+function keyOrder(keys: string[]): KeyOrder {
+  if (keys.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i];
+    if (same) return lastOrder;
+  }
+  const sorted = keys.slice().sort(jsonbKeyOrder);
+  const quoted = sorted.map((k) => `${JSON.stringify(k)}: `);
+  const prefixes = quoted.map((q, i) => Buffer.from(i === 0 ? q : `, ${q}`));
+  lastKeys = keys;
+  lastOrder = { sorted, quoted, prefixes, prefixBytes: prefixes.reduce((n, b) => n + b.length, 0) };
+  return lastOrder;
+}
+
+/** jsonb's key order: shorter UTF-8 first, then bytewise. */
+function jsonbKeyOrder(a: string, b: string): number {
+  const la = Buffer.byteLength(a);
+  const lb = Buffer.byteLength(b);
+  if (la !== lb) return la - lb;
+  // UTF-16 order is UTF-8 byte order except around surrogates: compare bytes for non-ASCII keys.
+  if (la !== a.length || lb !== b.length) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
