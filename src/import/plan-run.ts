@@ -8,7 +8,7 @@ import { findRunWithChecksum } from '../sink/run-files.js';
 import { prepareSync, seenTable } from '../sink/sync.js';
 import type { ResolvedImportConfig } from './config.js';
 import { describeForResume, type PreparedInput } from './inputs.js';
-import { otherSourcesExist } from '../sink/overlap-queries.js';
+import { otherSourcesExist, sourceStored } from '../sink/overlap-queries.js';
 import { checkRejectsTarget, defaultRejectsBase, type RejectsTarget } from './rejects-writer.js';
 import { planResume } from './resume.js';
 import type { RunContext } from './run-context.js';
@@ -52,6 +52,7 @@ export async function planRun(ctx: RunContext, db: DatabaseOperations, target: T
     ctx.seen = seenTable(db.schema, runId);
   }
   ctx.crossSource = await otherSourcesExist(db, target, cfg.source);
+  ctx.sourceStored = await sourceStored(db, target, cfg.source);
   tally.knownUnderOtherSource = 0;
 }
 

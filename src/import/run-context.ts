@@ -53,6 +53,8 @@ export interface RunContext {
   resume: ResumePlan | undefined;
   /** Cross-source identity is counted per batch, and only when there is another source to meet. */
   crossSource: boolean;
+  /** Whether the table held rows of this source when the run started: a re-import, not a first one. */
+  sourceStored: boolean;
   /** The table recording which molecules a --sync run saw. */
   seen: TableTarget | undefined;
   /** The IDs read but not yet settled, for the later-record-wins rule on unchanged rows. */
@@ -121,6 +123,7 @@ export async function createRunContext(options: ImportOptions, hooks: RunImportH
     runId: null,
     resume: undefined,
     crossSource: false,
+    sourceStored: false,
     seen: undefined,
     keysInFlight: new KeysInFlight(),
     digestHint: new DigestHint(),

@@ -48,19 +48,19 @@ export class CopyFieldEncoder extends ChunkedBuffer {
    * A jsonb field of an object of strings, printed as PostgreSQL prints it (jsonb-text.ts) straight
    * into the buffer: no JSON string of the whole object to build, flatten and copy.
    */
-  jsonbMembers(value: Readonly<Record<string, string>>, members: StringMembers): void {
+  jsonbMembers(members: StringMembers): void {
     this.room(4 + 1 + members.bytes);
     const buf = this.buf;
     const slot = this.pos;
     let p = slot + 4;
     buf[p++] = JSONB_VERSION;
     buf[p++] = 0x7b; // {
-    const { keys, prefixes } = members;
-    for (let i = 0; i < keys.length; i++) {
+    const { prefixes, values } = members;
+    for (let i = 0; i < values.length; i++) {
       const prefix = prefixes[i] as Buffer;
       buf.set(prefix, p);
       p += prefix.length;
-      const v = value[keys[i] as string] as string;
+      const v = values[i] as string;
       if (needsEscape(v)) {
         p += buf.write(JSON.stringify(v), p, 'utf8');
       } else {

@@ -52,29 +52,40 @@ export function jsonbText(value: unknown): string | undefined {
   return `${out}}`;
 }
 
-/** An object whose members are all strings, with its keys in jsonb order (see {@link stringMembers}). */
+/** An object whose members are all strings, in jsonb order (see {@link stringMembers}). */
 export interface StringMembers {
-  readonly keys: readonly string[];
-  /** The UTF-8 of `"key": `, and of `, "key": ` after the first. */
+  /** The UTF-8 of `"key": `, and of `, "key": ` after the first, one per member. */
   readonly prefixes: readonly Buffer[];
+  /** The members' values, in the same order. */
+  readonly values: readonly string[];
   /** At most this many bytes print the object (each UTF-16 unit of a value takes ≤ 6 escaped). */
   readonly bytes: number;
 }
 
+/** Reused: {@link stringMembers} runs once per packed row and its answer is used at once. */
+const members = { prefixes: [] as readonly Buffer[], values: [] as string[], bytes: 0 };
+
 /**
- * `value`'s keys in jsonb order when it is a plain object of strings only (the properties of an
- * SDF or CSV record), for an encoder that prints it straight into its buffer; else undefined.
+ * `value`'s members in jsonb order when it is a plain object of strings only (the properties of
+ * an SDF or CSV record), for an encoder that prints them straight into its buffer; else undefined.
+ * The answer is valid until the next call.
  */
 export function stringMembers(value: unknown): StringMembers | undefined {
   if (!isPlainObject(value)) return undefined;
   const order = keyOrder(Object.keys(value));
+  const { sorted } = order;
+  const values = members.values;
+  values.length = sorted.length;
   let bytes = order.prefixBytes + 2;
-  for (let i = 0; i < order.sorted.length; i++) {
-    const v = value[order.sorted[i] as string];
+  for (let i = 0; i < sorted.length; i++) {
+    const v = value[sorted[i] as string];
     if (typeof v !== 'string') return undefined;
+    values[i] = v;
     bytes += v.length * 6 + 2;
   }
-  return { keys: order.sorted, prefixes: order.prefixes, bytes };
+  members.prefixes = order.prefixes;
+  members.bytes = bytes;
+  return members;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -90,23 +101,37 @@ interface KeyOrder {
 }
 
 /**
- * The keys in jsonb order, with their printed forms. The rows of one file nearly always have the
- * same keys in the same order, so the last answer is kept: sorting per row was half the digest's cost.
+ * The keys in jsonb order, with their printed forms. The rows of one file have a few key lists
+ * (PubChem's 200,000 records: 15, changing every fourth record), so the last few answers are kept:
+ * sorting per row was half the digest's cost.
  */
-let lastKeys: readonly string[] = [];
-let lastOrder: KeyOrder = { sorted: [], quoted: [], prefixes: [], prefixBytes: 0 };
+const KEPT_ORDERS = 32;
+const orders: { keys: readonly string[]; order: KeyOrder }[] = [];
 function keyOrder(keys: string[]): KeyOrder {
-  if (keys.length === lastKeys.length) {
-    let same = true;
-    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i];
-    if (same) return lastOrder;
+  for (let i = 0; i < orders.length; i++) {
+    const kept = orders[i] as { keys: readonly string[]; order: KeyOrder };
+    if (sameKeys(kept.keys, keys)) {
+      // Most recent first: consecutive records mostly share their list.
+      if (i > 0) {
+        orders.splice(i, 1);
+        orders.unshift(kept);
+      }
+      return kept.order;
+    }
   }
   const sorted = keys.slice().sort(jsonbKeyOrder);
   const quoted = sorted.map((k) => `${JSON.stringify(k)}: `);
   const prefixes = quoted.map((q, i) => Buffer.from(i === 0 ? q : `, ${q}`));
-  lastKeys = keys;
-  lastOrder = { sorted, quoted, prefixes, prefixBytes: prefixes.reduce((n, b) => n + b.length, 0) };
-  return lastOrder;
+  const order = { sorted, quoted, prefixes, prefixBytes: prefixes.reduce((n, b) => n + b.length, 0) };
+  orders.unshift({ keys, order });
+  if (orders.length > KEPT_ORDERS) orders.pop();
+  return order;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** jsonb's key order: shorter UTF-8 first, then bytewise. */

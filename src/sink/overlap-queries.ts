@@ -166,6 +166,18 @@ export async function otherSourcesExist(
 }
 
 /**
+ * Whether the table holds any molecule of `source`: one descent of the (source, external_id)
+ * index (min() with the index's leading column fixed), whatever the table's statistics.
+ */
+export async function sourceStored(db: QueryRunner, target: TableTarget, source: string): Promise<boolean> {
+  const rows = await db.query<{ own: unknown }>(
+    `SELECT min(external_id) IS NOT NULL AS own FROM ${qualifiedName(target)} WHERE source = $1`,
+    [source],
+  );
+  return rows[0]?.own === true;
+}
+
+/**
  * Of these InChIKeys (a batch's new or changed molecules), how many are known under another
  * source: one probe of the inchikey index per key, so the cost follows the batch, not the table.
  */

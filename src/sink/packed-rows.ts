@@ -24,8 +24,8 @@ import { jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
 
 /**
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
- * COPY). `properties` may be given as JSON text already serialised, or as the row's own properties
- * to print in jsonb's form (`StringMembers`).
+ * COPY). `properties` may be given as JSON text already serialised, or as the row's properties'
+ * members to print in jsonb's form (`StringMembers`).
  */
 export function writeDataFields(
   enc: CopyFieldEncoder,
@@ -44,8 +44,7 @@ export function writeDataFields(
   enc.text(row.formula);
   enc.float8(row.molWeight);
   enc.text(row.molfile);
-  if (typeof properties === 'object')
-    enc.jsonbMembers(row.properties as Readonly<Record<string, string>>, properties);
+  if (typeof properties === 'object') enc.jsonbMembers(properties);
   else enc.jsonb(properties ?? row.properties);
   enc.text(row.stdSmiles);
   enc.text(row.stdInchikey);
@@ -219,10 +218,16 @@ export class PackedMoleculeRow implements MoleculeRow {
  */
 export class RowArena extends CopyFieldEncoder {
   readonly #free: Buffer[] = [];
+  readonly #printed: boolean;
   #arena: Arena;
 
-  constructor() {
+  /**
+   * `printed`: store properties as PostgreSQL prints jsonb, so each row has a digest (row-digest.ts)
+   * for a re-import to settle it by; else as JSON.stringify gives them (cheaper), and no digest.
+   */
+  constructor({ printed = true }: { printed?: boolean } = {}) {
     super(POOLED_BYTES);
+    this.#printed = printed;
     this.#arena = new Arena(this.buf, this.#free);
   }
 
@@ -233,10 +238,10 @@ export class RowArena extends CopyFieldEncoder {
 
   /** `row` and its record's `text`, packed; `row` itself is left as it was. */
   pack(row: MoleculeRow, text: string): PackedMoleculeRow {
-    // Printed as jsonb prints them (the digest's input); JSON.stringify only for what jsonb cannot
-    // print the same way, and then the row has no digest.
-    const members = stringMembers(row.properties);
-    const printed = members === undefined ? jsonbText(row.properties) : undefined;
+    // Printed as jsonb prints them (the digest's input) when asked; JSON.stringify otherwise and
+    // for what jsonb cannot print the same way, and then the row has no digest.
+    const members = this.#printed ? stringMembers(row.properties) : undefined;
+    const printed = this.#printed && members === undefined ? jsonbText(row.properties) : undefined;
     const properties = members ?? printed ?? JSON.stringify(row.properties);
     const propertiesBytes =
       typeof properties === 'object'

@@ -130,6 +130,14 @@ describe('PackedMoleculeRow', () => {
     expect(reads).toEqual([]);
   });
 
+  it('packs properties as JSON.stringify gives them, and no digest, when not asked to print them', () => {
+    for (const [, original] of cases) {
+      const packed = new RowArena({ printed: false }).pack(original, 'text');
+      expect(encoded(packed).equals(encoded(original))).toBe(true);
+      expect(packed.digest()).toBeUndefined();
+    }
+  });
+
   it('throws when read after release, and when a data column is assigned', () => {
     const packed = new RowArena().pack(row(), 'text');
     expect(() => {

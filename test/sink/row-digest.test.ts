@@ -44,6 +44,24 @@ describe('row digest (in memory)', () => {
     expect(jsonbText({ u: undefined, k: 'v' })).toBe('{"k": "v"}');
   });
 
+  it('prints each of many alternating key lists in its own order (more lists than it keeps)', () => {
+    const lists = Array.from({ length: 40 }, (_, i) =>
+      Object.fromEntries(
+        Array.from({ length: 1 + (i % 7) }, (_, k) => [
+          `k${'x'.repeat((i * 3 + k) % 5)}${k}_${i}`,
+          String(k),
+        ]),
+      ),
+    );
+    const expected = (o: Record<string, string>) =>
+      `{${Object.keys(o)
+        .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+        .map((k) => `"${k}": "${o[k] as string}"`)
+        .join(', ')}}`;
+    for (let round = 0; round < 3; round++)
+      for (const o of [...lists, ...lists.slice().reverse()]) expect(jsonbText(o)).toBe(expected(o));
+  });
+
   it('differs when any one data field differs, null and empty string included', () => {
     const base = molecule('X', { stdSmiles: null });
     const variants: Partial<MoleculeRow>[] = [
