@@ -64,22 +64,30 @@ describe.runIf(pgUp)('--max-error-rate and --resume', () => {
     expect(c.code, c.stderr).toBe(3);
 
     const stop = new AbortController();
+    // One open session: a new connection per probe took longer than the reader needs to reach
+    // the record count asserted below.
+    const probe = new pg.Client({ connectionString: url });
+    await probe.connect();
     const first = runCli(args(resumed), { cwd: dir, signal: stop.signal });
-    await waitFor(
-      async () => {
-        try {
-          const [r] = await sql<{ n: string }>(
-            `SELECT coalesce(sum(last_record - first_record + 1), 0) AS n FROM "${resumed}".molimport_batches`,
-          );
-          return Number(r?.n) >= 750;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-      5,
-    );
-    stop.abort();
+    try {
+      await waitFor(
+        async () => {
+          try {
+            const { rows } = await probe.query<{ n: string }>(
+              `SELECT coalesce(sum(last_record - first_record + 1), 0) AS n FROM "${resumed}".molimport_batches`,
+            );
+            return Number(rows[0]?.n) >= 750;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        5,
+      );
+    } finally {
+      stop.abort();
+      await probe.end();
+    }
     const f = await first;
     expect(f.code, f.stdout).toBe(130);
     expect(parseJsonStats(f.stdout).read).toBeLessThan(1_000);
