@@ -9,12 +9,7 @@
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** A string as jsonb prints it. */
-export function jsonbString(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
-}
-
-/** Whether {@link jsonbString} would escape something in `value`. */
+/** Whether a string needs escaping in JSON (else it prints as itself between quotes). */
 export function needsEscape(value: string): boolean {
   return NEEDS_ESCAPE.test(value);
 }
@@ -24,7 +19,7 @@ export function needsEscape(value: string): boolean {
  * undefined for anything but strings, finite numbers, booleans, null, arrays and plain objects.
  */
 export function jsonbText(value: unknown): string | undefined {
-  if (typeof value === 'string') return jsonbString(value);
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
   if (Array.isArray(value)) {
