@@ -19,7 +19,7 @@ export function needsEscape(value: string): boolean {
  * undefined for anything but strings, finite numbers, booleans, null, arrays and plain objects.
  */
 export function jsonbText(value: unknown): string | undefined {
-  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  if (typeof value === 'string') return needsEscape(value) ? JSON.stringify(value) : `"${value}"`;
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
   if (Array.isArray(value)) {

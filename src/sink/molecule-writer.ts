@@ -37,7 +37,13 @@ import type { WrittenRowStatus } from './batch-outcome.js';
 import { CopyBinaryEncoder, type BinaryColumnType } from './copy-binary.js';
 import type { SqlExecutor } from './driver.js';
 import { qualifiedName, type TableTarget } from './identifiers.js';
-import { rowDigest, storedDigestSql, type DigestHint } from './row-digest.js';
+import {
+  DIGEST_PROPERTIES,
+  digestInputsSql,
+  rowDigest,
+  storedDigestSql,
+  type DigestHint,
+} from './row-digest.js';
 import { giveBack } from './buffer-pool.js';
 import { writeDataFields } from './packed-rows.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
@@ -501,11 +507,6 @@ function resolvedRow(
  * must not come next is an earlier record of the same ID in a parallel batch of this run: such rows
  * are in `stampUnchanged` (keys-in-flight.ts) and take the full path, which locks and stamps them.
  */
-/** The stored columns the digest reads, the jsonb printed once (storedDigestSql would print it twice). */
-const DIGEST_COLUMNS = MOLECULE_DATA_COLUMNS.map((c) =>
-  c === 'properties' ? ', t.properties::text AS properties_text' : `, t.${c}`,
-).join('');
-
 async function settleStoredByKey(
   tx: SqlExecutor,
   table: string,
@@ -528,10 +529,10 @@ async function settleStoredByKey(
       source_seq: string | null;
       digest?: string | null;
     }>(
-      `SELECT k.id AS external_id, t.same_run, t.source_seq${write ? `, ${storedDigestSql('t', 't.properties_text')} AS digest` : ''}
+      `SELECT k.id AS external_id, t.same_run, t.source_seq${write ? `, ${storedDigestSql('t', `t.${DIGEST_PROPERTIES}`)} AS digest` : ''}
        FROM unnest($3::text[]) AS k(id) CROSS JOIN LATERAL (${keyLookup(
          table,
-         `t.run_id = $1::bigint AS same_run, t.source_seq${write ? DIGEST_COLUMNS : ''}`,
+         `t.run_id = $1::bigint AS same_run, t.source_seq${write ? `, ${digestInputsSql('t')}` : ''}`,
          '$2',
        )}) t`,
       [runId, source, [...ids.keys()]],

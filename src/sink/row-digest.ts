@@ -53,6 +53,20 @@ export function storedDigestSql(alias: string, propertiesText = `${alias}.proper
   return `CASE WHEN current_setting('server_encoding') = 'UTF8' THEN encode(sha256(${fields.join(' || ')}), 'hex') END`;
 }
 
+/** The name {@link digestInputsSql} gives the stored properties printed as text. */
+export const DIGEST_PROPERTIES = 'properties_text';
+
+/**
+ * The stored columns {@link storedDigestSql} reads, as a select list from `alias` for a subquery,
+ * with the jsonb printed once as {@link DIGEST_PROPERTIES}; the outer query then passes that
+ * column as `propertiesText`.
+ */
+export function digestInputsSql(alias: string): string {
+  return MOLECULE_DATA_COLUMNS.map((c) =>
+    c === 'properties' ? `${alias}.properties::text AS ${DIGEST_PROPERTIES}` : `${alias}.${c}`,
+  ).join(', ');
+}
+
 /** Reused for rows that are not packed: their fields are encoded here, then hashed. */
 class DigestInput extends CopyFieldEncoder {
   constructor() {
