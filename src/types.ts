@@ -84,6 +84,9 @@ export interface MoleculeRow {
   weight: number;
 }
 
+/** A row without its `properties`: what the transform makes of a record before they are built. */
+export type MoleculeColumns = Omit<MoleculeRow, 'properties'>;
+
 /**
  * Why a record was rejected, as a class a script can count (`rejectReasons` in the stats):
  * - `parse`: the record's structure is malformed (no counts line, no `M  END`, …)

@@ -9,7 +9,8 @@ import { type OpenedInput } from '../sources/open-input.js';
 import {
   isReject,
   missingIdColumn,
-  toMoleculeRow,
+  toMoleculeColumns,
+  withProperties,
   type TransformOptions,
 } from '../transform/to-molecule-row.js';
 import { FIELD_COLUMN } from '../chem/fields.js';
@@ -119,6 +120,8 @@ export async function* readWorkItems(
     };
     let limitReached = false;
     let seen = 0;
+    // The keys each record's columns took (toMoleculeColumns), one array for the file's records.
+    const mapped: string[] = [];
     let failed = false;
     try {
       const records = readRecords(prepared?.readFrom ?? file, {
@@ -153,7 +156,8 @@ export async function* readWorkItems(
           continue;
         }
         dropRejectFields(record);
-        const out = toMoleculeRow(record, cfg.source, transformOptions);
+        mapped.length = 0;
+        const out = toMoleculeColumns(record, cfg.source, transformOptions, mapped);
         const item: WorkItem = {
           fileIndex,
           fileKey,
@@ -167,14 +171,19 @@ export async function* readWorkItems(
           if (out.format === 'csv' && record.format === 'csv') out.fields = record.fields;
           item.reject = out;
         } else {
-          item.row = out;
+          // Packed straight from the fields when the arena stores JSON as JSON.stringify prints it:
+          // the properties are never an object (packed-rows.ts, packColumns).
+          const arena = record.format === 'sdf' && ctx.arena?.printed === false ? ctx.arena : undefined;
+          item.row = arena
+            ? arena.packColumns(out, record.fields, mapped, record.raw)
+            : withProperties(out, record.fields, mapped);
           // The row holds what the fields said; an SDF reject needs only the raw text. Dropping the
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
           if (record.format === 'sdf') {
             record.fields = NO_FIELDS;
             if (ctx.arena) {
               // Held as bytes until written (packed-rows.ts): nothing left points into the input.
-              item.row = ctx.arena.pack(out, record.raw);
+              if (!arena) item.row = ctx.arena.pack(item.row, record.raw);
               record.raw = '';
               record.molfile = '';
               record.title = '';

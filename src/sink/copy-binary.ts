@@ -74,6 +74,43 @@ export class CopyFieldEncoder extends ChunkedBuffer {
     this.pos = p;
   }
 
+  /**
+   * A jsonb field of the members of `fields` not named in `except`, in the map's order, as
+   * JSON.stringify prints the object they would make: no object and no JSON string per row. The
+   * order of integer-like keys may differ from that object's, which neither jsonb (it orders keys
+   * itself) nor JSON.parse (it orders them as the object would) keeps.
+   */
+  jsonbFields(fields: ReadonlyMap<string, string>, except: readonly string[]): void {
+    this.room(4 + 1 + fieldsJsonBound(fields, except));
+    const buf = this.buf;
+    const slot = this.pos;
+    let p = slot + 4;
+    buf[p++] = JSONB_VERSION;
+    buf[p++] = 0x7b; // {
+    let first = true;
+    for (const [key, value] of fields) {
+      if (except.includes(key)) continue;
+      if (!first) buf[p++] = 0x2c; // ,
+      first = false;
+      const k = keyBytes(key);
+      if (k.length <= 32) for (let i = 0; i < k.length; i++) buf[p++] = k[i] as number;
+      else {
+        buf.set(k, p);
+        p += k.length;
+      }
+      if (needsEscape(value)) {
+        p += buf.write(JSON.stringify(value), p, 'utf8');
+      } else {
+        buf[p++] = 0x22; // "
+        if (value.length > 0) p += buf.write(value, p, 'utf8');
+        buf[p++] = 0x22;
+      }
+    }
+    buf[p++] = 0x7d; // }
+    buf.writeInt32BE(p - slot - 4, slot);
+    this.pos = p;
+  }
+
   /** An int8 field (null → NULL); a safe integer. */
   int8(value: number | null | undefined): void {
     if (value === null || value === undefined) this.#null();
@@ -196,6 +233,29 @@ export class CopyBinaryEncoder extends CopyFieldEncoder {
     this.room(2);
     this.pos = this.buf.writeInt16BE(-1, this.pos);
   }
+}
+
+/**
+ * At most the bytes {@link CopyFieldEncoder.jsonbFields} prints: a UTF-16 unit takes at most 6
+ * bytes escaped (`\u001f`), 3 in UTF-8.
+ */
+export function fieldsJsonBound(fields: ReadonlyMap<string, string>, except: readonly string[]): number {
+  let bytes = 2;
+  for (const [key, value] of fields) if (!except.includes(key)) bytes += (key.length + value.length) * 6 + 6;
+  return bytes;
+}
+
+/** `"key":` as UTF-8, for the field names of the last records (a file repeats the same few dozen). */
+const keyJson = new Map<string, Buffer>();
+
+function keyBytes(key: string): Buffer {
+  let bytes = keyJson.get(key);
+  if (bytes === undefined) {
+    if (keyJson.size >= 4_096) keyJson.clear();
+    bytes = Buffer.from(`${JSON.stringify(key)}:`, 'utf8');
+    keyJson.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** A text column's value: scalars and dates as their text, other objects as JSON (not "[object Object]"). */

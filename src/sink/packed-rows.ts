@@ -17,20 +17,22 @@
  * from being reused.
  */
 import { hash } from 'node:crypto';
-import type { MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
+import type { MoleculeColumns, MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
 import { POOLED_BYTES } from './buffer-pool.js';
-import { CopyFieldEncoder } from './copy-binary.js';
+import { CopyFieldEncoder, fieldsJsonBound } from './copy-binary.js';
 import { jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
 
 /**
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
- * COPY). `properties` may be given as JSON text already serialised, or as the row's properties'
- * members to print in jsonb's form (`StringMembers`).
+ * COPY). `properties` may be given as JSON text already serialised, as the row's properties'
+ * members to print in jsonb's form (`StringMembers`), or as the record's fields less the keys
+ * `except` names (the columns took them), for a row whose properties were never built.
  */
 export function writeDataFields(
   enc: CopyFieldEncoder,
-  row: MoleculeRow,
-  properties?: string | StringMembers,
+  row: MoleculeColumns & { properties?: MoleculeRow['properties'] },
+  properties?: string | StringMembers | ReadonlyMap<string, string>,
+  except: readonly string[] = [],
 ): void {
   // Checked before anything reads `row.properties`: a packed row would decode its JSON for nothing.
   if (row instanceof PackedMoleculeRow) {
@@ -44,8 +46,12 @@ export function writeDataFields(
   enc.text(row.formula);
   enc.float8(row.molWeight);
   enc.text(row.molfile);
-  if (typeof properties === 'object') enc.jsonbMembers(properties);
-  else enc.jsonb(properties ?? row.properties);
+  if (properties instanceof Map) enc.jsonbFields(properties, except);
+  else if (typeof properties === 'object') enc.jsonbMembers(properties as StringMembers);
+  else if (properties !== undefined) enc.jsonb(properties);
+  else if (row.properties !== undefined) enc.jsonb(row.properties);
+  // Never NULL by omission: a row whose properties were not given would lose its fields.
+  else throw new Error('writeDataFields: a row without properties');
   enc.text(row.stdSmiles);
   enc.text(row.stdInchikey);
   enc.text(row.parentSmiles);
@@ -104,7 +110,7 @@ export class PackedMoleculeRow implements MoleculeRow {
   readonly #printed: boolean;
 
   /** @internal Made by {@link RowArena.pack}. */
-  constructor(row: MoleculeRow, arena: Arena, fields: Buffer, text: Buffer, printed: boolean) {
+  constructor(row: MoleculeColumns, arena: Arena, fields: Buffer, text: Buffer, printed: boolean) {
     this.source = row.source;
     this.externalId = ownCopy(row.externalId);
     this.origin = row.origin;
@@ -231,6 +237,11 @@ export class RowArena extends CopyFieldEncoder {
     this.#arena = new Arena(this.buf, this.#free);
   }
 
+  /** Whether rows are stored with their properties as jsonb prints them (and so have a digest). */
+  get printed(): boolean {
+    return this.#printed;
+  }
+
   /** Arenas ready for reuse (for tests). */
   get reusable(): number {
     return this.#free.length;
@@ -252,6 +263,11 @@ export class RowArena extends CopyFieldEncoder {
     this.#reserve(upperBound(row, propertiesBytes) + text.length * 3);
     const start = this.pos;
     writeDataFields(this, row, properties);
+    return this.#packed(row, start, text, members !== undefined || printed !== undefined);
+  }
+
+  /** The row whose data fields were written from `start`, with its record's `text` after them. */
+  #packed(row: MoleculeColumns, start: number, text: string, printed: boolean): PackedMoleculeRow {
     const fieldsEnd = this.pos;
     if (text.length > 0) this.pos += this.buf.write(text, this.pos, 'utf8');
     this.#arena.live++;
@@ -260,8 +276,27 @@ export class RowArena extends CopyFieldEncoder {
       this.#arena,
       this.buf.subarray(start, fieldsEnd),
       this.buf.subarray(fieldsEnd, this.pos),
-      members !== undefined || printed !== undefined,
+      printed,
     );
+  }
+
+  /**
+   * A row whose properties were never built (`toMoleculeColumns`), packed with them: the record's
+   * `fields` less the keys the columns took (`except`), written straight from the map as
+   * `JSON.stringify` would print them, and so without a digest. Not for a `printed` arena, whose
+   * rows need their properties built to print them in jsonb's order ({@link pack}).
+   */
+  packColumns(
+    columns: MoleculeColumns,
+    fields: ReadonlyMap<string, string>,
+    except: readonly string[],
+    text: string,
+  ): PackedMoleculeRow {
+    if (this.#printed) throw new Error('RowArena.packColumns: this arena prints jsonb; use pack');
+    this.#reserve(upperBound(columns, fieldsJsonBound(fields, except)) + text.length * 3);
+    const start = this.pos;
+    writeDataFields(this, columns, fields, except);
+    return this.#packed(columns, start, text, false);
   }
 
   /** Every write was reserved by {@link pack}: a row never spans two arenas. */
@@ -283,7 +318,7 @@ export class RowArena extends CopyFieldEncoder {
  * At least the bytes {@link writeDataFields} writes for `row` (3 UTF-8 bytes per UTF-16 unit),
  * `propertiesBytes` being the properties' own bound.
  */
-function upperBound(row: MoleculeRow, propertiesBytes: number): number {
+function upperBound(row: MoleculeColumns, propertiesBytes: number): number {
   // Summed field by field: no array of the columns per row on this per-record path.
   const chars =
     charsOf(row.name) +

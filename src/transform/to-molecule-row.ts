@@ -3,7 +3,7 @@
  * `MoleculeRow`, or a `Reject` with a reason. Never throws for bad data, never skips silently.
  */
 import { ConfigurationError } from '../errors.js';
-import type { DataSource, MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
+import type { DataSource, MoleculeColumns, MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import { PROFILES, type SourceProfile } from './profiles.js';
 
 /** The columns a toolkit can compute (and `--recompute` replaces). */
@@ -30,7 +30,7 @@ const NULL_TOKENS = new Set(['', 'None', 'none', 'null', 'NULL', 'nan', 'NaN', '
 const CLEAN_DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 /** Tells a reject from a row in what {@link toMoleculeRow} and the readers return. */
-export function isReject(value: MoleculeRow | Reject): value is Reject {
+export function isReject<T extends object = MoleculeRow>(value: T | Reject): value is Reject {
   return (value as Reject).reason !== undefined;
 }
 
@@ -208,11 +208,48 @@ export function toMoleculeRow(
   source: DataSource | SourceProfile,
   options: TransformOptions = {},
 ): MoleculeRow | Reject {
+  // Keys the columns took (a handful): an array, not a Set per record.
+  const mapped: string[] = [];
+  const columns = toMoleculeColumns(record, source, options, mapped);
+  return isReject(columns) ? columns : withProperties(columns, record.fields, mapped);
+}
+
+/** The row of `c` (from {@link toMoleculeColumns}), its properties the `fields` not in `mapped`. */
+export function withProperties(
+  c: MoleculeColumns,
+  fields: ReadonlyMap<string, string>,
+  mapped: readonly string[],
+): MoleculeRow {
+  return {
+    source: c.source,
+    externalId: c.externalId,
+    name: c.name,
+    smiles: c.smiles,
+    inchi: c.inchi,
+    inchikey: c.inchikey,
+    formula: c.formula,
+    molWeight: c.molWeight,
+    molfile: c.molfile,
+    properties: propertiesExcept(fields, mapped),
+    origin: c.origin,
+    weight: c.weight,
+  };
+}
+
+/**
+ * {@link toMoleculeRow} without building `properties`: the columns, with the keys they took pushed
+ * to `mapped` (empty it first). The row's properties are the record's other fields, in file order:
+ * a caller that writes them straight from the fields (packed-rows.ts) makes no object of them.
+ */
+export function toMoleculeColumns(
+  record: SourceRecord,
+  source: DataSource | SourceProfile,
+  options: TransformOptions,
+  mapped: string[],
+): MoleculeColumns | Reject {
   const profile = typeof source === 'string' ? profileFor(source) : source;
   if (record.problem !== undefined) return reject(record, record.problem, problemKind(record.problem));
   const { fields } = record;
-  // Keys the columns took (a handful): an array, not a Set per record.
-  const mapped: string[] = [];
 
   // ID: the chosen field, else the profile's fields, else (SDF) the title line.
   let externalId: string | undefined;
@@ -292,7 +329,6 @@ export function toMoleculeRow(
     formula,
     molWeight,
     molfile: record.format === 'sdf' ? record.molfile : null,
-    properties: propertiesExcept(fields, mapped),
     origin: { file: record.file, record: record.record, line: record.line },
     weight: record.bytes,
   };

@@ -9,8 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { runImport } from '../../src/index.js';
-import { RowArena } from '../../src/sink/packed-rows.js';
-import type { MoleculeRow } from '../../src/types.js';
+import { RowArena, type PackedMoleculeRow } from '../../src/sink/packed-rows.js';
 import { randomSchemaName, testDatabaseUrl } from '../helpers/db.js';
 import { describeWith, prereqs } from '../helpers/prereq.js';
 
@@ -36,16 +35,18 @@ describeWith(pgUp)('re-import: which packed rows carry a digest', () => {
   /** One import; the digest of every row as it was packed (undefined: packed without one). */
   async function imported(mode: 'upsert' | 'skip') {
     const digests: (string | undefined)[] = [];
-    // The real pack, taken before the spy replaces it, called on the arena the spy was called on.
-    const pack = Reflect.get(RowArena.prototype, 'pack');
-    const spy = vi.spyOn(RowArena.prototype, 'pack').mockImplementation(function (
-      this: RowArena,
-      row: MoleculeRow,
-      text: string,
-    ) {
-      const packed = pack.call(this, row, text);
-      digests.push(packed.digest());
-      return packed;
+    // The real methods, taken before the spies replace them, called on the arena a spy was called
+    // on: rows are packed by `pack` (properties built) or `packColumns` (straight from the fields).
+    const spies = (['pack', 'packColumns'] as const).map((method) => {
+      const real = Reflect.get(RowArena.prototype, method) as (...args: unknown[]) => PackedMoleculeRow;
+      return vi.spyOn(RowArena.prototype, method).mockImplementation(function (
+        this: RowArena,
+        ...args: unknown[]
+      ) {
+        const packed = real.apply(this, args);
+        digests.push(packed.digest());
+        return packed;
+      });
     });
     try {
       const result = await runImport({
@@ -60,7 +61,7 @@ describeWith(pgUp)('re-import: which packed rows carry a digest', () => {
       });
       return { result, digests };
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
     }
   }
 
