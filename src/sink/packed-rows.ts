@@ -293,7 +293,7 @@ export class RowArena extends CopyFieldEncoder {
     text: string,
   ): PackedMoleculeRow {
     if (this.#printed) throw new Error('RowArena.packColumns: this arena prints jsonb; use pack');
-    this.#reserve(upperBound(columns, fieldsJsonBound(fields, except)) + text.length * 3);
+    this.#reserve(upperBound(columns, fieldsJsonBound(fields)) + text.length * 3);
     const start = this.pos;
     writeDataFields(this, columns, fields, except);
     return this.#packed(columns, start, text, false);

@@ -72,6 +72,19 @@ describe('parseSdfRecord', () => {
     ]);
   });
 
+  it('takes `M  END` and a data header only at a line start, a header only with its `<` on its line', () => {
+    const text =
+      molblock('title with M  END inside', 1, 0).replace('  test', '  M  END not at a line start') +
+      '> <a>\nx > <not a header>\n>\n<not a header either\n\n> <b>\ny\n\n';
+    const r = parseSdfRecord(text);
+    expect(r.molfile.endsWith(`${atom('C')}\nM  END\n`)).toBe(true);
+    expect(r.problem).toBeUndefined();
+    expect([...r.fields]).toEqual([
+      ['a', 'x > <not a header>\n>\n<not a header either'],
+      ['b', 'y'],
+    ]);
+  });
+
   it('reads the field names of each record, whatever the record before had at that position', () => {
     // Names of the same length at the same position, a name that extends the previous one, one
     // that is a prefix of it, and a bond line with padding that trim() removes (a tab).
