@@ -171,9 +171,8 @@ export async function* readWorkItems(
           if (out.format === 'csv' && record.format === 'csv') out.fields = record.fields;
           item.reject = out;
         } else {
-          // Packed straight from the fields when the arena stores JSON as JSON.stringify prints it:
-          // the properties are never an object (packed-rows.ts, packColumns).
-          const arena = record.format === 'sdf' && ctx.arena?.printed === false ? ctx.arena : undefined;
+          // An SDF row is packed straight from its fields: its properties are never an object.
+          const arena = record.format === 'sdf' ? ctx.arena : undefined;
           item.row = arena
             ? arena.packColumns(out, record.fields, mapped, record.raw)
             : withProperties(out, record.fields, mapped);
@@ -181,9 +180,8 @@ export async function* readWorkItems(
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
           if (record.format === 'sdf') {
             record.fields = NO_FIELDS;
-            if (ctx.arena) {
+            if (arena) {
               // Held as bytes until written (packed-rows.ts): nothing left points into the input.
-              if (!arena) item.row = ctx.arena.pack(item.row, record.raw);
               record.raw = '';
               record.molfile = '';
               record.title = '';

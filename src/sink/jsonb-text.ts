@@ -83,6 +83,28 @@ export function stringMembers(value: unknown): StringMembers | undefined {
   return members;
 }
 
+/**
+ * {@link stringMembers} of the object the members of `fields` not named in `except` would make,
+ * without making it (packed-rows.ts, packColumns). The answer is valid until the next call.
+ */
+export function fieldMembers(fields: ReadonlyMap<string, string>, except: readonly string[]): StringMembers {
+  const keys: string[] = [];
+  for (const key of fields.keys()) if (!except.includes(key)) keys.push(key);
+  const order = keyOrder(keys);
+  const { sorted } = order;
+  const values = members.values;
+  values.length = sorted.length;
+  let bytes = order.prefixBytes + 2;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = fields.get(sorted[i] as string) as string;
+    values[i] = v;
+    bytes += v.length * 6 + 2;
+  }
+  members.prefixes = order.prefixes;
+  members.bytes = bytes;
+  return members;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -20,7 +20,7 @@ import { hash } from 'node:crypto';
 import type { MoleculeColumns, MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
 import { POOLED_BYTES } from './buffer-pool.js';
 import { CopyFieldEncoder, fieldsJsonBound } from './copy-binary.js';
-import { jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
+import { fieldMembers, jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
 
 /**
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
@@ -237,11 +237,6 @@ export class RowArena extends CopyFieldEncoder {
     this.#arena = new Arena(this.buf, this.#free);
   }
 
-  /** Whether rows are stored with their properties as jsonb prints them (and so have a digest). */
-  get printed(): boolean {
-    return this.#printed;
-  }
-
   /** Arenas ready for reuse (for tests). */
   get reusable(): number {
     return this.#free.length;
@@ -282,9 +277,9 @@ export class RowArena extends CopyFieldEncoder {
 
   /**
    * A row whose properties were never built (`toMoleculeColumns`), packed with them: the record's
-   * `fields` less the keys the columns took (`except`), written straight from the map as
-   * `JSON.stringify` would print them, and so without a digest. Not for a `printed` arena, whose
-   * rows need their properties built to print them in jsonb's order ({@link pack}).
+   * `fields` less the keys the columns took (`except`), written straight from the map, as
+   * {@link pack} would write the object they make (printed as jsonb prints it, with a digest, or
+   * as `JSON.stringify` prints it).
    */
   packColumns(
     columns: MoleculeColumns,
@@ -292,11 +287,12 @@ export class RowArena extends CopyFieldEncoder {
     except: readonly string[],
     text: string,
   ): PackedMoleculeRow {
-    if (this.#printed) throw new Error('RowArena.packColumns: this arena prints jsonb; use pack');
-    this.#reserve(upperBound(columns, fieldsJsonBound(fields)) + text.length * 3);
+    const members = this.#printed ? fieldMembers(fields, except) : undefined;
+    const bound = members === undefined ? fieldsJsonBound(fields) : members.bytes;
+    this.#reserve(upperBound(columns, bound) + text.length * 3);
     const start = this.pos;
-    writeDataFields(this, columns, fields, except);
-    return this.#packed(columns, start, text, false);
+    writeDataFields(this, columns, members ?? fields, except);
+    return this.#packed(columns, start, text, members !== undefined);
   }
 
   /** Every write was reserved by {@link pack}: a row never spans two arenas. */

@@ -125,16 +125,30 @@ describe('RowArena.packColumns', () => {
     expect(mine).toContain('"bell \\u0007 and del \u007f and \u2028"');
   });
 
-  it('refuses an arena that prints jsonb, whose rows need their properties built', () => {
-    const [split] = splitSdf(`${TRICKY}\n$$$$\n`);
-    const record = toSdfRecord(split!, 'tricky.sdf');
-    const mapped: string[] = [];
-    const columns = toMoleculeColumns(record, 'pubchem', {}, mapped);
-    if (isReject(columns)) throw new Error('rejected');
-    expect(() => new RowArena({ printed: true }).packColumns(columns, record.fields, mapped, '')).toThrow(
-      /prints jsonb/,
-    );
-  });
+  it.each([
+    ['PubChem', 'pubchem_compound_head_245.sdf.gz', 'pubchem'],
+    ['ChEMBL', 'chembl_dump_head_200.sdf.gz', 'chembl'],
+  ] as const)(
+    '%s sample, into an arena that prints jsonb: pack’s bytes and digest, to the byte',
+    async (_name, file, source) => {
+      const all = await records(file);
+      const [split] = splitSdf(`${TRICKY}\n$$$$\n`);
+      all.push(toSdfRecord(split!, 'tricky.sdf'));
+      for (const record of all) {
+        // The tricky record carries a PubChem ID.
+        const profile: DataSource = record.file === 'tricky.sdf' ? 'pubchem' : source;
+        const row = toMoleculeRow(record, profile);
+        const mapped: string[] = [];
+        const columns = toMoleculeColumns(record, profile, {}, mapped);
+        if (isReject(row) || isReject(columns)) throw new Error(`record ${record.record} was rejected`);
+        const mine = new RowArena().packColumns(columns, record.fields, mapped, record.raw);
+        const theirs = new RowArena().pack(row, record.raw);
+        expect(encoded(mine).equals(encoded(theirs)), `record ${record.record}`).toBe(true);
+        expect(mine.digest()).toMatch(/^[0-9a-f]{64}$/);
+        expect(mine.digest()).toBe(theirs.digest());
+      }
+    },
+  );
 
   it('writes no row without its properties (never NULL by omission)', () => {
     const enc = new CopyBinaryEncoder(MOLECULE_DATA_BINARY_TYPES);
