@@ -82,33 +82,22 @@ export class CopyFieldEncoder extends ChunkedBuffer {
    */
   jsonbFields(fields: ReadonlyMap<string, string>, except: readonly string[]): void {
     this.room(4 + 1 + fieldsJsonBound(fields));
-    const buf = this.buf;
     const slot = this.pos;
-    let p = slot + 4;
-    buf[p++] = JSONB_VERSION;
-    buf[p++] = 0x7b; // {
-    let first = true;
-    for (const [key, value] of fields) {
-      if (except.includes(key)) continue;
-      if (!first) buf[p++] = 0x2c; // ,
-      first = false;
-      const k = keyBytes(key);
-      if (k.length <= 32) for (let i = 0; i < k.length; i++) buf[p++] = k[i] as number;
-      else {
-        buf.set(k, p);
-        p += k.length;
-      }
-      if (needsEscape(value)) {
-        p += buf.write(JSON.stringify(value), p, 'utf8');
-      } else {
-        buf[p++] = 0x22; // "
-        if (value.length > 0) p += buf.write(value, p, 'utf8');
-        buf[p++] = 0x22;
-      }
-    }
-    buf[p++] = 0x7d; // }
-    buf.writeInt32BE(p - slot - 4, slot);
-    this.pos = p;
+    this.buf[slot + 4] = JSONB_VERSION;
+    this.buf[slot + 5] = 0x7b; // {
+    member.buf = this.buf;
+    member.at = slot + 6;
+    member.except = except;
+    member.first = true;
+    // forEach, not `for (const [key, value] of fields)`: that made a pair per field (2.3 KB of
+    // garbage per PubChem record, measured with V8's sampling heap profiler).
+    fields.forEach(writeMember);
+    const p = member.at;
+    this.buf[p] = 0x7d; // }
+    this.buf.writeInt32BE(p + 1 - slot - 4, slot);
+    this.pos = p + 1;
+    member.buf = EMPTY;
+    member.except = [];
   }
 
   /** An int8 field (null → NULL); a safe integer. */
@@ -245,6 +234,39 @@ export function fieldsJsonBound(fields: ReadonlyMap<string, string>): number {
   for (const key of fields.keys()) units += key.length;
   for (const value of fields.values()) units += value.length;
   return units * 6 + fields.size * 4 + 2;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where {@link writeMember} writes: one jsonbFields call at a time, never re-entered. */
+const member: { buf: Buffer; at: number; except: readonly string[]; first: boolean } = {
+  buf: EMPTY,
+  at: 0,
+  except: [],
+  first: true,
+};
+
+/** One member of CopyFieldEncoder.jsonbFields: `,"key":"value"` at `member.at`. */
+function writeMember(value: string, key: string): void {
+  if (member.except.includes(key)) return;
+  const buf = member.buf;
+  let p = member.at;
+  if (!member.first) buf[p++] = 0x2c; // ,
+  member.first = false;
+  const k = keyBytes(key);
+  if (k.length <= 32) for (let i = 0; i < k.length; i++) buf[p++] = k[i] as number;
+  else {
+    buf.set(k, p);
+    p += k.length;
+  }
+  if (needsEscape(value)) {
+    p += buf.write(JSON.stringify(value), p, 'utf8');
+  } else {
+    buf[p++] = 0x22; // "
+    if (value.length > 0) p += buf.write(value, p, 'utf8');
+    buf[p++] = 0x22;
+  }
+  member.at = p;
 }
 
 /** `"key":` as UTF-8, for the field names of the last records (a file repeats the same few dozen). */
