@@ -41,6 +41,8 @@ export async function importRecords(ctx: RunContext): Promise<void> {
       ctx.db !== undefined && ctx.chem === undefined && !cfg.dryRun
         ? new RowArena({ printed: ctx.sourceStored && (cfg.mode === 'upsert' || cfg.mode === 'replace') })
         : undefined,
+    // A skip re-import writes only the rows not stored yet: the others need no columns encoded.
+    packingHint: ctx.sourceStored && cfg.mode === 'skip' ? ctx.packingHint : undefined,
   });
   let lastEmit = 0;
   let lastSize = 0;

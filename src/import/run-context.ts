@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { DatabaseOperations, TableTarget } from '../sink/index.js';
 import type { RdkitCartridge } from '../sink/rdkit-cartridge.js';
 import { DigestHint } from '../sink/row-digest.js';
+import { PackingHint } from './packing-hint.js';
 import type { ChemistryStage } from './chemistry-stage.js';
 import { resolveImportConfig, type ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -61,6 +62,8 @@ export interface RunContext {
   readonly keysInFlight: KeysInFlight;
   /** Whether re-imported rows have been matching by digest (sink/row-digest.ts). */
   readonly digestHint: DigestHint;
+  /** Whether a `--mode skip` re-import's rows have been mostly stored (packing-hint.ts). */
+  readonly packingHint: PackingHint;
 }
 
 /**
@@ -127,6 +130,7 @@ export async function createRunContext(options: ImportOptions, hooks: RunImportH
     seen: undefined,
     keysInFlight: new KeysInFlight(),
     digestHint: new DigestHint(),
+    packingHint: new PackingHint(),
   });
 }
 

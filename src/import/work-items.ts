@@ -14,7 +14,14 @@ import {
   type TransformOptions,
 } from '../transform/to-molecule-row.js';
 import { FIELD_COLUMN } from '../chem/fields.js';
-import { PackedMoleculeRow, type RowArena } from '../sink/packed-rows.js';
+import { toSdfRecord } from '../parse/sdf-records.js';
+import {
+  encodeDataFields,
+  PackedMoleculeRow,
+  type FieldEncoding,
+  type RowArena,
+} from '../sink/packed-rows.js';
+import type { PackingHint } from './packing-hint.js';
 import type { MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
@@ -73,6 +80,8 @@ export async function* readWorkItems(
     keysInFlight?: KeysInFlight;
     /** Packs SDF rows until their batch is written (see packed-rows.ts). @default rows as they are */
     arena?: RowArena;
+    /** When to pack SDF rows as their record text only (see packing-hint.ts). @default never */
+    packingHint?: PackingHint;
   },
 ): AsyncGenerator<WorkItem> {
   let total = 0;
@@ -80,6 +89,20 @@ export async function* readWorkItems(
   // --recompute replaces the file's identifiers: the file's own values stay as properties.
   if (cfg.recompute && cfg.compute.size > 0)
     transformOptions.keepInProperties = new Set([...cfg.compute].map((f) => FIELD_COLUMN[f]));
+  // A row packed as text: its data fields, made from its text as they were when it was read.
+  const encodeFromText: FieldEncoding = (text, origin) => {
+    const record = toSdfRecord(
+      { text, line: origin.line, ordinal: origin.record, terminated: true, crlf: false },
+      origin.file,
+    );
+    dropRejectFields(record);
+    const except: string[] = [];
+    const columns = toMoleculeColumns(record, cfg.source, transformOptions, except);
+    // The same text through the same functions: it was a row when read, and is one now.
+    if (isReject(columns))
+      throw new Error(`${origin.file}: record ${origin.record} became a reject on a second reading`);
+    return encodeDataFields(columns, record.fields, except);
+  };
   for (let fileIndex = 0; fileIndex < cfg.files.length; fileIndex++) {
     if (ctx.signal.aborted) return;
     const file = cfg.files[fileIndex]!;
@@ -172,10 +195,13 @@ export async function* readWorkItems(
           item.reject = out;
         } else {
           // An SDF row is packed straight from its fields: its properties are never an object.
+          // Or as its text only, its columns encoded again from it if a batch writes it after all.
           const arena = record.format === 'sdf' ? ctx.arena : undefined;
-          item.row = arena
-            ? arena.packColumns(out, record.fields, mapped, record.raw)
-            : withProperties(out, record.fields, mapped);
+          item.row = !arena
+            ? withProperties(out, record.fields, mapped)
+            : ctx.packingHint?.textOnly === true
+              ? arena.packText(out, record.raw, encodeFromText)
+              : arena.packColumns(out, record.fields, mapped, record.raw);
           // The row holds what the fields said; an SDF reject needs only the raw text. Dropping the
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
           if (record.format === 'sdf') {

@@ -128,6 +128,7 @@ async function writeRows(
         }
       : {}),
   });
+  ctx.packingHint.record(rowItems.length, result.unchanged);
   if (cartridge && rowItems.length > 0) await fillMol(ctx, db, target, rowItems, cartridge);
   if (ctx.crossSource) await countCrossSource(ctx, db, target, rowItems, result.statuses);
   let k = 0;

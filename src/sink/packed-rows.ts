@@ -97,6 +97,12 @@ class Arena {
   }
 }
 
+/** What a packed row keeps as it is: its key, where it came from, its batching weight. */
+export type RowKey = Pick<MoleculeColumns, 'source' | 'externalId' | 'origin' | 'weight'>;
+
+/** The data fields of the row read from `text` (its record's text), as {@link writeDataFields} writes them. */
+export type FieldEncoding = (text: string, origin: RecordOrigin) => Buffer;
+
 /** A {@link MoleculeRow} whose data columns are decoded from its packed bytes when read. */
 export class PackedMoleculeRow implements MoleculeRow {
   readonly source: string;
@@ -104,13 +110,23 @@ export class PackedMoleculeRow implements MoleculeRow {
   readonly origin: RecordOrigin;
   readonly weight: number;
   #arena: Arena | undefined;
+  /** The data fields: undefined once released, and until first read for a row packed as text. */
   #fields: Buffer | undefined;
   #text: Buffer | undefined;
+  /** Encodes the data fields from the record text, for a row packed as text ({@link RowArena.packText}). */
+  #encode: FieldEncoding | undefined;
   /** Whether the properties are in jsonb's printed form (so the fields are the digest's input). */
   readonly #printed: boolean;
 
-  /** @internal Made by {@link RowArena.pack}. */
-  constructor(row: MoleculeColumns, arena: Arena, fields: Buffer, text: Buffer, printed: boolean) {
+  /** @internal Made by {@link RowArena}. */
+  constructor(
+    row: RowKey,
+    arena: Arena,
+    fields: Buffer | undefined,
+    text: Buffer,
+    printed: boolean,
+    encode?: FieldEncoding,
+  ) {
     this.source = row.source;
     this.externalId = ownCopy(row.externalId);
     this.origin = row.origin;
@@ -119,6 +135,7 @@ export class PackedMoleculeRow implements MoleculeRow {
     this.#fields = fields;
     this.#text = text;
     this.#printed = printed;
+    this.#encode = encode;
   }
 
   get name(): string | null {
@@ -175,8 +192,10 @@ export class PackedMoleculeRow implements MoleculeRow {
    * nothing decoded. Undefined when the properties could not be printed as jsonb prints them.
    */
   digest(): string | undefined {
-    const fields = this.#bytes();
-    return this.#printed ? hash('sha256', fields, 'hex') : undefined;
+    if (this.#printed) return hash('sha256', this.#bytes(), 'hex');
+    // Nothing to encode for: a row packed as text stays text. A released row still throws.
+    if (this.#text === undefined) throw released();
+    return undefined;
   }
 
   /** The record's text as read (for a reject of a row the database refused). */
@@ -192,11 +211,17 @@ export class PackedMoleculeRow implements MoleculeRow {
     this.#arena = undefined;
     this.#fields = undefined;
     this.#text = undefined;
+    this.#encode = undefined;
     arena.release();
   }
 
   #bytes(): Buffer {
-    if (this.#fields === undefined) throw released();
+    if (this.#fields === undefined) {
+      if (this.#encode === undefined || this.#text === undefined) throw released();
+      // A row packed as text, read for the first time: a batch writes it after all.
+      this.#fields = this.#encode(this.recordText(), this.origin);
+      this.#encode = undefined;
+    }
     return this.#fields;
   }
 
@@ -261,17 +286,34 @@ export class RowArena extends CopyFieldEncoder {
     return this.#packed(row, start, text, members !== undefined || printed !== undefined);
   }
 
+  /**
+   * A row packed as its record `text` only: its data fields are encoded by `encode` from the text
+   * when something first reads them (a batch that writes the row), and never for a row no batch
+   * writes (a `--mode skip` re-import's stored rows). Without a digest.
+   */
+  packText(row: RowKey, text: string, encode: FieldEncoding): PackedMoleculeRow {
+    this.#reserve(text.length * 3);
+    return this.#packed(row, this.pos, text, false, encode);
+  }
+
   /** The row whose data fields were written from `start`, with its record's `text` after them. */
-  #packed(row: MoleculeColumns, start: number, text: string, printed: boolean): PackedMoleculeRow {
+  #packed(
+    row: RowKey,
+    start: number,
+    text: string,
+    printed: boolean,
+    encode?: FieldEncoding,
+  ): PackedMoleculeRow {
     const fieldsEnd = this.pos;
     if (text.length > 0) this.pos += this.buf.write(text, this.pos, 'utf8');
     this.#arena.live++;
     return new PackedMoleculeRow(
       row,
       this.#arena,
-      this.buf.subarray(start, fieldsEnd),
+      encode === undefined ? this.buf.subarray(start, fieldsEnd) : undefined,
       this.buf.subarray(fieldsEnd, this.pos),
       printed,
+      encode,
     );
   }
 
@@ -308,6 +350,24 @@ export class RowArena extends CopyFieldEncoder {
     this.pos = 0;
     this.#arena = new Arena(this.buf, this.#free);
   }
+}
+
+/**
+ * The data fields of a row whose properties were never built (see {@link RowArena.packColumns}),
+ * in a buffer of their own: for a row packed as text, when a batch writes it.
+ */
+export function encodeDataFields(
+  columns: MoleculeColumns,
+  fields: ReadonlyMap<string, string>,
+  except: readonly string[],
+): Buffer {
+  const enc = new CopyFieldEncoder(upperBound(columns, fieldsJsonBound(fields)));
+  writeDataFields(enc, columns, fields, except);
+  const [bytes, ...more] = enc.finish();
+  // The bound was reserved whole, so the fields are one buffer.
+  if (bytes === undefined || more.length > 0)
+    throw new Error('encodeDataFields: the fields outgrew their bound');
+  return bytes;
 }
 
 /**

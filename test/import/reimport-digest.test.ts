@@ -36,8 +36,9 @@ describeWith(pgUp)('re-import: which packed rows carry a digest', () => {
   async function imported(mode: 'upsert' | 'skip') {
     const digests: (string | undefined)[] = [];
     // The real methods, taken before the spies replace them, called on the arena a spy was called
-    // on: rows are packed by `pack` (properties built) or `packColumns` (straight from the fields).
-    const spies = (['pack', 'packColumns'] as const).map((method) => {
+    // on: rows are packed by `pack` (properties built), `packColumns` (straight from the fields)
+    // or `packText` (as their text, a skip re-import's).
+    const spies = (['pack', 'packColumns', 'packText'] as const).map((method) => {
       const real = Reflect.get(RowArena.prototype, method) as (...args: unknown[]) => PackedMoleculeRow;
       return vi.spyOn(RowArena.prototype, method).mockImplementation(function (
         this: RowArena,
@@ -88,6 +89,7 @@ describeWith(pgUp)('re-import: which packed rows carry a digest', () => {
 
     const skip = await imported('skip');
     expect(skip.result.unchanged).toBe(245);
+    expect(skip.digests).toHaveLength(245);
     expect(skip.digests.every((d) => d === undefined)).toBe(true);
     expect(await stored()).toBe(before);
   });

@@ -8,7 +8,13 @@ import { splitSdf } from '../../src/parse/sdf-splitter.js';
 import { toSdfRecord } from '../../src/parse/sdf-records.js';
 import { readRecords } from '../../src/sources/read-records.js';
 import { CopyBinaryEncoder } from '../../src/sink/copy-binary.js';
-import { RowArena, writeDataFields, type PackedMoleculeRow } from '../../src/sink/packed-rows.js';
+import {
+  encodeDataFields,
+  RowArena,
+  writeDataFields,
+  type FieldEncoding,
+  type PackedMoleculeRow,
+} from '../../src/sink/packed-rows.js';
 import { MOLECULE_DATA_BINARY_TYPES } from '../../src/sink/schema.js';
 import {
   isReject,
@@ -167,5 +173,43 @@ describe('RowArena.packColumns', () => {
       weight: 1,
     };
     expect(() => writeDataFields(enc, columns)).toThrow(/without properties/);
+  });
+});
+
+describe('RowArena.packText', () => {
+  it('encodes a row’s columns from its text once, when first read, and never for a row nobody reads', async () => {
+    const [record] = await records('pubchem_compound_head_245.sdf.gz');
+    const { packed: eager, row } = both(record!, 'pubchem');
+    const calls: string[] = [];
+    const encode: FieldEncoding = (text, origin) => {
+      calls.push(`${origin.record}`);
+      expect(text).toBe(record!.raw);
+      return Buffer.from(eager.dataFields());
+    };
+    const arena = new RowArena({ printed: false });
+    const untouched = arena.packText(row, record!.raw, encode);
+    expect(untouched.externalId).toBe(row.externalId);
+    expect(untouched.recordText()).toBe(record!.raw);
+    expect(untouched.digest()).toBeUndefined();
+    untouched.release();
+    expect(calls).toEqual([]);
+    expect(() => untouched.molfile).toThrow(/after its batch was written/);
+    expect(() => untouched.digest()).toThrow(/after its batch was written/);
+
+    const read = arena.packText(row, record!.raw, encode);
+    expect(encoded(read).equals(encoded(row))).toBe(true);
+    expect(read.molfile).toBe(row.molfile);
+    expect(read.properties).toEqual(row.properties);
+    expect(calls).toEqual([`${row.origin.record}`]);
+  });
+
+  it('encodeDataFields gives packColumns’ bytes in a buffer of their own', async () => {
+    for (const record of await records('chembl_dump_head_200.sdf.gz')) {
+      const mapped: string[] = [];
+      const columns = toMoleculeColumns(record, 'chembl', {}, mapped);
+      if (isReject(columns)) throw new Error('rejected');
+      const { packed } = both(record, 'chembl');
+      expect(encodeDataFields(columns, record.fields, mapped).equals(packed.dataFields())).toBe(true);
+    }
   });
 });
