@@ -7,8 +7,8 @@
 //   node bench/stage-profile.mjs --n 200000 --kinds pubchem --reps 5 --dist /tmp/dist-before
 //
 // Our process: the reading pipeline is run streaming, as the CLI runs it, cut after each stage
-// (read+gunzip; + UTF-8 decoding and splitting; + field extraction; + transform; + COPY encoding in
-// batches of 1,000), each prefix `--reps` times interleaved, best (least CPU) of the reps; a stage's
+// (read+gunzip; + UTF-8 decoding and splitting; + field extraction; + transform; + packing rows
+// and COPY encoding in batches of 1,000), each prefix `--reps` times interleaved, best (least CPU) of the reps; a stage's
 // cost is the difference between its prefix and the one before. CPU is process.cpuUsage() (user +
 // system, all threads: gunzip runs in the thread pool); GC is the time of the collections that ran.
 //
@@ -57,8 +57,9 @@ const { openInput } = await dist('sources/open-input.js');
 const { Utf8Decoder } = await dist('parse/utf8.js');
 const { SdfSplitter } = await dist('parse/sdf-splitter.js');
 const { toSdfRecord } = await dist('parse/sdf-records.js');
-const { toMoleculeRow, isReject } = await dist('transform/to-molecule-row.js');
+const { toMoleculeRow, toMoleculeColumns, isReject } = await dist('transform/to-molecule-row.js');
 const writer = await dist('sink/molecule-writer.js');
+const { RowArena } = await dist('sink/packed-rows.js');
 
 const log = (...a) => console.error(`[stage-profile ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -81,28 +82,42 @@ async function pipeline(file, source, depth) {
   let records = 0;
   let batch = [];
   const seqs = Array.from({ length: 1000 }, (_, i) => i);
+  // As the CLI does (first import): each row packed into an arena as it is read, the batch's
+  // COPY payload copied from the packed bytes, the rows released once it is encoded.
+  const arena = new RowArena({ printed: false });
   const flush = () => {
     if (batch.length === 0) return;
     const winners = batch.map((_, i) => i);
     for (const chunk of writer.directCopyChunks(batch, seqs.slice(0, batch.length), winners, 1))
       if (chunk.length === 0) throw new Error('empty COPY chunk');
+    for (const row of batch) row.release();
     batch = [];
   };
+  const mapped = [];
   const take = (splits) => {
     for (const s of splits) {
       records++;
       if (depth < 3) continue;
       const rec = toSdfRecord(s, input.file, decoder.sawInvalid);
       if (depth < 4) continue;
-      const row = toMoleculeRow(rec, source, {});
+      // The transform: the columns, the properties left in the fields (a build before
+      // toMoleculeColumns builds them as an object).
+      mapped.length = 0;
+      const row = toMoleculeColumns
+        ? toMoleculeColumns(rec, source, {}, mapped)
+        : toMoleculeRow(rec, source, {});
       if (depth < 5 || isReject(row)) continue;
-      batch.push(row);
+      batch.push(
+        toMoleculeColumns ? arena.packColumns(row, rec.fields, mapped, rec.raw) : arena.pack(row, rec.raw),
+      );
       if (batch.length === 1000) flush();
     }
   };
   for await (const chunk of input.stream) {
     if (depth < 2) continue;
-    take(splitter.push(decoder.decode(chunk)));
+    // In pieces, as the reader decodes (utf8.ts: a 256 KiB string is V8's slow large-object case).
+    if (decoder.pieces) for (const text of decoder.pieces(chunk)) take(splitter.push(text));
+    else take(splitter.push(decoder.decode(chunk)));
   }
   if (depth >= 2) {
     const tail = decoder.end();
@@ -113,7 +128,13 @@ async function pipeline(file, source, depth) {
   return depth < 2 ? N : records;
 }
 
-const STAGES = ['read + gunzip', 'UTF-8 decode + split', 'field extraction', 'transform', 'COPY encoding'];
+const STAGES = [
+  'read + gunzip',
+  'UTF-8 decode + split',
+  'field extraction',
+  'transform',
+  'packing + COPY encoding',
+];
 
 async function profileNode(file, source) {
   const best = STAGES.map(() => ({ cpu: Infinity, gc: 0, gcs: 0, wall: 0 }));
