@@ -60,14 +60,7 @@ export class CopyFieldEncoder extends ChunkedBuffer {
       const prefix = prefixes[i] as Buffer;
       buf.set(prefix, p);
       p += prefix.length;
-      const v = values[i] as string;
-      if (needsEscape(v)) {
-        p += buf.write(JSON.stringify(v), p, 'utf8');
-      } else {
-        buf[p++] = 0x22; // "
-        if (v.length > 0) p += buf.write(v, p, 'utf8');
-        buf[p++] = 0x22;
-      }
+      p = writeJsonString(buf, p, values[i] as string);
     }
     buf[p++] = 0x7d; // }
     buf.writeInt32BE(p - slot - 4, slot);
@@ -259,14 +252,16 @@ function writeMember(value: string, key: string): void {
     buf.set(k, p);
     p += k.length;
   }
-  if (needsEscape(value)) {
-    p += buf.write(JSON.stringify(value), p, 'utf8');
-  } else {
-    buf[p++] = 0x22; // "
-    if (value.length > 0) p += buf.write(value, p, 'utf8');
-    buf[p++] = 0x22;
-  }
-  member.at = p;
+  member.at = writeJsonString(buf, p, value);
+}
+
+/** `value` as a JSON string (as JSON.stringify prints it) at `p`; returns the offset after it. */
+function writeJsonString(buf: Buffer, p: number, value: string): number {
+  if (needsEscape(value)) return p + buf.write(JSON.stringify(value), p, 'utf8');
+  buf[p++] = 0x22; // "
+  if (value.length > 0) p += buf.write(value, p, 'utf8');
+  buf[p++] = 0x22;
+  return p;
 }
 
 /** `"key":` as UTF-8, for the field names of the last records (a file repeats the same few dozen). */

@@ -213,3 +213,28 @@ describe('RowArena.packText', () => {
     }
   });
 });
+
+describe('CopyFieldEncoder.jsonbFields', () => {
+  it('prints every value as JSON.stringify does: short and long, each kind of escape first and last', () => {
+    const specials = ['"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', 'α', '💊', '\ud800', '\u2028'];
+    const fields = new Map<string, string>();
+    for (const length of [0, 1, 2, 63, 64, 65, 200])
+      for (const special of ['', ...specials])
+        for (const at of length === 0 ? [0] : [0, length - 1]) {
+          const plain = 'x'.repeat(length);
+          fields.set(
+            `k${fields.size}`,
+            special === '' ? plain : plain.slice(0, at) + special + plain.slice(at + 1),
+          );
+        }
+    const enc = new CopyBinaryEncoder(['jsonb']);
+    enc.beginRow(1);
+    enc.jsonbFields(fields, ['k1']);
+    const bytes = Buffer.concat(enc.finish());
+    // Header (19 bytes), field count (2), length (4), jsonb version (1); the trailer (2) after.
+    const json = bytes.subarray(19 + 2 + 4 + 1, bytes.length - 2).toString('utf8');
+    const expected = new Map(fields);
+    expected.delete('k1');
+    expect(json).toBe(JSON.stringify(Object.fromEntries(expected)));
+  });
+});
