@@ -219,14 +219,15 @@ export class CopyBinaryEncoder extends CopyFieldEncoder {
 
 /**
  * At least the bytes {@link CopyFieldEncoder.jsonbFields} prints, whatever it leaves out: a UTF-16
- * unit takes at most 6 bytes escaped (`\u001f`), 3 in UTF-8; quotes, colon and comma 4.
+ * unit takes at most 6 bytes escaped (`\u001f`), 3 in UTF-8; a member's comma, colon and four
+ * quotes 6; the braces 2.
  */
 export function fieldsJsonBound(fields: ReadonlyMap<string, string>): number {
   // Keys and values in two passes: no [key, value] pair per field, no test of `except`.
   let units = 0;
   for (const key of fields.keys()) units += key.length;
   for (const value of fields.values()) units += value.length;
-  return units * 6 + fields.size * 4 + 2;
+  return (units + fields.size) * 6 + 2;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { splitSdf } from '../../src/parse/sdf-splitter.js';
 import { toSdfRecord } from '../../src/parse/sdf-records.js';
 import { readRecords } from '../../src/sources/read-records.js';
-import { CopyBinaryEncoder } from '../../src/sink/copy-binary.js';
+import { CopyBinaryEncoder, fieldsJsonBound } from '../../src/sink/copy-binary.js';
 import {
   encodeDataFields,
   RowArena,
@@ -236,5 +236,30 @@ describe('CopyFieldEncoder.jsonbFields', () => {
     const expected = new Map(fields);
     expected.delete('k1');
     expect(json).toBe(JSON.stringify(Object.fromEntries(expected)));
+  });
+});
+
+describe('fieldsJsonBound', () => {
+  it('is never less than what jsonbFields prints, an empty key and empty values included', () => {
+    const cases: [string, string][][] = [
+      [['', '']],
+      [
+        ['', ''],
+        ['a', ''],
+        ['"', '\u0000'],
+      ],
+      [['💊', '\u001f\u001f\u001f']],
+      Array.from({ length: 50 }, (_, i): [string, string] => [`${i}`, '']),
+    ];
+    for (const entries of cases) {
+      const fields = new Map(entries);
+      const enc = new CopyBinaryEncoder(['jsonb']);
+      enc.beginRow(1);
+      enc.jsonbFields(fields, []);
+      // Header (19), field count (2), length (4), jsonb version (1), trailer (2): the rest is JSON.
+      const printed = Buffer.concat(enc.finish()).length - 19 - 2 - 4 - 1 - 2;
+      expect(printed).toBe(Buffer.byteLength(JSON.stringify(Object.fromEntries(entries))));
+      expect(fieldsJsonBound(fields), JSON.stringify(entries)).toBeGreaterThanOrEqual(printed);
+    }
   });
 });
