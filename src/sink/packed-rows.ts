@@ -337,7 +337,7 @@ export class RowArena extends CopyFieldEncoder {
     return this.#packed(columns, start, text, members !== undefined);
   }
 
-  /** Every write was reserved by {@link pack}: a row never spans two arenas. */
+  /** Every write was reserved by the pack methods: a row never spans two arenas. */
   protected override room(bytes: number): void {
     if (this.pos + bytes > this.buf.length) throw new Error('RowArena: a row outgrew its reservation');
   }
