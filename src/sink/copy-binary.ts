@@ -89,8 +89,8 @@ export class CopyFieldEncoder extends ChunkedBuffer {
     this.buf[p] = 0x7d; // }
     this.buf.writeInt32BE(p + 1 - slot - 4, slot);
     this.pos = p + 1;
+    // Not holding on to the buffer; the key list is the caller's and small.
     member.buf = EMPTY;
-    member.except = [];
   }
 
   /** An int8 field (null → NULL); a safe integer. */

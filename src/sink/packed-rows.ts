@@ -22,6 +22,9 @@ import { POOLED_BYTES } from './buffer-pool.js';
 import { CopyFieldEncoder, fieldsJsonBound } from './copy-binary.js';
 import { fieldMembers, jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
 
+/** writeDataFields' default `except`: one array, not a new one per row written. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /**
  * The row's data columns, in MOLECULE_DATA_COLUMNS order (shared by the staging and the direct
  * COPY). `properties` may be given as JSON text already serialised, as the row's properties'
@@ -32,7 +35,7 @@ export function writeDataFields(
   enc: CopyFieldEncoder,
   row: MoleculeColumns & { properties?: MoleculeRow['properties'] },
   properties?: string | StringMembers | ReadonlyMap<string, string>,
-  except: readonly string[] = [],
+  except: readonly string[] = NO_KEYS,
 ): void {
   // Checked before anything reads `row.properties`: a packed row would decode its JSON for nothing.
   if (row instanceof PackedMoleculeRow) {
