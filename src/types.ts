@@ -25,6 +25,11 @@ export interface SdfRecord extends RecordOrigin {
   title: string;
   /** Data fields in file order, values as strings exactly as written (multi-line values joined by LF). */
   fields: Map<string, string>;
+  /**
+   * Set only when the reader was asked not to parse the data fields (`fields` is then empty): where
+   * they start in `raw`.
+   */
+  fieldsFrom?: number;
   /** Atom count from the counts line (V2000) or `M  V30 COUNTS` (V3000); undefined when absent. */
   atomCount: number | undefined;
   /** 'V2000' | 'V3000' | undefined when the counts line is missing. */
@@ -86,6 +91,9 @@ export interface MoleculeRow {
 
 /** A row without its `properties`: what the transform makes of a record before they are built. */
 export type MoleculeColumns = Omit<MoleculeRow, 'properties'>;
+
+/** What identifies a row (its source and external ID), where its record came from, its batching weight. */
+export type RowKey = Pick<MoleculeColumns, 'source' | 'externalId' | 'origin' | 'weight'>;
 
 /**
  * Why a record was rejected, as a class a script can count (`rejectReasons` in the stats):

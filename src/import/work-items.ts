@@ -10,11 +10,13 @@ import {
   isReject,
   missingIdColumn,
   toMoleculeColumns,
+  toMoleculeKey,
   withProperties,
   type TransformOptions,
 } from '../transform/to-molecule-row.js';
 import { FIELD_COLUMN } from '../chem/fields.js';
 import { toSdfRecord } from '../parse/sdf-records.js';
+import { firstFieldValue, parseDataFields } from '../parse/sdf-record.js';
 import {
   encodeDataFields,
   PackedMoleculeRow,
@@ -22,7 +24,15 @@ import {
   type RowArena,
 } from '../sink/packed-rows.js';
 import type { PackingHint } from './packing-hint.js';
-import type { MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
+import type {
+  MoleculeColumns,
+  MoleculeRow,
+  Reject,
+  RejectKind,
+  RowKey,
+  SdfRecord,
+  SourceRecord,
+} from '../types.js';
 import type { ResolvedImportConfig } from './config.js';
 import type { ImportEventListener } from './events.js';
 import { REJECT_FIELD_PREFIX } from './rejects-writer.js';
@@ -103,6 +113,24 @@ export async function* readWorkItems(
       throw new Error(`${origin.file}: record ${origin.record} became a reject on a second reading`);
     return encodeDataFields(columns, record.fields, except);
   };
+  // While rows are packed as text only, the reader leaves each record's data fields in its text and
+  // the row is keyed from its first ID field alone. Not for an ID field dropRejectFields drops.
+  const hint = ctx.arena !== undefined ? ctx.packingHint : undefined;
+  const parseSdfFields =
+    hint !== undefined && cfg.idField?.startsWith(REJECT_FIELD_PREFIX) !== true
+      ? () => !hint.textOnly
+      : undefined;
+  /** The key of a record read without its fields; else undefined, and its fields parsed after all. */
+  const keyFromText = (record: SdfRecord, from: number): RowKey | undefined => {
+    const key = toMoleculeKey(record, cfg.source, transformOptions, (name) =>
+      firstFieldValue(record.raw, from, name),
+    );
+    if (key === undefined) {
+      record.fields = parseDataFields(record.raw, from);
+      record.fieldsFrom = undefined;
+    }
+    return key;
+  };
   for (let fileIndex = 0; fileIndex < cfg.files.length; fileIndex++) {
     if (ctx.signal.aborted) return;
     const file = cfg.files[fileIndex]!;
@@ -155,6 +183,7 @@ export async function* readWorkItems(
         // A downloaded copy was verified before the run read it.
         checksum: prepared?.downloaded ? undefined : prepared?.expected,
         hash: cfg.checksum !== 'none',
+        ...(parseSdfFields ? { parseSdfFields } : {}),
       });
       for await (const record of records) {
         if (cfg.limit !== undefined && total >= cfg.limit) {
@@ -178,9 +207,13 @@ export async function* readWorkItems(
           ctx.tally.count(fileIndex, 'skipped');
           continue;
         }
+        const key =
+          record.format === 'sdf' && record.fieldsFrom !== undefined
+            ? keyFromText(record, record.fieldsFrom)
+            : undefined;
         dropRejectFields(record);
         mapped.length = 0;
-        const out = toMoleculeColumns(record, cfg.source, transformOptions, mapped);
+        const out = key ?? toMoleculeColumns(record, cfg.source, transformOptions, mapped);
         const item: WorkItem = {
           fileIndex,
           fileKey,
@@ -196,12 +229,14 @@ export async function* readWorkItems(
         } else {
           // An SDF row is packed straight from its fields: its properties are never an object.
           // Or as its text only, its columns encoded again from it if a batch writes it after all.
+          // A record read without its fields has only its key (keyFromText).
           const arena = record.format === 'sdf' ? ctx.arena : undefined;
+          const columns = out as MoleculeColumns;
           item.row = !arena
-            ? withProperties(out, record.fields, mapped)
-            : ctx.packingHint?.textOnly === true
+            ? withProperties(columns, record.fields, mapped)
+            : key !== undefined || ctx.packingHint?.textOnly === true
               ? arena.packText(out, record.raw, encodeFromText)
-              : arena.packColumns(out, record.fields, mapped, record.raw);
+              : arena.packColumns(columns, record.fields, mapped, record.raw);
           // The row holds what the fields said; an SDF reject needs only the raw text. Dropping the
           // map saves ~1.5 KB per record in flight (measured with heap snapshots in bench/).
           if (record.format === 'sdf') {

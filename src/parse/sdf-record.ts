@@ -8,7 +8,7 @@ import { checkMolfile } from './molfile.js';
 /** The interpreted part of an `SdfRecord` (its origin and raw text are added by the reader). */
 export type ParsedSdfRecord = Pick<
   SdfRecord,
-  'molfile' | 'title' | 'fields' | 'atomCount' | 'ctabVersion' | 'problem'
+  'molfile' | 'title' | 'fields' | 'fieldsFrom' | 'atomCount' | 'ctabVersion' | 'problem'
 >;
 
 const M_END = 'M  END';
@@ -108,9 +108,10 @@ function knownName(text: string, from: number, to: number, position: number): st
 
 /**
  * Parse one record's text (LF endings, no `$$$$` line). Duplicate field names are kept, the second
- * as `name#2`, the third `name#3`, … (never merged, never dropped).
+ * as `name#2`, the third `name#3`, … (never merged, never dropped). Without `withFields`, the data
+ * fields are left in the text: `fields` is empty and `fieldsFrom` says where they start.
  */
-export function parseSdfRecord(text: string): ParsedSdfRecord {
+export function parseSdfRecord(text: string, withFields = true): ParsedSdfRecord {
   const nl0 = text.indexOf('\n');
   const title = nl0 < 0 ? text : text.slice(0, nl0);
 
@@ -128,6 +129,17 @@ export function parseSdfRecord(text: string): ParsedSdfRecord {
   }
   const molfile = text.slice(0, molEnd);
   const info = checkMolfile(text, molEnd, hasEnd);
+  if (!withFields) {
+    return {
+      molfile,
+      title,
+      fields: new Map(),
+      fieldsFrom: molEnd,
+      atomCount: info.atomCount,
+      ctabVersion: info.ctabVersion,
+      problem: info.problem,
+    };
+  }
   const fields = parseDataFields(text, molEnd);
   return {
     molfile,
@@ -149,14 +161,35 @@ export function parseDataFields(text: string, from: number): Map<string, string>
     const name = headerNameAt(text, h, headerEnd, headerLt, position);
     const valueStart = nl < 0 ? text.length : nl + 1;
     const next = valueStart >= text.length ? -1 : findHeader(text, valueStart);
-    let valueEnd = next < 0 ? text.length : next;
-    // Drop the blank separator line(s) and the final line ending; inner blank lines stay.
-    while (valueEnd > valueStart && text.charCodeAt(valueEnd - 1) === 10) valueEnd--;
-    const value = valueEnd > valueStart ? text.slice(valueStart, valueEnd) : '';
-    addField(fields, name, value);
+    addField(fields, name, valueBefore(text, valueStart, next));
     h = next;
   }
   return fields;
+}
+
+/**
+ * `parseDataFields(text, from).get(name)` without the map: the value of the first field named
+ * exactly `name` (the one that keeps the plain name), or undefined. Stops at that field, so a
+ * record's ID, mostly its first field, costs one header or two.
+ */
+export function firstFieldValue(text: string, from: number, name: string): string | undefined {
+  let h = findHeader(text, from);
+  for (let position = 0; h >= 0; position++) {
+    const nl = headerNl;
+    const found = headerNameAt(text, h, nl < 0 ? text.length : nl, headerLt, position) === name;
+    const valueStart = nl < 0 ? text.length : nl + 1;
+    const next = valueStart >= text.length ? -1 : findHeader(text, valueStart);
+    if (found) return valueBefore(text, valueStart, next);
+    h = next;
+  }
+  return undefined;
+}
+
+/** The value from `start` to the next header (`next`, -1: the end), less the blank separator line(s) and its final line ending; inner blank lines stay. */
+function valueBefore(text: string, start: number, next: number): string {
+  let end = next < 0 ? text.length : next;
+  while (end > start && text.charCodeAt(end - 1) === 10) end--;
+  return end > start ? text.slice(start, end) : '';
 }
 
 function addField(fields: Map<string, string>, name: string, value: string): void {

@@ -17,7 +17,7 @@
  * from being reused.
  */
 import { hash } from 'node:crypto';
-import type { MoleculeColumns, MoleculeRow, PropertyValue, RecordOrigin } from '../types.js';
+import type { MoleculeColumns, MoleculeRow, PropertyValue, RecordOrigin, RowKey } from '../types.js';
 import { POOLED_BYTES } from './buffer-pool.js';
 import { CopyFieldEncoder, fieldsJsonBound } from './copy-binary.js';
 import { fieldMembers, jsonbText, stringMembers, type StringMembers } from './jsonb-text.js';
@@ -100,8 +100,7 @@ class Arena {
   }
 }
 
-/** What a packed row keeps as it is: its key, where it came from, its batching weight. */
-export type RowKey = Pick<MoleculeColumns, 'source' | 'externalId' | 'origin' | 'weight'>;
+export type { RowKey };
 
 /** The data fields of the row read from `text` (its record's text), as {@link writeDataFields} writes them. */
 export type FieldEncoding = (text: string, origin: RecordOrigin) => Buffer;

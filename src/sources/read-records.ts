@@ -22,6 +22,8 @@ export interface ReadRecordsOptions extends Pick<OpenInputOptions, 'stdin' | 're
   header?: boolean;
   /** Called once the input is open, e.g. to poll `bytesRead()` / `totalBytes` for progress. */
   onOpen?: (input: OpenedInput) => void;
+  /** SDF: asked per record whether to parse its data fields (see `ReadSdfOptions`). @default always */
+  parseSdfFields?: () => boolean;
 }
 
 /**
@@ -42,7 +44,11 @@ export async function* readRecords(
   });
   options.onOpen?.(input);
   if (input.format === 'sdf') {
-    yield* readSdfRecords(input.stream, input.file);
+    yield* readSdfRecords(
+      input.stream,
+      input.file,
+      options.parseSdfFields ? { parseFields: options.parseSdfFields } : {},
+    );
   } else {
     yield* readCsvRecords(input.stream, input.file, { delimiter: options.delimiter, header: options.header });
   }

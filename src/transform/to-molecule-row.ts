@@ -3,7 +3,15 @@
  * `MoleculeRow`, or a `Reject` with a reason. Never throws for bad data, never skips silently.
  */
 import { ConfigurationError } from '../errors.js';
-import type { DataSource, MoleculeColumns, MoleculeRow, Reject, RejectKind, SourceRecord } from '../types.js';
+import type {
+  DataSource,
+  MoleculeColumns,
+  MoleculeRow,
+  Reject,
+  RejectKind,
+  RowKey,
+  SourceRecord,
+} from '../types.js';
 import { PROFILES, type SourceProfile } from './profiles.js';
 
 /** The columns a toolkit can compute (and `--recompute` replaces). */
@@ -329,6 +337,40 @@ export function toMoleculeColumns(
     formula,
     molWeight,
     molfile: record.format === 'sdf' ? record.molfile : null,
+    origin: { file: record.file, record: record.record, line: record.line },
+    weight: record.bytes,
+  };
+}
+
+/**
+ * The key {@link toMoleculeColumns} would give `record`, read through `valueOf` (the value of the
+ * first field named exactly so, as the record's `fields` would hold it) instead of the record's
+ * fields: for a reader that left them in the text. Undefined whenever the key takes more than the
+ * first ID field's value (a problem, that field absent, empty or not an ID, a name that only a
+ * case-insensitive match finds): the caller then parses the fields and asks toMoleculeColumns,
+ * which also gives the reject. A caller that drops fields before the transform must not ask for
+ * a name it drops.
+ */
+export function toMoleculeKey(
+  record: SourceRecord,
+  source: DataSource | SourceProfile,
+  options: TransformOptions,
+  valueOf: (name: string) => string | undefined,
+): RowKey | undefined {
+  if (record.problem !== undefined) return undefined;
+  const profile = typeof source === 'string' ? profileFor(source) : source;
+  const name = options.idField ?? profile.id[0];
+  // `a#2` may be the second `a` field, renamed: only the map knows which.
+  if (name === undefined || name.includes('#')) return undefined;
+  const found = valueOf(name);
+  if (found === undefined) return undefined;
+  const value = found.trim();
+  if (NULL_TOKENS.has(value)) return undefined;
+  const externalId = options.idField !== undefined ? value : profile.idFromValue(value, name);
+  if (externalId === undefined) return undefined;
+  return {
+    source: profile.source,
+    externalId,
     origin: { file: record.file, record: record.record, line: record.line },
     weight: record.bytes,
   };

@@ -50,9 +50,12 @@ describeWith(pgUp)('--mode skip: rows packed as their text', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** One import, counting rows packed as text, packed with their columns, and encoded later. */
+  /**
+   * One import, counting rows packed as text, packed with their columns, and encoded later; and
+   * rows packed as text from their key alone, their record's data fields never parsed.
+   */
   async function imported(into: string, options: Partial<ImportOptions>) {
-    const counts = { text: 0, columns: 0, encoded: 0 };
+    const counts = { text: 0, columns: 0, encoded: 0, keyed: 0 };
     type Pack = (...args: unknown[]) => PackedMoleculeRow;
     // The real methods, taken before the spies replace them, called on the spied arena.
     const packText = Reflect.get(RowArena.prototype, 'packText') as Pack;
@@ -65,6 +68,7 @@ describeWith(pgUp)('--mode skip: rows packed as their text', () => {
         encode: FieldEncoding,
       ) {
         counts.text++;
+        if (!Object.hasOwn(row as object, 'smiles')) counts.keyed++;
         const counted: FieldEncoding = (t, origin) => {
           counts.encoded++;
           return encode(t, origin);
@@ -110,7 +114,7 @@ describeWith(pgUp)('--mode skip: rows packed as their text', () => {
     const first = await imported(schema, { limit: 100 });
     expect(first.result.inserted).toBe(100);
     // A first import: no stored rows of the source, so every row is packed with its columns.
-    expect(first.counts).toEqual({ text: 0, columns: 100, encoded: 0 });
+    expect(first.counts).toEqual({ text: 0, columns: 100, encoded: 0, keyed: 0 });
 
     // 100 stored, then 145 new: the stored ones come first and are packed as text. Rows read after
     // a batch of mostly new rows was written are packed with their columns (PackingHint, above);
@@ -119,16 +123,17 @@ describeWith(pgUp)('--mode skip: rows packed as their text', () => {
     expect([rest.result.unchanged, rest.result.inserted]).toEqual([100, 145]);
     expect(rest.counts.text + rest.counts.columns).toBe(245);
     expect(rest.counts.text).toBeGreaterThanOrEqual(100);
+    expect(rest.counts.keyed).toBeGreaterThanOrEqual(100);
     // Exactly the new rows packed as text were encoded, each once; no stored row was.
     expect(rest.counts.encoded).toBe(rest.counts.text - 100);
 
     await imported(reference, {});
     expect(await stored(schema)).toEqual(await stored(reference));
 
-    // A re-import of stored rows only: every row packed as text, none encoded.
+    // A re-import of stored rows only: every row packed as text from its key, none encoded.
     const again = await imported(schema, { mode: 'skip' });
     expect(again.result.unchanged).toBe(245);
-    expect(again.counts).toEqual({ text: 245, columns: 0, encoded: 0 });
+    expect(again.counts).toEqual({ text: 245, columns: 0, encoded: 0, keyed: 245 });
     expect(await stored(schema)).toEqual(await stored(reference));
   });
 });
