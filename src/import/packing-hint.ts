@@ -14,6 +14,11 @@ export class PackingHint {
     return this.#textOnly;
   }
 
+  /** Whether the last batch (or none yet) was at least half 'unchanged', so the next likely is too. */
+  get mostlyUnchanged(): boolean {
+    return this.#textOnly;
+  }
+
   /** After a batch: `rows` written or settled, `unchanged` of them (never encoded under text only). */
   record(rows: number, unchanged: number): void {
     if (rows > 0) this.#textOnly = unchanged * 2 >= rows;

@@ -104,6 +104,8 @@ async function writeRows(
     seqOf: (_row, index) => rowItems[index]!.seq,
     ledger: ledgerFor(batch),
     digestHint: ctx.digestHint,
+    // A re-import: its batches settle stored keys without probing for them first.
+    storedLikely: ctx.sourceStored && ctx.packingHint.mostlyUnchanged,
     ...(stampUnchanged ? { stampUnchanged } : {}),
     ...(seen
       ? {

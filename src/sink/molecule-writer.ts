@@ -47,6 +47,7 @@ import {
 import { giveBack } from './buffer-pool.js';
 import { writeDataFields } from './packed-rows.js';
 import { recordBatchRanges, type LedgerEntry } from './runs-ledger.js';
+import { textArrayLiteral } from './text-array.js';
 import {
   MOLECULE_DATA_BINARY_TYPES,
   MOLECULE_DATA_COLUMNS,
@@ -104,6 +105,12 @@ export interface MoleculeBatchOptions {
    * @default always try
    */
   digestHint?: DigestHint;
+  /**
+   * The caller expects most keys of the batch to be stored (a re-import): they are settled by key
+   * without first probing whether any is (which would send the same keys). Either way gives the same
+   * result. @default false
+   */
+  storedLikely?: boolean;
 }
 
 /** See {@link MoleculeBatchOptions.leaseFence}: check the lease on the batch's own connection. */
@@ -274,9 +281,36 @@ export async function writeMoleculesInTransaction(
   // without an ORDER BY in SQL, which spills to disk at 5,000 rows of 2 KB.
   winners.sort((a, b) => compareKeys(rows[a] as MoleculeRow, rows[b] as MoleculeRow));
 
-  // One index probe per source (stops at the first stored key) decides between the direct path, a
-  // first import (stage everything) and a batch with stored keys, which are settled by key first.
-  const stored =
+  // Whether stored rows are settled by key (under upsert/replace, while their digests keep matching):
+  // asked once per batch, and only of a batch that may settle (the hint counts the batches asked).
+  let settles: boolean | undefined;
+  const shouldSettle = (): boolean =>
+    (settles ??= mode !== 'insert' && (mode === 'skip' || options.digestHint?.shouldTry() !== false));
+  const settleByKey = () =>
+    settleStoredByKey(
+      tx,
+      table,
+      mode as Exclude<WriteMode, 'insert'>,
+      runId,
+      rows,
+      seqs,
+      winners,
+      winnerOf,
+      statuses,
+      options,
+    );
+  // A batch of a re-import is settled by key straight away: what it finds also says whether any key
+  // is stored, so the probe below, which would send the same keys, is not needed.
+  let stored: boolean | undefined;
+  let staged: number[] | undefined;
+  if (winners.length > 0 && options.storedLikely === true && shouldSettle()) {
+    const settled = await settleByKey();
+    stored = settled.found > 0;
+    staged = settled.staged;
+  }
+  // Else one index probe per source (stops at the first stored key) decides between the direct
+  // path, a first import (stage everything) and a batch with stored keys, settled by key first.
+  stored ??=
     winners.length > 0 &&
     (mode !== 'insert' || options.directCopy === true) &&
     (await anyStored(tx, table, winnerOf));
@@ -287,11 +321,7 @@ export async function writeMoleculesInTransaction(
     (await copyDirect(tx, table, rows, seqs, winners, runId));
   // The rows still to write through staging: under upsert/replace/skip, those the probe by key
   // could not settle (new, this run's, changed, to stamp); insert stages all and lets 23505 say.
-  const settle =
-    stored && !direct && mode !== 'insert' && (mode === 'skip' || options.digestHint?.shouldTry() !== false);
-  const staged = settle
-    ? await settleStoredByKey(tx, table, mode, runId, rows, seqs, winners, winnerOf, statuses, options)
-    : winners;
+  staged ??= stored && !direct && shouldSettle() ? (await settleByKey()).staged : winners;
   if (direct) {
     for (const i of winners) statuses[i] = 'inserted';
   } else if (staged.length > 0) {
@@ -352,7 +382,7 @@ async function anyStored(
     // One lookup of the unique index per key, whatever the table's statistics (see keyLookup).
     const found = await tx.query(
       `SELECT 1 FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL (${keyLookup(table, '1', '$1')}) t LIMIT 1`,
-      [source, [...ids.keys()]],
+      [source, textArrayLiteral([...ids.keys()])],
     );
     if (found.rows.length > 0) return true;
   }
@@ -518,33 +548,37 @@ async function settleStoredByKey(
   winnerOf: ReadonlyMap<string, ReadonlyMap<string, number>>,
   statuses: WrittenRowStatus[],
   { stampUnchanged, digestHint }: Pick<MoleculeBatchOptions, 'stampUnchanged' | 'digestHint'>,
-): Promise<number[]> {
+): Promise<{ staged: number[]; found: number }> {
   const write = mode !== 'skip';
   let compared = 0;
+  let found = 0;
   const settled = new Set<number>();
   for (const [source, ids] of winnerOf) {
+    // Each stored key comes back as its place in the list sent (an int4), not as its text.
+    const indexes = [...ids.values()];
     const query = tx.query<{
-      external_id: string;
+      ord: number;
       same_run: boolean | null;
       source_seq: string | null;
       digest?: string | null;
     }>(
-      `SELECT k.id AS external_id, t.same_run, t.source_seq${write ? `, ${storedDigestSql('t', `t.${DIGEST_PROPERTIES}`)} AS digest` : ''}
-       FROM unnest($3::text[]) AS k(id) CROSS JOIN LATERAL (${keyLookup(
+      `SELECT k.ord::int4 AS ord, t.same_run, t.source_seq${write ? `, ${storedDigestSql('t', `t.${DIGEST_PROPERTIES}`)} AS digest` : ''}
+       FROM unnest($3::text[]) WITH ORDINALITY AS k(id, ord) CROSS JOIN LATERAL (${keyLookup(
          table,
          `t.run_id = $1::bigint AS same_run, t.source_seq${write ? `, ${digestInputsSql('t')}` : ''}`,
          '$2',
        )}) t`,
-      [runId, source, [...ids.keys()]],
+      [runId, source, textArrayLiteral([...ids.keys()])],
     );
     // The incoming rows' digests are computed while the server computes the stored ones (those
     // of keys it does not find are wasted, but a batch with one stored key mostly has all).
     void query.catch(() => undefined); // still thrown by the await below, not reported as unhandled
     const digests = write ? new Map<number, string | undefined>() : undefined;
-    if (digests) for (const i of ids.values()) digests.set(i, rowDigest(rows[i] as MoleculeRow));
-    const found = await query;
-    for (const r of found.rows) {
-      const i = ids.get(r.external_id);
+    if (digests) for (const i of indexes) digests.set(i, rowDigest(rows[i] as MoleculeRow));
+    const result = await query;
+    found += result.rows.length;
+    for (const r of result.rows) {
+      const i = indexes[r.ord - 1];
       if (i === undefined) continue;
       if (r.same_run === true) {
         // This run wrote it: under skip, a record not later than the stored one is a 'duplicate'
@@ -567,7 +601,7 @@ async function settleStoredByKey(
     }
   }
   if (write) digestHint?.record(compared, settled.size);
-  return settled.size === 0 ? [...winners] : winners.filter((i) => !settled.has(i));
+  return { staged: settled.size === 0 ? [...winners] : winners.filter((i) => !settled.has(i)), found };
 }
 
 async function classifyExisting(

@@ -128,6 +128,25 @@ describe.each(backends)('molecule writer on %s', (kind) => {
     expect(staged.statuses).toEqual(['inserted']);
     expect(await lastWrite()).toBe('INSERT');
 
+    // A batch expected to meet stored keys (a re-import) settles them without probing first: a
+    // batch of new keys still goes straight in, one with stored keys the staging way.
+    const expectedStored = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('D6'), molecule('D7')],
+      runId: 5,
+      storedLikely: true,
+    });
+    expect(expectedStored.statuses).toEqual(['inserted', 'inserted']);
+    expect(await lastWrite()).toBe('COPY');
+    const reimport = await ctx.db.writeMolecules({
+      target,
+      rows: [molecule('D6', { name: 'changed' }), molecule('D8'), molecule('D7')],
+      runId: 6,
+      storedLikely: true,
+    });
+    expect(reimport.statuses).toEqual(['updated', 'inserted', 'unchanged']);
+    expect(await lastWrite()).toBe('INSERT');
+
     const names = Object.fromEntries(
       (await tableRows(target)).map((r): [string, unknown] => [r.external_id as string, r.name]),
     );
@@ -137,8 +156,59 @@ describe.each(backends)('molecule writer on %s', (kind) => {
       D3: 'name of D3',
       D4: 'late',
       D5: 'name of D5',
+      D6: 'changed',
+      D7: 'name of D7',
+      D8: 'name of D8',
     });
   });
+
+  it.each(['upsert', 'skip'] as const)(
+    '%s: a batch settled by key without a probe first (storedLikely) ends as one that probes',
+    async (mode) => {
+      // Keys PostgreSQL's array literal must quote, and some it need not.
+      const keys = [
+        'K1',
+        'NULL',
+        'null',
+        '',
+        ' sp ',
+        'a,b',
+        '{x}',
+        'q"q',
+        'b\\s',
+        'ü',
+        'CHEMBL9',
+        '1/2+3:4.5_6-7',
+      ];
+      const ends: unknown[] = [];
+      for (const storedLikely of [false, true]) {
+        const target = await freshTable();
+        const first = await ctx.db.startRun({ source: 'chembl', target });
+        await ctx.db.writeMolecules({ target, rows: keys.slice(0, 8).map((k) => molecule(k)), runId: first });
+        const run = await ctx.db.startRun({ source: 'chembl', target });
+        const rows = [
+          ...keys.map((k, i) => molecule(k, i % 3 === 0 ? { name: `new ${k}` } : {})),
+          molecule('K1', { smiles: 'C' }),
+        ];
+        const result = await ctx.db.writeMolecules({
+          target,
+          rows,
+          mode,
+          runId: run,
+          seqOf: (_row, i) => i,
+          storedLikely,
+        });
+        const table = await ctx.db.query(
+          `SELECT external_id, name, smiles, run_id = $1 AS this_run, source_seq
+           FROM "${target.schema}"."${target.table}" ORDER BY external_id`,
+          [run],
+        );
+        expect(table).toHaveLength(keys.length);
+        ends.push({ statuses: result.statuses, table });
+      }
+      expect(ends[1]).toEqual(ends[0]);
+    },
+  );
 
   // Needs two connections at once: the embedded database has one, so this does not apply to it.
   if (kind === 'postgres')
