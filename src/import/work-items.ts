@@ -8,6 +8,7 @@ import { readRecords } from '../sources/read-records.js';
 import { type OpenedInput } from '../sources/open-input.js';
 import {
   isReject,
+  keyFieldName,
   missingIdColumn,
   toMoleculeColumns,
   toMoleculeKey,
@@ -116,15 +117,16 @@ export async function* readWorkItems(
   // While rows are packed as text only, the reader leaves each record's data fields in its text and
   // the row is keyed from its first ID field alone. Not for an ID field dropRejectFields drops.
   const hint = ctx.arena !== undefined ? ctx.packingHint : undefined;
+  const keyField = hint !== undefined ? keyFieldName(cfg.source, transformOptions) : undefined;
   const parseSdfFields =
-    hint !== undefined && cfg.idField?.startsWith(REJECT_FIELD_PREFIX) !== true
+    hint !== undefined && keyField !== undefined && !keyField.startsWith(REJECT_FIELD_PREFIX)
       ? () => !hint.textOnly
       : undefined;
   /** The key of a record read without its fields; else undefined, and its fields parsed after all. */
   const keyFromText = (record: SdfRecord, from: number): RowKey | undefined => {
-    const key = toMoleculeKey(record, cfg.source, transformOptions, (name) =>
-      firstFieldValue(record.raw, from, name),
-    );
+    // A record comes without its fields only when there is a key field (parseSdfFields).
+    const value = firstFieldValue(record.raw, from, keyField as string);
+    const key = toMoleculeKey(record, cfg.source, transformOptions, value);
     if (key === undefined) {
       record.fields = parseDataFields(record.raw, from);
       record.fieldsFrom = undefined;

@@ -263,8 +263,9 @@ export function toMoleculeColumns(
   let externalId: string | undefined;
   if (options.idField !== undefined) {
     const key = fieldKey(fields, options.idField);
-    const value = key === undefined ? undefined : (fields.get(key) as string).trim();
-    if (key === undefined || value === undefined || NULL_TOKENS.has(value)) {
+    const value =
+      key === undefined ? undefined : idFromField(fields.get(key) as string, key, profile, options);
+    if (key === undefined || value === undefined) {
       return reject(
         record,
         key === undefined
@@ -279,8 +280,7 @@ export function toMoleculeColumns(
     for (const name of profile.id) {
       const key = fieldKey(fields, name);
       if (key === undefined) continue;
-      const value = (fields.get(key) as string).trim();
-      const id = NULL_TOKENS.has(value) ? undefined : profile.idFromValue(value, key);
+      const id = idFromField(fields.get(key) as string, key, profile, options);
       if (id !== undefined) {
         externalId = id;
         mapped.push(key);
@@ -343,30 +343,52 @@ export function toMoleculeColumns(
 }
 
 /**
- * The key {@link toMoleculeColumns} would give `record`, read through `valueOf` (the value of the
- * first field named exactly so, as the record's `fields` would hold it) instead of the record's
- * fields: for a reader that left them in the text. Undefined whenever the key takes more than the
- * first ID field's value (a problem, that field absent, empty or not an ID, a name that only a
- * case-insensitive match finds): the caller then parses the fields and asks toMoleculeColumns,
- * which also gives the reject. A caller that drops fields before the transform must not ask for
- * a name it drops.
+ * The ID in an ID field's value (`key` its name): the trimmed value under `--id-field`, else what
+ * the profile makes of it; undefined when it is a null token or the profile refuses it.
+ */
+function idFromField(
+  value: string,
+  key: string,
+  profile: SourceProfile,
+  options: TransformOptions,
+): string | undefined {
+  const trimmed = value.trim();
+  if (NULL_TOKENS.has(trimmed)) return undefined;
+  return options.idField !== undefined ? trimmed : profile.idFromValue(trimmed, key);
+}
+
+/**
+ * The field {@link toMoleculeKey} reads a record's ID from (`--id-field`, else the profile's first
+ * ID field); undefined when only the record's parsed fields can tell (`a#2` may be the second `a`
+ * field, renamed).
+ */
+export function keyFieldName(
+  source: DataSource | SourceProfile,
+  options: TransformOptions,
+): string | undefined {
+  const profile = typeof source === 'string' ? profileFor(source) : source;
+  const name = options.idField ?? profile.id[0];
+  return name === undefined || name.includes('#') ? undefined : name;
+}
+
+/**
+ * The key {@link toMoleculeColumns} would give `record`, from `value`: what the record's first
+ * field named {@link keyFieldName} holds (undefined: none), read by a reader that left the fields
+ * in the text. Undefined whenever the key takes more than that value (a problem, the field absent,
+ * empty or not an ID, a name that only a case-insensitive match finds): the caller then parses the
+ * fields and asks toMoleculeColumns, which also gives the reject. A caller that drops fields before
+ * the transform must not read a field it drops.
  */
 export function toMoleculeKey(
   record: SourceRecord,
   source: DataSource | SourceProfile,
   options: TransformOptions,
-  valueOf: (name: string) => string | undefined,
+  value: string | undefined,
 ): RowKey | undefined {
-  if (record.problem !== undefined) return undefined;
+  if (record.problem !== undefined || value === undefined) return undefined;
   const profile = typeof source === 'string' ? profileFor(source) : source;
-  const name = options.idField ?? profile.id[0];
-  // `a#2` may be the second `a` field, renamed: only the map knows which.
-  if (name === undefined || name.includes('#')) return undefined;
-  const found = valueOf(name);
-  if (found === undefined) return undefined;
-  const value = found.trim();
-  if (NULL_TOKENS.has(value)) return undefined;
-  const externalId = options.idField !== undefined ? value : profile.idFromValue(value, name);
+  const name = keyFieldName(profile, options);
+  const externalId = name === undefined ? undefined : idFromField(value, name, profile, options);
   if (externalId === undefined) return undefined;
   return {
     source: profile.source,

@@ -11,6 +11,7 @@ import { firstFieldValue, parseSdfRecord } from '../../src/parse/sdf-record.js';
 import { readSdfRecords } from '../../src/parse/sdf-records.js';
 import {
   isReject,
+  keyFieldName,
   toMoleculeColumns,
   toMoleculeKey,
   type TransformOptions,
@@ -39,10 +40,9 @@ async function records(input: Buffer | string, file = 'test.sdf'): Promise<SdfRe
 function keyFromText(record: SdfRecord, source: DataSource, options: TransformOptions) {
   const bare = parseSdfRecord(record.raw, false);
   expect(bare.fields.size).toBe(0);
-  const from = bare.fieldsFrom as number;
-  return toMoleculeKey({ ...record, fields: bare.fields }, source, options, (name) =>
-    firstFieldValue(record.raw, from, name),
-  );
+  const name = keyFieldName(source, options);
+  const value = name === undefined ? undefined : firstFieldValue(record.raw, bare.fieldsFrom as number, name);
+  return toMoleculeKey({ ...record, fields: bare.fields }, source, options, value);
 }
 
 /** Whether the key from text, when there is one, is toMoleculeColumns' key; returns whether there was one. */
